@@ -1,0 +1,1 @@
+// Filled in by the testing part of the kit.
