@@ -1,0 +1,8 @@
+export { accessLog } from "./access-log.ts";
+export { createHttpApp, type HttpAppOptions } from "./app.ts";
+export { requireContentType } from "./content-type.ts";
+export type { AppEnv, Identity } from "./env.ts";
+export { identityOf, requireIdentity } from "./identity.ts";
+export { fieldErrorsOf, problemResponse, toAppError, validationHook } from "./problem.ts";
+export { requestContext, traceIdFrom } from "./request-context.ts";
+export { type HttpServer, serveHttp } from "./serve.ts";

@@ -1,0 +1,55 @@
+import type { MiddlewareHandler } from "hono";
+import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
+
+/** Prometheus metrics of one service: its own registry, the HTTP middleware and the scrape handler. */
+export interface Metrics {
+  registry: Registry;
+  /** Observes request duration by method, route pattern and status. */
+  middleware: MiddlewareHandler;
+  /** Answers a scrape in Prometheus text format. */
+  handler: () => Promise<Response>;
+}
+
+/**
+ * Creates a registry with process metrics, `build_info{service,version}` and
+ * `http_request_duration_seconds{method,route,status}`.
+ * @example const metrics = createMetrics({ service: "users", version });
+ */
+export function createMetrics(options: { service: string; version: string; prefix?: string }): Metrics {
+  const registry = new Registry();
+  registry.setDefaultLabels({ service: options.service });
+  collectDefaultMetrics({ register: registry, prefix: options.prefix ?? "" });
+  const buildInfo = new Gauge({
+    name: "build_info",
+    help: "Build information; the value is always 1",
+    labelNames: ["version"],
+    registers: [registry],
+  });
+  buildInfo.set({ version: options.version }, 1);
+  const duration = new Histogram({
+    name: "http_request_duration_seconds",
+    help: "HTTP request duration by method, route pattern and status",
+    labelNames: ["method", "route", "status"],
+    buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const middleware: MiddlewareHandler = async (c, next) => {
+    const started = performance.now();
+    try {
+      await next();
+    } finally {
+      // The route pattern, never the raw path: raw paths would explode label cardinality.
+      const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
+      duration.observe(
+        { method: c.req.method, route, status: String(c.res.status) },
+        (performance.now() - started) / 1000,
+      );
+    }
+  };
+
+  const handler = async () =>
+    new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
+
+  return { registry, middleware, handler };
+}
