@@ -1,0 +1,14 @@
+export {
+  type BaseConfig,
+  baseConfigShape,
+  dbConfigSchema,
+  defineServiceConfig,
+  httpConfigSchema,
+  logConfigSchema,
+  natsConfigSchema,
+} from "./base.ts";
+export { envNameOf, standardEnvMap } from "./env.ts";
+export { ConfigError, type ConfigIssue } from "./errors.ts";
+export { standardFlagAliases } from "./flags.ts";
+export { type LoadConfigOptions, loadConfig } from "./load.ts";
+export { isSecret, REDACTED, redact, secret } from "./secret.ts";
