@@ -1,0 +1,102 @@
+// GET a user by id: the users service (source build, full middleware: validation, request id, access
+// log, metrics) against a plain Bun.serve + postgres.js baseline doing the same query, side by side.
+// Servers are pinned to CPU 0, wrk to CPU 1. Usage: bun bench/users/run.ts [seconds] [connections]
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import postgres from "postgres";
+import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
+
+const root = resolve(import.meta.dir, "..", "..");
+const seconds = Number(process.argv[2] ?? 5);
+const connections = Number(process.argv[3] ?? 32);
+const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+const dbName = `bench_users_${Date.now()}`;
+const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
+await admin.unsafe(`create database ${dbName}`);
+const dbUrl = (() => {
+  const u = new URL(adminUrl);
+  u.pathname = `/${dbName}`;
+  return u.toString();
+})();
+
+const ids: string[] = [];
+const adminId = "0190d9a4-6b1e-7c3a-9f51-000000000001";
+
+function spawnPinned(cmd: string[], env: Record<string, string>) {
+  return Bun.spawn(["taskset", "-c", "0", ...cmd], {
+    cwd: root,
+    env: { ...process.env, ...env },
+    stdout: "ignore",
+    stderr: "inherit",
+  });
+}
+
+async function measure(name: string, port: number, cmd: string[], env: Record<string, string>) {
+  const proc = spawnPinned(cmd, { ...env, PORT: String(port), DATABASE_URL: dbUrl });
+  try {
+    await waitFor(`http://127.0.0.1:${port}/users/${ids[0]}`, 20_000, {
+      "x-user-id": adminId,
+      "x-user-roles": "admin",
+    });
+    // Warm up JIT and pool, then measure.
+    await runWrk({ url: `http://127.0.0.1:${port}`, seconds: 1, connections, cpu: 1, script });
+    const before = cpuSeconds(proc.pid);
+    const r = await runWrk({ url: `http://127.0.0.1:${port}`, seconds, connections, cpu: 1, script });
+    const cpuUs = ((cpuSeconds(proc.pid) - before) * 1e6) / Math.max(1, r.requests);
+    return { name, ...r, cpuUs };
+  } finally {
+    proc.kill("SIGTERM");
+    await proc.exited;
+  }
+}
+
+let script = "";
+try {
+  // The service migrates its own schema; then seed 1,000 profiles.
+  const migrate = Bun.spawnSync(["bun", "services/users/src/main.ts", "migrate", "up"], {
+    cwd: root,
+    env: { ...process.env, DATABASE_URL: dbUrl, LOG_LEVEL: "warn" },
+  });
+  if (migrate.exitCode !== 0) throw new Error(`migrate failed: ${migrate.stderr.toString()}`);
+  const db = postgres(dbUrl, { max: 1 });
+  for (let i = 0; i < 1000; i++) ids.push(Bun.randomUUIDv7());
+  await db`insert into users.profiles ${db(ids.map((id, i) => ({ id, email: `u${i}@example.com`, display_name: `User ${i}` })))}`;
+  await db.end();
+
+  const dir = mkdtempSync(join(tmpdir(), "bench-users-"));
+  script = join(dir, "ids.lua");
+  writeFileSync(
+    script,
+    `local ids = {${ids.map((id) => `"${id}"`).join(",")}}
+local n = 0
+request = function()
+  n = n + 1
+  return wrk.format("GET", "/users/" .. ids[(n % #ids) + 1], { ["x-user-id"] = "${adminId}", ["x-user-roles"] = "admin" })
+end
+`,
+  );
+
+  const rows: (WrkResult & { name: string; cpuUs: number })[] = [];
+  // A/B/A/B so drift on a noisy machine hits both sides alike; each side's best run is kept.
+  for (let round = 0; round < 2; round++) {
+    rows.push(await measure("baseline", 18090, ["bun", "bench/users/baseline.ts"], {}));
+    rows.push(await measure("users", 18091, ["bun", "services/users/src/main.ts", "serve"], { LOG_LEVEL: "info" }));
+  }
+  const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
+  const base = best("baseline");
+  const svc = best("users");
+  console.log(
+    `GET /users/{id}, ${connections} connections, ${seconds}s per run, best of 2 (servers on CPU 0, wrk on CPU 1)`,
+  );
+  console.log("case        req/s     p50 ms   p99 ms   CPU us/req  errors");
+  for (const r of [base, svc]) {
+    console.log(
+      `${r.name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${r.p50ms.toFixed(2).padStart(9)} ${r.p99ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(11)}  ${r.errors + r.non2xx}`,
+    );
+  }
+  console.log(`ratio users/baseline: ${(svc.rps / base.rps).toFixed(2)} (target >= 0.80)`);
+} finally {
+  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
+  await admin.end();
+}

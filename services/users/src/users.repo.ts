@@ -1,0 +1,79 @@
+import { type Database, executorOf, toAppError } from "@shared/db";
+import { AppError } from "@shared/errors";
+import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import type { NewProfile, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
+import { type ProfileRow, profiles } from "./users.schema.ts";
+import type { UsersRepo } from "./users.service.ts";
+
+/** Row -> domain: the only place that knows the table's shape. */
+export function profileFromRow(row: ProfileRow): Profile {
+  return {
+    id: row.id,
+    email: row.email,
+    displayName: row.displayName,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The PostgreSQL implementation of UsersRepo. */
+export class PgUsersRepo implements UsersRepo {
+  constructor(private readonly database: Database) {}
+
+  /** Joins the caller's transaction when there is one. */
+  private get db() {
+    return executorOf(this.database);
+  }
+
+  async create(profile: NewProfile & { id: string }): Promise<Profile> {
+    try {
+      const [row] = await this.db
+        .insert(profiles)
+        .values({ id: profile.id, email: profile.email, displayName: profile.displayName })
+        .returning();
+      return profileFromRow(row!);
+    } catch (err) {
+      throw this.conflictOr(err, "a profile with this id or email already exists");
+    }
+  }
+
+  async get(id: string): Promise<Profile | null> {
+    const [row] = await this.db.select().from(profiles).where(eq(profiles.id, id)).limit(1);
+    return row ? profileFromRow(row) : null;
+  }
+
+  async update(id: string, changes: ProfileChanges): Promise<Profile | null> {
+    try {
+      const [row] = await this.db
+        .update(profiles)
+        .set({ ...changes, updatedAt: sql`now()` })
+        .where(eq(profiles.id, id))
+        .returning();
+      return row ? profileFromRow(row) : null;
+    } catch (err) {
+      throw this.conflictOr(err, "this email belongs to another profile");
+    }
+  }
+
+  async list(after: PageCursor | null, limit: number): Promise<Profile[]> {
+    const where = after
+      ? or(
+          gt(profiles.createdAt, after.createdAt),
+          and(eq(profiles.createdAt, after.createdAt), gt(profiles.id, after.id)),
+        )
+      : undefined;
+    const rows = await this.db
+      .select()
+      .from(profiles)
+      .where(where)
+      .orderBy(asc(profiles.createdAt), asc(profiles.id))
+      .limit(limit);
+    return rows.map(profileFromRow);
+  }
+
+  private conflictOr(err: unknown, message: string): unknown {
+    const mapped = toAppError(err);
+    if (mapped?.code === "conflict") return new AppError("conflict", message, { cause: err });
+    return mapped ?? err;
+  }
+}

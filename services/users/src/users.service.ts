@@ -1,0 +1,99 @@
+import { AppError } from "@shared/errors";
+import type { Actor, NewProfile, Page, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
+
+/** The storage the users service needs; adapters implement it (PostgreSQL, in-memory for tests). */
+export interface UsersRepo {
+  /** Inserts a profile; throws AppError `conflict` when the id or email is taken. */
+  create(profile: NewProfile & { id: string }): Promise<Profile>;
+  /** The profile with this id, or null. */
+  get(id: string): Promise<Profile | null>;
+  /** Applies changes inside one transaction and returns the result, or null when the id is unknown. */
+  update(id: string, changes: ProfileChanges): Promise<Profile | null>;
+  /** Profiles ordered by (createdAt, id), starting strictly after the cursor. */
+  list(after: PageCursor | null, limit: number): Promise<Profile[]>;
+}
+
+const adminRole = "admin";
+
+function isAdmin(actor: Actor): boolean {
+  return actor.roles.includes(adminRole);
+}
+
+function mayAccess(actor: Actor, userId: string): boolean {
+  return actor.userId === userId || isAdmin(actor);
+}
+
+/** Encodes a listing position as an opaque cursor. */
+export function encodeCursor(c: PageCursor): string {
+  return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
+}
+
+/** Decodes an opaque cursor; a malformed one is an `invalid_argument`. */
+export function decodeCursor(cursor: string): PageCursor {
+  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const createdAt = new Date(iso ?? "");
+  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+    throw new AppError("invalid_argument", "cursor is malformed", {
+      fields: [{ path: "/query/cursor", message: "not a cursor returned by this API" }],
+    });
+  }
+  return { createdAt, id };
+}
+
+/**
+ * Profiles: a user reads and changes only their own profile; `admin` may do everything. Creation is
+ * for admins and for internal callers (the auth event consumer) that act as the system.
+ */
+export class UsersService {
+  constructor(
+    private readonly repo: UsersRepo,
+    private readonly newId: () => string = () => Bun.randomUUIDv7(),
+  ) {}
+
+  /** Creates a profile (admin only). */
+  async create(actor: Actor, input: NewProfile): Promise<Profile> {
+    if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may create profiles");
+    return this.repo.create({ ...input, id: input.id ?? this.newId(), email: normaliseEmail(input.email) });
+  }
+
+  /** Creates a profile on behalf of the platform itself (e.g. when auth registers a user). */
+  async createForSystem(input: NewProfile & { id: string }): Promise<Profile> {
+    return this.repo.create({ ...input, email: normaliseEmail(input.email) });
+  }
+
+  /** Reads a profile the actor may see. Unknown and forbidden ids answer differently only for admins. */
+  async get(actor: Actor, id: string): Promise<Profile> {
+    if (!mayAccess(actor, id)) throw new AppError("permission_denied", "You may read only your own profile");
+    const profile = await this.repo.get(id);
+    if (!profile) throw new AppError("not_found", `profile ${id} not found`);
+    return profile;
+  }
+
+  /** Updates a profile the actor may change. */
+  async update(actor: Actor, id: string, changes: ProfileChanges): Promise<Profile> {
+    if (!mayAccess(actor, id)) throw new AppError("permission_denied", "You may change only your own profile");
+    if (changes.email === undefined && changes.displayName === undefined) {
+      throw new AppError("invalid_argument", "Nothing to update", {
+        fields: [{ path: "/body", message: "give email or displayName" }],
+      });
+    }
+    const normalised = changes.email === undefined ? changes : { ...changes, email: normaliseEmail(changes.email) };
+    const profile = await this.repo.update(id, normalised);
+    if (!profile) throw new AppError("not_found", `profile ${id} not found`);
+    return profile;
+  }
+
+  /** Lists profiles page by page (admin only). */
+  async list(actor: Actor, cursor: string | undefined, limit: number): Promise<Page<Profile>> {
+    if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may list profiles");
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = await this.repo.list(after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+  }
+}
+
+function normaliseEmail(email: string): string {
+  return email.trim().toLowerCase();
+}
