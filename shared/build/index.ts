@@ -1,0 +1,1 @@
+export { buildVersion, DEV_VERSION } from "./version.ts";
