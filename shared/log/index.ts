@@ -1,0 +1,4 @@
+export type { Logger } from "pino";
+export { type CallerOptions, createCallerResolver } from "./caller.ts";
+export { createLogger, type LoggerOptions } from "./logger.ts";
+export { createPrettyStream, formatPretty, type LineWriter } from "./pretty.ts";
