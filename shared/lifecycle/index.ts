@@ -1,0 +1,9 @@
+export { drainServer, type StoppableServer } from "./drain.ts";
+export {
+  createLifecycle,
+  type Lifecycle,
+  type LifecycleLogger,
+  type LifecycleOptions,
+  type StopContext,
+  type StopStep,
+} from "./lifecycle.ts";

@@ -1,0 +1,106 @@
+/** The part of a logger the lifecycle uses (a pino Logger fits). */
+export interface LifecycleLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/** What a stop step is told: why we stop and when the drain budget runs out (epoch ms). */
+export interface StopContext {
+  reason: string;
+  deadline: number;
+}
+
+/** A function run at shutdown; may be async. */
+export type StopStep = (ctx: StopContext) => unknown;
+
+/** Options of `createLifecycle`. */
+export interface LifecycleOptions {
+  logger: LifecycleLogger;
+  /** Time each stop step gets before the lifecycle gives up on it and moves on. */
+  drainMs: number;
+  signals?: readonly NodeJS.Signals[];
+  /** Called on the second signal; default `process.exit`. */
+  forceExit?: (code: number) => void;
+}
+
+/** Graceful shutdown: steps run in reverse order of registration on `stop` or the first signal. */
+export interface Lifecycle {
+  /** Registers a step; the last registered runs first (stop accepting before closing pools). */
+  onStop(name: string, step: StopStep): void;
+  /** Runs every step once; later calls return the same promise. */
+  stop(reason: string): Promise<void>;
+  /** Resolves with the reason once every step has finished. */
+  readonly stopped: Promise<string>;
+  /** Removes the signal handlers (for tests and for callers that stop by themselves). */
+  dispose(): void;
+}
+
+const timedOut = Symbol("timed out");
+
+function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise((resolve) => {
+    timer = setTimeout(() => resolve(timedOut), ms);
+  });
+  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
+}
+
+/** Creates a lifecycle and listens for `signals` (SIGTERM and SIGINT by default). */
+export function createLifecycle(options: LifecycleOptions): Lifecycle {
+  const { logger, drainMs, signals = ["SIGTERM", "SIGINT"] } = options;
+  const forceExit = options.forceExit ?? ((code: number) => process.exit(code));
+  const steps: { name: string; step: StopStep }[] = [];
+  let stopping: Promise<void> | undefined;
+  let markStopped: (reason: string) => void = () => {};
+  const stopped = new Promise<string>((resolve) => {
+    markStopped = resolve;
+  });
+
+  const runSteps = async (reason: string) => {
+    const deadline = Date.now() + drainMs;
+    logger.info({ reason, drainMs }, "stopping");
+    for (const { name, step } of [...steps].reverse()) {
+      const started = Date.now();
+      try {
+        const outcome = await withTimeout(Promise.resolve(step({ reason, deadline })), drainMs);
+        if (outcome === timedOut) logger.warn({ step: name, drainMs }, "stop step timed out; moving on");
+        else logger.info({ step: name, ms: Date.now() - started }, "stop step done");
+      } catch (err) {
+        logger.error({ step: name, err }, "stop step failed; moving on");
+      }
+    }
+    dispose();
+    logger.info({ reason }, "stopped");
+    markStopped(reason);
+  };
+
+  const stop = (reason: string): Promise<void> => {
+    stopping ??= runSteps(reason);
+    return stopping;
+  };
+
+  const onSignal = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      logger.warn({ signal }, "second signal while stopping; exiting now");
+      forceExit(1);
+      return;
+    }
+    void stop(signal);
+  };
+
+  // The handlers stay until the steps finish, so a second signal can still force the exit.
+  const dispose = () => {
+    for (const signal of signals) process.off(signal, onSignal);
+  };
+  for (const signal of signals) process.on(signal, onSignal);
+
+  return {
+    onStop: (name, step) => {
+      steps.push({ name, step });
+    },
+    stop,
+    stopped,
+    dispose,
+  };
+}
