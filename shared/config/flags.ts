@@ -73,7 +73,9 @@ export function parseFlags(
     }
     if (coreType(leaf) === "boolean" && inline === undefined) {
       const next = argv[i + 1];
-      inline = next !== undefined && booleanWords.has(next.toLowerCase()) ? (i++, next) : "true";
+      const takesWord = next !== undefined && booleanWords.has(next.toLowerCase());
+      inline = takesWord ? next : "true";
+      if (takesWord) i++;
     }
     const raw = inline ?? takeNext();
     if (raw === undefined) fail(arg, `--${name} needs a value`);

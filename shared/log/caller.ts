@@ -6,8 +6,10 @@
  * `.ts` paths) and in a binary built with `bun build --compile --sourcemap` (paths relative to the
  * build root). Without `--sourcemap` a binary only reports `/$bunfs/root/<binary>:<bundled line>`.
  * Asking for structured call sites (prepareStackTrace) avoids formatting and parsing the stack text.
- * JSC does proper tail calls in strict code: a caller written as `return log.info(...)` has no frame
- * of its own, so its caller is reported.
+ * JSC does proper tail calls in strict code (all ES modules): a log call in tail position
+ * (`return log.info(...)`, `(err) => log.error(err)`) leaves no frame for its caller, so the caller's
+ * caller is reported, or nothing from a promise callback. Write log calls as statements, or run with
+ * `BUN_JSC_useTailCalls=0` in the environment (works for `bun run` and compiled binaries).
  */
 
 interface CallSite {

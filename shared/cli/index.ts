@@ -1,0 +1,1 @@
+export { type CliSpec, runCli, type Writer } from "./cli.ts";
