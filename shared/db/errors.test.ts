@@ -1,0 +1,81 @@
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { AppError } from "@shared/errors";
+import { createTestDatabase, type TestDatabase } from "@shared/testing/db.ts";
+import { createDatabase, type Database } from "./database.ts";
+import { freePort } from "./embedded.ts";
+import { pgErrorOf, toAppError } from "./errors.ts";
+import { parts, widgets } from "./fixtures/tables.ts";
+import { migrate } from "./migrate.ts";
+import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
+
+let tdb: TestDatabase;
+let database: Database;
+const pool = { max: 2, idleTimeoutSec: 5, connectTimeoutSec: 2 };
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ prefix: "errors" });
+  database = createDatabase({ url: tdb.url, schema: "kit_fixture", pool });
+  await migrate({ sql: database.sql, schema: "kit_fixture", migrations: embedMigrations("shared/db/fixtures/basic") });
+  const [taken] = await database.db.insert(widgets).values({ name: "taken", price: 1 }).returning();
+  await database.db.insert(parts).values({ widgetId: taken!.id });
+});
+
+afterAll(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+/** The error a promise rejects with. */
+async function failure(run: Promise<unknown>): Promise<unknown> {
+  try {
+    await run;
+  } catch (err) {
+    return err;
+  }
+  throw new Error("expected the query to fail");
+}
+
+describe("toAppError", () => {
+  test("turns a real unique violation (wrapped by drizzle) into conflict naming the constraint", async () => {
+    const err = await failure(database.db.insert(widgets).values({ name: "taken", price: 2 }));
+    const app = toAppError(err);
+    expect(app).toBeInstanceOf(AppError);
+    expect(app?.code).toBe("conflict");
+    expect(app?.message).toContain("widgets_name_unique");
+    expect(app?.cause).toBe(err);
+    expect(pgErrorOf(err)).toMatchObject({ code: "23505", constraint: "widgets_name_unique", table: "widgets" });
+  });
+
+  test("turns a reference to a missing row into invalid_argument", async () => {
+    const err = await failure(database.db.insert(parts).values({ widgetId: 999_999 }));
+    expect(toAppError(err)?.code).toBe("invalid_argument");
+  });
+
+  test("turns deleting a still-referenced row into conflict", async () => {
+    const err = await failure(database.db.delete(widgets));
+    expect(toAppError(err)?.code).toBe("conflict");
+  });
+
+  test("turns a check violation and malformed text into invalid_argument", async () => {
+    const check = await failure(database.db.insert(widgets).values({ name: "neg", price: -1 }));
+    expect(toAppError(check)?.code).toBe("invalid_argument");
+    const text = await failure(database.sql`select ${"not-a-uuid"}::uuid`);
+    expect(toAppError(text)?.code).toBe("invalid_argument");
+  });
+
+  test("turns a refused connection into unavailable", async () => {
+    const down = createDatabase({ url: `postgres://x@127.0.0.1:${await freePort()}/x`, schema: "x", pool });
+    try {
+      const err = await failure(down.ping());
+      expect(toAppError(err)?.code).toBe("unavailable");
+    } finally {
+      await down.close(0);
+    }
+  });
+
+  test("leaves other errors unmapped so the caller decides", async () => {
+    expect(toAppError(await failure(database.sql`select * from no_such_table`))).toBeNull();
+    expect(toAppError(new Error("plain"))).toBeNull();
+    expect(toAppError("not even an error")).toBeNull();
+  });
+});

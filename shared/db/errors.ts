@@ -1,0 +1,118 @@
+import { AppError } from "@shared/errors";
+
+/** The fields of a PostgreSQL error (postgres.js `PostgresError`) a repository may want to branch on. */
+export interface PgErrorInfo {
+  /** SQLSTATE, e.g. `23505`. */
+  code: string;
+  constraint?: string;
+  table?: string;
+  column?: string;
+  detail?: string;
+}
+
+const connectionErrorCodes = new Set([
+  // postgres.js
+  "CONNECT_TIMEOUT",
+  "CONNECTION_CLOSED",
+  "CONNECTION_ENDED",
+  "CONNECTION_DESTROYED",
+  // sockets and DNS
+  "ECONNREFUSED",
+  "ECONNRESET",
+  "ETIMEDOUT",
+  "EPIPE",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EHOSTUNREACH",
+]);
+
+const invalidArgumentStates = new Set([
+  "22P02", // invalid_text_representation, e.g. "abc" for a uuid
+  "22001", // string_data_right_truncation
+  "22003", // numeric_value_out_of_range
+  "22007", // invalid_datetime_format
+  "22008", // datetime_field_overflow
+  "23502", // not_null_violation
+  "23514", // check_violation
+]);
+
+const unavailableStates = new Set([
+  "40001", // serialization_failure: retry the transaction
+  "40P01", // deadlock_detected: retry the transaction
+  "53300", // too_many_connections
+  "57P01", // admin_shutdown
+  "57P02", // crash_shutdown
+  "57P03", // cannot_connect_now (starting up)
+]);
+
+/** Walks `cause` links (drizzle wraps driver errors in `DrizzleQueryError`) to the first error carrying a code. */
+function findCoded(err: unknown): { code: string; [key: string]: unknown } | undefined {
+  let current: unknown = err;
+  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
+    const code = (current as { code?: unknown }).code;
+    if (typeof code === "string") return current as { code: string };
+    current = (current as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+const isSqlState = (code: string) => /^[0-9A-Z]{5}$/.test(code);
+
+/** The PostgreSQL error inside `err` (unwrapping drizzle), or null when `err` did not come from the server. */
+export function pgErrorOf(err: unknown): PgErrorInfo | null {
+  const coded = findCoded(err);
+  if (!coded || !isSqlState(coded.code) || (coded as { name?: unknown }).name !== "PostgresError") return null;
+  const text = (key: string) => (typeof coded[key] === "string" ? (coded[key] as string) : undefined);
+  return {
+    code: coded.code,
+    constraint: text("constraint_name"),
+    table: text("table_name"),
+    column: text("column_name"),
+    detail: text("detail"),
+  };
+}
+
+/**
+ * Translates a driver error into an `AppError`, or returns null when it has no safe meaning for a client
+ * (the caller rethrows it and the transport answers `internal`).
+ *
+ * - unique violation → `conflict`
+ * - foreign key: a row pointing at a missing parent → `invalid_argument` (the client sent a bad reference);
+ *   deleting or re-keying a parent that is still referenced → `conflict` (the request clashes with current state)
+ * - invalid text representation, check / not-null violation, out-of-range values → `invalid_argument`
+ * - serialization failure, deadlock, connection failures, server shutting down → `unavailable` (retryable)
+ * - statement timeout / cancel → `timeout`
+ *
+ * Messages name the constraint but no values; repositories wanting a domain message branch on `pgErrorOf`.
+ */
+export function toAppError(err: unknown): AppError | null {
+  if (err instanceof AppError) return err;
+  const coded = findCoded(err);
+  if (!coded) return null;
+  if (connectionErrorCodes.has(coded.code) || coded.code.startsWith("08")) {
+    return new AppError("unavailable", "The database is unavailable", { cause: err });
+  }
+  const pg = pgErrorOf(err);
+  if (!pg) return null;
+  const where = pg.constraint ? ` (${pg.constraint})` : "";
+  if (pg.code === "23505") {
+    return new AppError("conflict", `A record with the same unique value already exists${where}`, { cause: err });
+  }
+  if (pg.code === "23503") {
+    const stillReferenced = /still referenced/i.test(pg.detail ?? "");
+    return stillReferenced
+      ? new AppError("conflict", `The record is still referenced by other records${where}`, { cause: err })
+      : new AppError("invalid_argument", `A referenced record does not exist${where}`, { cause: err });
+  }
+  if (invalidArgumentStates.has(pg.code)) {
+    const column = pg.column ? ` for column ${pg.column}` : "";
+    return new AppError("invalid_argument", `Invalid value${column}${where}`, { cause: err });
+  }
+  if (unavailableStates.has(pg.code)) {
+    return new AppError("unavailable", "The database is busy, try again", { cause: err });
+  }
+  if (pg.code === "57014") {
+    return new AppError("timeout", "The database query took too long", { cause: err });
+  }
+  return null;
+}

@@ -1,0 +1,28 @@
+export { createDatabase, type Database, type DatabaseOptions, type PoolOptions, type Tx } from "./database.ts";
+export {
+  createDatabaseIfMissing,
+  DatabaseUrlRequiredError,
+  type EmbeddedPostgresOptions,
+  type EmbeddedPostgresServer,
+  freePort,
+  isCompiledBinary,
+  type ResolveDatabaseUrlOptions,
+  type ResolvedDatabaseUrl,
+  resolveDatabaseUrl,
+  startEmbeddedPostgres,
+  withDatabase,
+} from "./embedded.ts";
+export { type PgErrorInfo, pgErrorOf, toAppError } from "./errors.ts";
+export { type DbLogger, silentLogger } from "./logger.ts";
+export {
+  type AppliedMigration,
+  journalTable,
+  type MigrateOptions,
+  MigrationChangedError,
+  type MigrationState,
+  migrate,
+  migrationStatus,
+} from "./migrate.ts";
+// The macro itself is imported from "./migrations.macro.ts" with { type: "macro" }; only its type is re-exported.
+export type { EmbeddedMigration } from "./migrations.macro.ts";
+export { executorOf, inTransaction, type TransactionOptions } from "./transaction.ts";

@@ -1,0 +1,99 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { createTestDatabase, type TestDatabase } from "@shared/testing/db.ts";
+import { createDatabase, type Database } from "./database.ts";
+import { widgets } from "./fixtures/tables.ts";
+import { migrate } from "./migrate.ts";
+import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
+import { executorOf, inTransaction } from "./transaction.ts";
+
+let tdb: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ prefix: "tx" });
+  database = createDatabase({
+    url: tdb.url,
+    schema: "kit_fixture",
+    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+  });
+  await migrate({ sql: database.sql, schema: "kit_fixture", migrations: embedMigrations("shared/db/fixtures/basic") });
+});
+
+afterAll(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+beforeEach(async () => {
+  await database.db.delete(widgets);
+});
+
+const names = async () => (await database.db.select({ name: widgets.name }).from(widgets)).map((r) => r.name).sort();
+
+describe("inTransaction", () => {
+  test("commits what fn wrote and returns fn's result", async () => {
+    const id = await inTransaction(database, async (tx) => {
+      const [row] = await tx.insert(widgets).values({ name: "a", price: 1 }).returning({ id: widgets.id });
+      return row?.id;
+    });
+    expect(typeof id).toBe("number");
+    expect(await names()).toEqual(["a"]);
+  });
+
+  test("reuses the outer transaction when called inside one", async () => {
+    const backendPids = await inTransaction(database, async (outerTx) => {
+      const [outer] = await outerTx.execute<{ pid: number; xid: string }>(
+        "select pg_backend_pid() as pid, txid_current()::text as xid",
+      );
+      const inner = await inTransaction(database, async (innerTx) => {
+        expect(innerTx).toBe(outerTx);
+        const [row] = await innerTx.execute<{ pid: number; xid: string }>(
+          "select pg_backend_pid() as pid, txid_current()::text as xid",
+        );
+        return row;
+      });
+      return [outer, inner];
+    });
+    expect(backendPids[1]).toEqual(backendPids[0]);
+  });
+
+  test("rolls back everything, outer writes included, when the inner fn throws", async () => {
+    const run = inTransaction(database, async (tx) => {
+      await tx.insert(widgets).values({ name: "outer", price: 1 });
+      await inTransaction(database, async (inner) => {
+        await inner.insert(widgets).values({ name: "inner", price: 2 });
+        throw new Error("boom");
+      });
+    });
+    await expect(run).rejects.toThrow("boom");
+    expect(await names()).toEqual([]);
+  });
+
+  test("lets repositories join the open transaction through executorOf", async () => {
+    const repoInsert = (name: string) => executorOf(database).insert(widgets).values({ name, price: 3 });
+    await expect(
+      inTransaction(database, async () => {
+        await repoInsert("via-executor");
+        throw new Error("undo");
+      }),
+    ).rejects.toThrow("undo");
+    expect(await names()).toEqual([]);
+    await repoInsert("outside");
+    expect(await names()).toEqual(["outside"]);
+  });
+
+  test("keeps two databases' transactions apart (the context belongs to the database object)", async () => {
+    const other = createDatabase({
+      url: tdb.url,
+      schema: "kit_fixture",
+      pool: { max: 1, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+    });
+    try {
+      await inTransaction(database, async () => {
+        expect(executorOf(other)).toBe(other.db);
+      });
+    } finally {
+      await other.close();
+    }
+  });
+});
