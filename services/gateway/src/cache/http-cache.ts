@@ -104,7 +104,7 @@ function lowerHeaders(h: Headers | Record<string, string>): Record<string, strin
     const key = k.toLowerCase();
     if (!dropped.has(key)) out[key] = v;
   };
-  if (h instanceof Headers) h.forEach((v, k) => put(k, v));
+  if (h instanceof Headers) for (const [k, v] of h) put(k, v);
   else for (const [k, v] of Object.entries(h)) put(k, v);
   return out;
 }
@@ -170,7 +170,7 @@ export function createHttpCache(
   const lookup = (url: string, req: RequestLike): CacheLookup => {
     if (req.method !== "GET" && req.method !== "HEAD") return { kind: "miss" };
     const entry = entries.get(url);
-    if (!entry || !entry.vary.every(([name, value]) => (req.headers.get(name) ?? "") === value)) {
+    if (!entry?.vary.every(([name, value]) => (req.headers.get(name) ?? "") === value)) {
       counters.misses++;
       return { kind: "miss" };
     }
