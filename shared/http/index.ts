@@ -6,4 +6,4 @@ export { identityOf, requireIdentity } from "./identity.ts";
 export { ProblemSchema, problemResponses } from "./openapi.ts";
 export { fieldErrorsOf, problemResponse, toAppError, validationHook } from "./problem.ts";
 export { requestContext, traceIdFrom } from "./request-context.ts";
-export { type HttpServer, serveHttp } from "./serve.ts";
+export { serveHttp } from "./serve.ts";
