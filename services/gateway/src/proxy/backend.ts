@@ -1,0 +1,148 @@
+// One backend of an endpoint: builds its URL from the pattern, calls it with keep-alive, enforces the
+// response size limit and turns the answer into data (or a pass-through response for no-op).
+
+import { DecodeError, decodeBody } from "../shaping/encoding.ts";
+import type { Data } from "../shaping/shaping.ts";
+import { isHopByHopResponseHeader } from "./forward.ts";
+
+/** Why a backend call did not produce data. */
+export type FailureKind = "status" | "timeout" | "network" | "decode" | "too_large" | "circuit_open";
+
+/** A failed backend call, with the backend's status and body when it answered. */
+export interface BackendFailure {
+  kind: FailureKind;
+  status?: number;
+  body?: string;
+}
+
+/** One piece of a compiled `url_pattern`. */
+type UrlPart =
+  | { t: "lit"; v: string }
+  | { t: "param"; i: number }
+  | { t: "resp"; n: number; path: string[] }
+  | { t: "jwt"; path: string[] };
+
+/** A `url_pattern` compiled against the endpoint's parameter names. */
+export interface UrlTemplate {
+  parts: UrlPart[];
+  hasQuery: boolean;
+  /** The path a wildcard endpoint appends its rest to (pattern ending in `/*` or plain). */
+  wildcard: boolean;
+}
+
+/** Compiles `/users/{id}?x={resp0_a.b}` once per config. */
+export function compileUrl(pattern: string, params: string[]): UrlTemplate {
+  const wildcard = pattern.endsWith("/*");
+  const source = wildcard ? pattern.slice(0, -2) : pattern;
+  const parts: UrlPart[] = [];
+  let last = 0;
+  for (const m of source.matchAll(/\{([^{}]+)\}/g)) {
+    if (m.index > last) parts.push({ t: "lit", v: source.slice(last, m.index) });
+    const name = m[1]!;
+    const resp = /^resp(\d+)_(.+)$/.exec(name);
+    if (resp) parts.push({ t: "resp", n: Number(resp[1]), path: resp[2]!.split(".") });
+    else if (name.startsWith("JWT.")) parts.push({ t: "jwt", path: name.slice(4).split(".") });
+    else parts.push({ t: "param", i: params.indexOf(name) });
+    last = m.index + m[0].length;
+  }
+  if (last < source.length) parts.push({ t: "lit", v: source.slice(last) });
+  return { parts, hasQuery: source.includes("?"), wildcard };
+}
+
+function dig(value: unknown, path: string[]): unknown {
+  let cur = value;
+  for (const p of path) {
+    if (typeof cur !== "object" || cur === null) return undefined;
+    cur = (cur as Record<string, unknown>)[p];
+  }
+  return cur;
+}
+
+/** A value placed into a URL: encoded; arrays become comma-separated lists (`ids=1,2,3`). */
+function urlValue(v: unknown): string {
+  if (v === undefined || v === null) return "";
+  if (Array.isArray(v))
+    return v.map((x) => encodeURIComponent(typeof x === "object" ? JSON.stringify(x) : String(x))).join(",");
+  return encodeURIComponent(typeof v === "object" ? JSON.stringify(v) : String(v));
+}
+
+/** What a URL may be filled with. */
+export interface UrlInputs {
+  params: string[];
+  rest: string | null;
+  responses: (Data | undefined)[];
+  claims: Record<string, unknown> | null;
+}
+
+/** Fills a compiled template; path parameters are inserted raw (still percent-encoded by the client). */
+export function fillUrl(tpl: UrlTemplate, inputs: UrlInputs, query: string): string {
+  let out = "";
+  for (const part of tpl.parts) {
+    if (part.t === "lit") out += part.v;
+    else if (part.t === "param") out += inputs.params[part.i] ?? "";
+    else if (part.t === "resp") out += urlValue(dig(inputs.responses[part.n], part.path));
+    else out += urlValue(inputs.claims ? dig(inputs.claims, part.path) : undefined);
+  }
+  if (inputs.rest !== null) out += (out.endsWith("/") ? "" : "/") + inputs.rest;
+  if (query) out += (tpl.hasQuery ? "&" : "?") + query;
+  return out;
+}
+
+/** Reads a body up to `limit` bytes; returns null when it is larger. */
+export async function readLimited(res: Response, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+  const declared = res.headers.get("content-length");
+  if (declared !== null && Number(declared) > limit) {
+    await res.body?.cancel().catch(() => {});
+    return null;
+  }
+  if (declared !== null) return new Uint8Array(await res.arrayBuffer());
+  if (!res.body) return new Uint8Array(0);
+  const reader = res.body.getReader();
+  const chunks: Uint8Array<ArrayBuffer>[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      return null;
+    }
+    chunks.push(value);
+  }
+  return Bun.concatArrayBuffers(chunks, Infinity, true);
+}
+
+const decoder = new TextDecoder();
+
+/** Turns a backend answer into data, or a failure, per the backend's encoding and limits. */
+export async function toData(
+  res: Response,
+  opts: { encoding: "json" | "safejson" | "string"; isCollection: boolean; maxBytes: number },
+): Promise<{ ok: true; data: Data } | { ok: false; failure: BackendFailure }> {
+  const bytes = await readLimited(res, opts.maxBytes);
+  if (bytes === null) return { ok: false, failure: { kind: "too_large", status: res.status } };
+  const text = decoder.decode(bytes);
+  if (res.status < 200 || res.status >= 300) {
+    return { ok: false, failure: { kind: "status", status: res.status, body: text } };
+  }
+  try {
+    return { ok: true, data: decodeBody(text, opts.encoding, opts.isCollection) };
+  } catch (err) {
+    if (err instanceof DecodeError) return { ok: false, failure: { kind: "decode", status: res.status } };
+    throw err;
+  }
+}
+
+/** Copies a backend response's headers for a pass-through answer, without hop-by-hop headers. */
+export function passThroughHeaders(from: Headers): Headers {
+  const out = new Headers();
+  for (const [k, v] of from) if (!isHopByHopResponseHeader(k)) out.append(k, v);
+  return out;
+}
+
+/** Classifies a thrown fetch error. */
+export function failureOf(err: unknown): BackendFailure {
+  const name = (err as { name?: string })?.name;
+  return { kind: name === "TimeoutError" || name === "AbortError" ? "timeout" : "network" };
+}

@@ -1,0 +1,93 @@
+// The compiled form of endpoints and backends: everything a request needs, resolved once per config.
+import type { Data } from "../shaping/shaping.ts";
+import type { UrlTemplate } from "./backend.ts";
+import type { AllowList } from "./forward.ts";
+
+/** `qos/circuit-breaker` as the traffic module implements it. */
+export interface Breaker {
+  allow(): boolean;
+  onSuccess(): void;
+  onFailure(): void;
+  state(): "closed" | "open" | "half-open";
+}
+
+/** A cached backend answer. */
+export interface CachedAnswer {
+  status: number;
+  headers: Record<string, string>;
+  body: Uint8Array<ArrayBuffer> | string;
+}
+
+/**
+ * `qos/http-cache` as the caching module offers it, adapted: `lookup` may return a fresh entry (served
+ * as is) and `store` is given each GET answer.
+ */
+export interface BackendCache {
+  lookup(url: string, req: Request): CachedAnswer | null;
+  store(url: string, req: Request, res: CachedAnswer): void;
+}
+
+/** `auth/validator` as the security module implements it. */
+export interface Validator {
+  validate(
+    req: Request,
+  ): Promise<{ ok: true; claims: Record<string, unknown> } | { ok: false; status: 401 | 403; message: string }>;
+}
+
+/** `qos/ratelimit/router` as the traffic module implements it. */
+export interface RateLimit {
+  check(
+    req: Request,
+    clientIp: string,
+  ): { ok: true; headers: Record<string, string> } | { ok: false; status: 429 | 503; headers: Record<string, string> };
+}
+
+/** Observations the pipeline reports; `main.ts` binds them to Prometheus. */
+export interface PipelineMetrics {
+  backend(label: string, seconds: number, outcome: string): void;
+  cacheHit(label: string): void;
+}
+
+/** One backend, compiled. */
+export interface BackendRuntime {
+  index: number;
+  /** `host + url_pattern` of the first host, for metrics and logs. */
+  label: string;
+  hosts: string[];
+  cursor: number;
+  method: string | null;
+  url: UrlTemplate;
+  encoding: "json" | "safejson" | "string" | "no-op";
+  isCollection: boolean;
+  shape: (d: Data) => Data;
+  errors: { code: boolean; msg: boolean; details: string | null };
+  /** Response body limit in bytes; `null` streams no-op bodies unchecked. */
+  maxBytes: number | null;
+  breaker: Breaker | null;
+  cache: BackendCache | null;
+}
+
+/** One (method, path) route, compiled. */
+export interface EndpointRuntime {
+  /** `GET /api/users/{id}` */
+  id: string;
+  path: string;
+  method: string;
+  params: string[];
+  wildcard: boolean;
+  timeoutMs: number;
+  /** 85% of the timeout: how long a merge waits before answering with what it has. */
+  mergeTimeoutMs: number;
+  cacheControl: string | null;
+  output: "json" | "json-collection" | "string" | "no-op";
+  sequential: boolean;
+  shapeMerged: ((d: Data) => Data) | null;
+  inputHeaders: AllowList;
+  inputQuery: AllowList;
+  maxPayload: number;
+  timeoutStatus: 500 | 504;
+  backends: BackendRuntime[];
+  auth: Validator | null;
+  claimHeaders: ((claims: Record<string, unknown>) => Record<string, string>) | null;
+  rateLimit: RateLimit | null;
+}

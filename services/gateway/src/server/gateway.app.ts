@@ -1,0 +1,72 @@
+// Assembles a gateway from a loaded config and its collaborators; `main.ts` and the tests both use it.
+import { Registry } from "prom-client";
+import type { LoadedConfig } from "../config/config.load.ts";
+import { createDocs } from "../ops/docs.ts";
+import { createGatewayMetrics } from "../ops/metrics.ts";
+import type { fetchBackendSpecs } from "../ops/openapi.ts";
+import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
+import type { Breaker } from "../proxy/endpoint.types.ts";
+import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
+
+/** Options of `createGateway`. */
+export interface GatewayOptions {
+  loaded: LoadedConfig;
+  plugins?: GatewayPlugins;
+  logger: ServerLogger;
+  version?: string;
+  accessLog?: boolean;
+  registry?: Registry;
+  fetchSpecs?: typeof fetchBackendSpecs;
+}
+
+/** A gateway ready to listen: its runtime reference (for reloads), handler and metrics registry. */
+export interface Gateway {
+  ref: RuntimeRef;
+  registry: Registry;
+  fetch: ReturnType<typeof createGatewayHandler>;
+  /** Starts `Bun.serve` on `port` (0 picks a free one). */
+  listen(port: number, hostname?: string): Bun.Server<unknown>;
+}
+
+/** Builds the runtime for `loaded` and the handler serving it. Throws `GatewayConfigError`. */
+export function createGateway(opts: GatewayOptions): Gateway {
+  const plugins = opts.plugins ?? {};
+  const ref: RuntimeRef = { current: buildRuntime(opts.loaded, plugins) };
+  const registry = opts.registry ?? new Registry();
+  const breakers = () => {
+    const out: { label: string; breaker: Breaker }[] = [];
+    for (const ep of ref.current.endpoints) {
+      for (const be of ep.backends) if (be.breaker) out.push({ label: be.label, breaker: be.breaker });
+    }
+    return out;
+  };
+  const metrics = createGatewayMetrics(registry, breakers);
+  const version = opts.version ?? "0.0.0-dev";
+  const fetch = createGatewayHandler(ref, {
+    logger: opts.logger,
+    metrics,
+    accessLog: opts.accessLog ?? true,
+    metricsHandler: async () =>
+      new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } }),
+    docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
+    health: () =>
+      Response.json(
+        { agents: {}, now: new Date().toISOString(), status: "ok" },
+        { headers: { "cache-control": "no-store" } },
+      ),
+  });
+  return {
+    ref,
+    registry,
+    fetch,
+    listen(port, hostname) {
+      return Bun.serve({
+        port,
+        hostname,
+        fetch,
+        maxRequestBodySize: ref.current.maxPayload,
+        idleTimeout: 30,
+      });
+    },
+  };
+}

@@ -1,0 +1,79 @@
+// Test harness: real backends (`Bun.serve` on 127.0.0.1, port 0) that record what reached them, and a
+// gateway started from a config object. Everything is stopped by `stopAll`.
+import { parseConfigText } from "../config/config.load.ts";
+import type { GatewayPlugins } from "../proxy/endpoint.build.ts";
+import { createGateway, type Gateway } from "../server/gateway.app.ts";
+
+/** A request as a backend saw it. */
+export interface Seen {
+  method: string;
+  path: string;
+  query: string;
+  headers: Record<string, string>;
+  body: string;
+}
+
+/** A running test backend. */
+export interface TestBackend {
+  url: string;
+  seen: Seen[];
+  stop(): void;
+}
+
+const running: { stop(force?: boolean): unknown }[] = [];
+
+/** Starts a backend whose handler answers each request; every request is recorded in `seen`. */
+export function startBackend(handler: (req: Request, url: URL) => Response | Promise<Response>): TestBackend {
+  const seen: Seen[] = [];
+  const server = Bun.serve({
+    port: 0,
+    hostname: "127.0.0.1",
+    async fetch(req) {
+      const url = new URL(req.url);
+      seen.push({
+        method: req.method,
+        path: url.pathname,
+        query: url.search.slice(1),
+        headers: Object.fromEntries(req.headers),
+        body: await req.clone().text(),
+      });
+      return handler(req, url);
+    },
+  });
+  running.push(server);
+  return { url: `http://127.0.0.1:${server.port}`, seen, stop: () => server.stop(true) };
+}
+
+/** A quiet logger that keeps its lines for assertions. */
+export function memoryLogger() {
+  const lines: { level: string; obj: object; msg?: string }[] = [];
+  const at = (level: string) => (obj: object, msg?: string) => {
+    lines.push({ level, obj, msg });
+  };
+  return { lines, info: at("info"), warn: at("warn"), error: at("error"), debug: at("debug") };
+}
+
+/** A started gateway and its base URL. */
+export interface TestGateway {
+  url: string;
+  gateway: Gateway;
+  logger: ReturnType<typeof memoryLogger>;
+}
+
+/** Starts a gateway from a config object (version 3 is added). */
+export function startGateway(config: Record<string, unknown>, plugins: GatewayPlugins = {}): TestGateway {
+  const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });
+  const logger = memoryLogger();
+  const gateway = createGateway({ loaded, plugins, logger, fetchSpecs: async () => new Map() });
+  const server = gateway.listen(0, "127.0.0.1");
+  running.push(server);
+  return { url: `http://127.0.0.1:${server.port}`, gateway, logger };
+}
+
+/** Stops every backend and gateway started by this module. */
+export function stopAll(): void {
+  for (const s of running.splice(0)) s.stop(true);
+}
+
+/** Resolves after `ms` milliseconds. */
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
