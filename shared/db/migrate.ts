@@ -93,7 +93,8 @@ function compare(migrations: readonly EmbeddedMigration[], rows: JournalRow[]) {
     const row = byMillis.get(String(m.folderMillis));
     byMillis.delete(String(m.folderMillis));
     const state: MigrationState["state"] = !row ? "pending" : row.hash === m.hash ? "applied" : "changed";
-    return { migration: m, state, appliedAt: row?.applied_at ?? undefined };
+    // Simple-protocol results may carry the timestamp as text; normalise to a Date.
+    return { migration: m, state, appliedAt: row?.applied_at ? new Date(row.applied_at) : undefined };
   });
   return { states, unknown: [...byMillis.values()] };
 }
