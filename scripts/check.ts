@@ -1,0 +1,65 @@
+#!/usr/bin/env bun
+// `bun run check`: everything CI enforces, in one command, cheapest first:
+//   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
+//   drift of openapi/ and drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
+// Every step runs even when an earlier one failed, so one run shows every problem.
+//   --no-tests   skip the tests (CI runs them separately through `npm test`)
+//   --fix        let biome write its fixes first
+import { join } from "node:path";
+import { ROOT } from "../shared/build/compile.ts";
+import { checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
+import { checkTree } from "./import-rules.ts";
+
+const args = new Set(process.argv.slice(2));
+const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
+
+/** Runs a command with inherited output; true when it exits 0. */
+function run(cmd: string[]): boolean {
+  const r = Bun.spawnSync(cmd, { cwd: ROOT, stdin: "ignore", stdout: "inherit", stderr: "inherit" });
+  return r.exitCode === 0;
+}
+
+const steps: [string, () => boolean][] = [
+  ["format + lint", () => run([bin("biome"), "check", ...(args.has("--fix") ? ["--write"] : []), "."])],
+  ["typecheck", () => run([bin("tsc"), "--noEmit", "-p", "."])],
+  [
+    "import rules",
+    () => {
+      const violations = checkTree(ROOT);
+      for (const v of violations) console.error(`${v.file}: imports "${v.specifier}": ${v.rule}`);
+      return violations.length === 0;
+    },
+  ],
+  [
+    "drift: openapi/",
+    () => {
+      const results = servicesWithEntry().map((service) => checkOpenapi({ service }));
+      if (results.length === 0) console.log("no services with src/main.ts yet");
+      for (const r of results)
+        console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `\n  ${r.problems.join("\n  ")}`}`);
+      return results.every((r) => r.ok);
+    },
+  ],
+  [
+    "drift: drizzle/",
+    () => {
+      const results = servicesWithSchema().map((service) => checkMigrations({ service }));
+      if (results.length === 0) console.log("no services with a schema yet");
+      for (const r of results)
+        console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `\n  ${r.problems.join("\n  ")}`}`);
+      return results.every((r) => r.ok);
+    },
+  ],
+];
+if (!args.has("--no-tests")) steps.push(["tests", () => run([process.execPath, join(import.meta.dir, "test.ts")])]);
+
+const failed: string[] = [];
+for (const [name, step] of steps) {
+  console.log(`\n== check: ${name}`);
+  const started = performance.now();
+  const ok = step();
+  console.log(`== check: ${name}: ${ok ? "ok" : "FAILED"} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
+  if (!ok) failed.push(name);
+}
+console.log(failed.length === 0 ? "\ncheck: all steps passed" : `\ncheck: FAILED: ${failed.join(", ")}`);
+process.exit(failed.length === 0 ? 0 : 1);
