@@ -1,0 +1,54 @@
+// A deliberately minimal Bun.serve + fetch proxy wired with the gateway's security and cache modules. It is
+// NOT the gateway: it is the floor a Bun gateway can reach, so the benchmark can show what the modules
+// cost on their own and how far the full pipeline is from that floor.
+// Usage: bun bench/gateway/reference.ts PORT BACKEND_URL JWK_PATH
+import { createHttpCache } from "../../services/gateway/src/cache/http-cache.ts";
+import { claimToHeaders, createJwtValidator } from "../../services/gateway/src/security/jwt.ts";
+
+const [portArg, backend, jwkPath] = process.argv.slice(2);
+if (!backend || !jwkPath) throw new Error("usage: reference.ts PORT BACKEND_URL JWK_PATH");
+
+const jwtCfg = { alg: "HS256", jwk_local_path: jwkPath, propagate_claims: [["sub", "X-User-Id"]] };
+const jwt = createJwtValidator(jwtCfg);
+const cache = createHttpCache({ max_items: 1000 });
+const passHeaders = (res: Response) => ({ "content-type": res.headers.get("content-type") ?? "application/json" });
+
+async function proxy(path: string, headers?: Record<string, string>): Promise<Response> {
+  const res = await fetch(backend + path, headers ? { headers } : undefined);
+  return new Response(res.body, { status: res.status, headers: passHeaders(res) });
+}
+
+const server = Bun.serve({
+  port: Number(portArg ?? 0),
+  hostname: "127.0.0.1",
+  async fetch(req) {
+    const path = req.url.slice(req.url.indexOf("/", 8));
+    switch (path) {
+      case "/plain":
+        return proxy("/json");
+      case "/jwt": {
+        const r = await jwt.validate(req);
+        if (!r.ok) return new Response(null, { status: r.status });
+        return proxy("/json", claimToHeaders(jwtCfg, r.claims));
+      }
+      case "/merge": {
+        const [a, b] = await Promise.all([fetch(`${backend}/profile`), fetch(`${backend}/orders`)]);
+        const merged = { ...((await a.json()) as object), ...((await b.json()) as object) };
+        return Response.json(merged);
+      }
+      case "/cached": {
+        const url = `${backend}/cached`;
+        const found = cache.lookup(url, req);
+        if (found.kind === "hit") return new Response(found.response.body, { headers: found.response.headers });
+        const res = await fetch(url, found.kind === "stale" ? { headers: found.revalidate } : undefined);
+        const stored = cache.store(url, req, { status: res.status, headers: res.headers, body: await res.bytes() });
+        return stored ? new Response(stored.body, { headers: stored.headers }) : new Response(null, { status: 502 });
+      }
+      case "/__health":
+        return new Response("ok");
+      default:
+        return new Response(null, { status: 404 });
+    }
+  },
+});
+console.log(`ready ${server.port}`);

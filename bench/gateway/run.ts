@@ -1,0 +1,360 @@
+// Side-by-side proxy benchmark: servers pinned to CPU 0, wrk pinned to CPU 1, one run.
+//   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--only nginx,gateway-plain]
+// Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
+// plain proxy, with JWT validation, merging two backends and on a cache hit, plus a minimal Bun reference
+// proxy built from the same security/cache modules. Each case reports req/s, p50/p99 (wrk --latency), CPU
+// microseconds per request of the server under test and of the backend (from /proc/<pid>/stat), and how
+// many upstream TCP connections the backend saw during the measured run (keep-alive means "few, once").
+// Needs: wrk, nginx (Debian nginx-light), taskset, two CPUs.
+
+import { createHmac } from "node:crypto";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { type Subprocess, spawn, spawnSync } from "bun";
+
+const args = process.argv.slice(2);
+const opt = (name: string, fallback: string) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 && args[i + 1] ? args[i + 1]! : fallback;
+};
+const DURATION = Number(opt("duration", "6"));
+const CONNECTIONS = Number(opt("connections", "64"));
+const WARMUP = 1;
+const ONLY = opt("only", "").split(",").filter(Boolean);
+const ROOT = resolve(import.meta.dir, "../..");
+const GATEWAY_MAIN = join(ROOT, "services/gateway/src/main.ts");
+const CLK_TCK = Number(spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
+
+for (const tool of ["wrk", "nginx", "taskset"]) {
+  if (spawnSync(["sh", "-c", `command -v ${tool}`]).exitCode !== 0) {
+    console.error(`missing ${tool}: apt-get install -y wrk nginx-light util-linux`);
+    process.exit(2);
+  }
+}
+
+const tmp = mkdtempSync(join(tmpdir(), "gw-bench-"));
+const children: Subprocess[] = [];
+const cleanup = () => {
+  for (const p of children) if (p.exitCode === null) p.kill("SIGTERM");
+  rmSync(tmp, { recursive: true, force: true });
+};
+process.on("SIGINT", () => {
+  cleanup();
+  process.exit(130);
+});
+
+async function freePort(): Promise<number> {
+  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+  const port = s.port!;
+  s.stop(true);
+  return port;
+}
+
+async function waitFor(url: string, ms = 15_000): Promise<boolean> {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    try {
+      const res = await fetch(url);
+      await res.arrayBuffer();
+      if (res.status < 500) return true;
+    } catch {}
+    await Bun.sleep(100);
+  }
+  return false;
+}
+
+function start(name: string, cmd: string[], env: Record<string, string> = {}): Subprocess {
+  const proc = spawn(["taskset", "-c", "0", ...cmd], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdout: "ignore",
+    stderr: Bun.file(join(tmp, `${name}.stderr`)),
+  });
+  children.push(proc);
+  return proc;
+}
+
+/** The pid and all its descendants (nginx workers). */
+function processTree(pid: number): number[] {
+  const out = [pid];
+  try {
+    for (const task of readdirSync(`/proc/${pid}/task`)) {
+      const kids = readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").trim();
+      for (const k of kids ? kids.split(" ") : []) out.push(...processTree(Number(k)));
+    }
+  } catch {}
+  return out;
+}
+
+/** utime + stime of a process tree, in clock ticks. */
+function cpuTicks(pid: number): number {
+  let total = 0;
+  for (const p of processTree(pid)) {
+    try {
+      const stat = readFileSync(`/proc/${p}/stat`, "utf8");
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += Number(fields[11]) + Number(fields[12]);
+    } catch {}
+  }
+  return total;
+}
+
+interface WrkResult {
+  requests: number;
+  rps: number;
+  p50: number;
+  p99: number;
+  errors: number;
+}
+
+const toMs = (v: string) => {
+  const m = /([\d.]+)(us|ms|s)/.exec(v);
+  if (!m) return Number.NaN;
+  const n = Number(m[1]);
+  return m[2] === "us" ? n / 1000 : m[2] === "s" ? n * 1000 : n;
+};
+
+function wrk(url: string, seconds: number, headers: Record<string, string>): WrkResult {
+  const h = Object.entries(headers).flatMap(([k, v]) => ["-H", `${k}: ${v}`]);
+  const out = spawnSync(
+    ["taskset", "-c", "1", "wrk", "-t1", `-c${CONNECTIONS}`, `-d${seconds}s`, "--latency", ...h, url],
+    { stdout: "pipe", stderr: "pipe" },
+  ).stdout.toString();
+  const num = (re: RegExp) => Number(re.exec(out)?.[1] ?? Number.NaN);
+  return {
+    requests: num(/(\d+) requests in/),
+    rps: num(/Requests\/sec:\s+([\d.]+)/),
+    p50: toMs(/\s50%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    p99: toMs(/\s99%\s+(\S+)/.exec(out)?.[1] ?? ""),
+    errors: (num(/Non-2xx or 3xx responses: (\d+)/) || 0) + (num(/Socket errors: connect (\d+)/) || 0),
+  };
+}
+
+// ---- the servers ------------------------------------------------------------------------------
+
+const backendPort = await freePort();
+const backend = start("backend", ["bun", "bench/gateway/backend.ts", String(backendPort)]);
+const backendUrl = `http://127.0.0.1:${backendPort}`;
+if (!(await waitFor(`${backendUrl}/__conns`))) throw new Error("backend did not start");
+
+const nginxPort = await freePort();
+mkdirSync(join(tmp, "nginx"), { recursive: true });
+writeFileSync(
+  join(tmp, "nginx/nginx.conf"),
+  `worker_processes 1;
+daemon off;
+pid ${tmp}/nginx/nginx.pid;
+error_log ${tmp}/nginx/error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path ${tmp}/nginx/body;
+  proxy_temp_path ${tmp}/nginx/proxy;
+  fastcgi_temp_path ${tmp}/nginx/fastcgi;
+  uwsgi_temp_path ${tmp}/nginx/uwsgi;
+  scgi_temp_path ${tmp}/nginx/scgi;
+  upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
+  server {
+    listen 127.0.0.1:${nginxPort};
+    location / {
+      proxy_pass http://backend;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+    }
+  }
+}
+`,
+);
+const nginx = start("nginx", ["nginx", "-p", join(tmp, "nginx"), "-c", join(tmp, "nginx/nginx.conf")]);
+const nginxUrl = `http://127.0.0.1:${nginxPort}`;
+if (!(await waitFor(`${nginxUrl}/json`)))
+  throw new Error(`nginx did not start: ${readFileSync(join(tmp, "nginx.stderr"))}`);
+
+// HS256 key and token shared by the gateway and the reference proxy
+const secret = "bench-secret-bench-secret-bench-secret";
+const jwkPath = join(tmp, "jwk.json");
+writeFileSync(
+  jwkPath,
+  JSON.stringify({ keys: [{ kty: "oct", kid: "bench", alg: "HS256", k: Buffer.from(secret).toString("base64url") }] }),
+);
+const b64 = (v: unknown) => Buffer.from(JSON.stringify(v)).toString("base64url");
+const signingInput = `${b64({ alg: "HS256", typ: "JWT", kid: "bench" })}.${b64({
+  sub: "u-1",
+  roles: ["user"],
+  iss: "bench",
+  exp: Math.floor(Date.now() / 1000) + 3600,
+})}`;
+const token = `${signingInput}.${createHmac("sha256", secret).update(signingInput).digest("base64url")}`;
+const auth = { Authorization: `Bearer ${token}` };
+const validator = {
+  alg: "HS256",
+  jwk_local_path: jwkPath,
+  issuer: "bench",
+  roles_key: "roles",
+  roles: ["user"],
+  propagate_claims: [["sub", "X-User-Id"]],
+};
+
+const referencePort = await freePort();
+const reference = start("reference", ["bun", "bench/gateway/reference.ts", String(referencePort), backendUrl, jwkPath]);
+const referenceUrl = `http://127.0.0.1:${referencePort}`;
+const referenceUp = await waitFor(`${referenceUrl}/__health`);
+
+let gateway: Subprocess | null = null;
+let gatewayUrl = "";
+let gatewayNote = "";
+if (existsSync(GATEWAY_MAIN)) {
+  const gatewayPort = await freePort();
+  const host = [backendUrl];
+  const config = {
+    version: 3,
+    port: gatewayPort,
+    timeout: "3s",
+    endpoints: [
+      {
+        endpoint: "/plain",
+        output_encoding: "no-op",
+        backend: [{ host, url_pattern: "/json", encoding: "no-op" }],
+      },
+      {
+        endpoint: "/jwt",
+        output_encoding: "no-op",
+        extra_config: { "auth/validator": validator },
+        backend: [{ host, url_pattern: "/json", encoding: "no-op" }],
+      },
+      {
+        endpoint: "/merge",
+        backend: [
+          { host, url_pattern: "/profile" },
+          { host, url_pattern: "/orders" },
+        ],
+      },
+      {
+        endpoint: "/cached",
+        output_encoding: "no-op",
+        backend: [{ host, url_pattern: "/cached", encoding: "no-op", extra_config: { "qos/http-cache": {} } }],
+      },
+    ],
+  };
+  const configPath = join(tmp, "gateway.json");
+  writeFileSync(configPath, JSON.stringify(config, null, 2));
+  gateway = start("gateway", ["bun", GATEWAY_MAIN, "serve", "-c", configPath], {
+    LOG_LEVEL: "warn",
+    NODE_ENV: "production",
+  });
+  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
+  if (!(await waitFor(`${gatewayUrl}/__health`))) {
+    gatewayNote = `gateway did not become healthy: ${readFileSync(join(tmp, "gateway.stderr"), "utf8").slice(0, 600)}`;
+    gateway = null;
+  }
+} else {
+  gatewayNote = `no ${GATEWAY_MAIN} yet`;
+}
+
+// ---- the cases --------------------------------------------------------------------------------
+
+interface Case {
+  name: string;
+  url: string;
+  server: Subprocess;
+  headers?: Record<string, string>;
+  ratioTarget?: number;
+}
+const cases: Case[] = [
+  { name: "backend", url: `${backendUrl}/json`, server: backend },
+  { name: "nginx", url: `${nginxUrl}/json`, server: nginx },
+];
+if (gateway) {
+  cases.push(
+    { name: "gateway-plain", url: `${gatewayUrl}/plain`, server: gateway, ratioTarget: 0.75 },
+    { name: "gateway-jwt", url: `${gatewayUrl}/jwt`, server: gateway, headers: auth, ratioTarget: 0.7 },
+    { name: "gateway-merge", url: `${gatewayUrl}/merge`, server: gateway, ratioTarget: 0.45 },
+    { name: "gateway-cache-hit", url: `${gatewayUrl}/cached`, server: gateway, ratioTarget: 1.5 },
+  );
+}
+if (referenceUp) {
+  cases.push(
+    { name: "ref-bun-plain", url: `${referenceUrl}/plain`, server: reference },
+    { name: "ref-bun-jwt", url: `${referenceUrl}/jwt`, server: reference, headers: auth },
+    { name: "ref-bun-merge", url: `${referenceUrl}/merge`, server: reference },
+    { name: "ref-bun-cache-hit", url: `${referenceUrl}/cached`, server: reference },
+  );
+}
+
+interface Row extends WrkResult {
+  name: string;
+  status: number;
+  serverUs: number;
+  backendUs: number;
+  upstreamConns: number;
+  ratioTarget?: number;
+}
+const rows: Row[] = [];
+for (const c of ONLY.length ? cases.filter((x) => ONLY.includes(x.name)) : cases) {
+  const probe = await fetch(c.url, { headers: c.headers });
+  await probe.arrayBuffer();
+  wrk(c.url, WARMUP, c.headers ?? {});
+  await (await fetch(`${backendUrl}/__reset`)).arrayBuffer();
+  const s0 = cpuTicks(c.server.pid);
+  const b0 = cpuTicks(backend.pid);
+  const r = wrk(c.url, DURATION, c.headers ?? {});
+  const s1 = cpuTicks(c.server.pid);
+  const b1 = cpuTicks(backend.pid);
+  const conns = ((await (await fetch(`${backendUrl}/__conns`)).json()) as { connections: number }).connections;
+  const us = (ticks: number) => (ticks * 1e6) / CLK_TCK / r.requests;
+  rows.push({
+    name: c.name,
+    status: probe.status,
+    ...r,
+    serverUs: us(s1 - s0),
+    backendUs: c.server === backend ? Number.NaN : us(b1 - b0),
+    upstreamConns: conns,
+    ratioTarget: c.ratioTarget,
+  });
+  console.error(`measured ${c.name}: ${Math.round(r.rps)} req/s`);
+}
+
+// ---- report -----------------------------------------------------------------------------------
+
+const nginxRps = rows.find((r) => r.name === "nginx")?.rps ?? Number.NaN;
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
+const header = [
+  "case",
+  "status",
+  "req/s",
+  "p50 ms",
+  "p99 ms",
+  "server CPU µs/req",
+  "backend CPU µs/req",
+  "upstream conns",
+  "non-2xx",
+  "x nginx",
+  "target",
+];
+const table = rows.map((r) => [
+  r.name,
+  String(r.status),
+  fmt(r.rps),
+  fmt(r.p50, 2),
+  fmt(r.p99, 2),
+  fmt(r.serverUs, 1),
+  fmt(r.backendUs, 1),
+  String(r.upstreamConns),
+  String(r.errors),
+  fmt(r.rps / nginxRps, 2),
+  r.ratioTarget === undefined ? "" : `${r.rps / nginxRps >= r.ratioTarget ? "ok" : "MISS"} (>= ${r.ratioTarget})`,
+]);
+const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
+const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
+console.log(`\n${DURATION}s per case, ${CONNECTIONS} connections, servers on CPU 0, wrk on CPU 1\n`);
+console.log(line(header));
+console.log(line(widths.map((w) => "-".repeat(w))));
+for (const row of table) console.log(line(row));
+console.log(
+  `\nupstream conns = distinct TCP connections the backend saw during the measured run (backend row: wrk's own).`,
+);
+if (gatewayNote) console.log(`gateway: ${gatewayNote}`);
+
+cleanup();
+process.exit(0);
