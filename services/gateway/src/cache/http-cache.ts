@@ -20,7 +20,7 @@ export type HttpCacheConfig = z.output<typeof httpCacheSchema>;
 export interface CachedResponse {
   status: number;
   headers: Record<string, string>;
-  body: Uint8Array;
+  body: Uint8Array<ArrayBuffer>;
 }
 
 /** What `lookup` found: a fresh answer, a stale one to revalidate with the given headers, or nothing. */
@@ -124,8 +124,14 @@ function lifetimeMs(headers: Record<string, string>, cc: Map<string, string | tr
   return 0;
 }
 
-const toBytes = (body: ResponseLike["body"]): Uint8Array =>
-  typeof body === "string" ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
+const toBytes = (body: ResponseLike["body"]): Uint8Array<ArrayBuffer> => {
+  if (typeof body === "string") return new TextEncoder().encode(body);
+  if (body instanceof ArrayBuffer) return new Uint8Array(body);
+  // a view over a SharedArrayBuffer (or a slice of a larger buffer) is copied, so the entry owns its bytes
+  return body.buffer instanceof ArrayBuffer && body.byteLength === body.buffer.byteLength
+    ? (body as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(body);
+};
 
 /**
  * KrakenD's `qos/http-cache` for one backend: an in-memory cache of GET answers keyed by the backend URL,
