@@ -115,6 +115,7 @@ describe("the HTTP app factory", () => {
     expect(res.status).toBe(409);
     const body = await problem(res);
     expect(body).toMatchObject({ code: "conflict", detail: "already there", requestId: "req-42" });
+    expect(res.headers.get("x-request-id")).toBe("req-42");
   });
 
   test("an unexpected error is logged with its cause and masked for the client", async () => {

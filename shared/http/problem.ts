@@ -10,6 +10,9 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
   const problem = toProblem(err, { instance: c.req.path, requestId: c.get("requestId") });
   const headers = new Headers(err.options.headers);
   headers.set("content-type", problemType);
+  // A fresh Response drops headers set earlier through c.header(), so the request id is set again here.
+  const requestId = c.get("requestId");
+  if (requestId) headers.set("x-request-id", requestId);
   return new Response(JSON.stringify(problem), { status: problem.status, headers });
 }
 

@@ -1,2 +1,3 @@
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
+export { type PromSample, parsePrometheusText } from "./prometheus.ts";
 export { testAdminUrl } from "./server.ts";
