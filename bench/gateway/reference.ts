@@ -13,6 +13,26 @@ const jwt = createJwtValidator(jwtCfg);
 const cache = createHttpCache({ max_items: 1000 });
 const passHeaders = (res: Response) => ({ "content-type": res.headers.get("content-type") ?? "application/json" });
 
+// Bun's fetch parks at most 64 idle sockets per process: more requests in flight to one origin than that
+// means reconnects. REF_UPSTREAM_LIMIT caps concurrent upstream requests so the pool is never exceeded.
+const upstreamLimit = Number(process.env.REF_UPSTREAM_LIMIT ?? 0);
+let active = 0;
+const waiting: Array<() => void> = [];
+async function upstreamJson(url: string): Promise<object> {
+  if (upstreamLimit > 0) {
+    if (active >= upstreamLimit) await new Promise<void>((r) => waiting.push(r));
+    active++;
+  }
+  try {
+    return (await (await fetch(url)).json()) as object;
+  } finally {
+    if (upstreamLimit > 0) {
+      active--;
+      waiting.shift()?.();
+    }
+  }
+}
+
 async function proxy(path: string, headers?: Record<string, string>): Promise<Response> {
   const res = await fetch(backend + path, headers ? { headers } : undefined);
   return new Response(res.body, { status: res.status, headers: passHeaders(res) });
@@ -32,9 +52,8 @@ const server = Bun.serve({
         return proxy("/json", claimToHeaders(jwtCfg, r.claims));
       }
       case "/merge": {
-        const [a, b] = await Promise.all([fetch(`${backend}/profile`), fetch(`${backend}/orders`)]);
-        const merged = { ...((await a.json()) as object), ...((await b.json()) as object) };
-        return Response.json(merged);
+        const [a, b] = await Promise.all([upstreamJson(`${backend}/profile`), upstreamJson(`${backend}/orders`)]);
+        return Response.json({ ...a, ...b });
       }
       case "/cached": {
         const url = `${backend}/cached`;

@@ -1,5 +1,6 @@
 // Side-by-side proxy benchmark: servers pinned to CPU 0, wrk pinned to CPU 1, one run.
-//   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--only nginx,gateway-plain]
+//   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only nginx,gateway-plain]
+//   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts)
 // Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
 // plain proxy, with JWT validation, merging two backends and on a cache hit, plus a minimal Bun reference
 // proxy built from the same security/cache modules. Each case reports req/s, p50/p99 (wrk --latency), CPU
@@ -20,6 +21,7 @@ const opt = (name: string, fallback: string) => {
 };
 const DURATION = Number(opt("duration", "6"));
 const CONNECTIONS = Number(opt("connections", "64"));
+const ROUNDS = Number(opt("rounds", "1"));
 const WARMUP = 1;
 const ONLY = opt("only", "").split(",").filter(Boolean);
 const ROOT = resolve(import.meta.dir, "../..");
@@ -154,7 +156,12 @@ http {
   fastcgi_temp_path ${tmp}/nginx/fastcgi;
   uwsgi_temp_path ${tmp}/nginx/uwsgi;
   scgi_temp_path ${tmp}/nginx/scgi;
-  upstream backend { server 127.0.0.1:${backendPort}; keepalive 128; }
+  upstream backend {
+    server 127.0.0.1:${backendPort};
+    keepalive 128;
+    keepalive_requests 1000000;
+    keepalive_timeout 60s;
+  }
   server {
     listen 127.0.0.1:${nginxPort};
     location / {
@@ -197,7 +204,13 @@ const validator = {
 };
 
 const referencePort = await freePort();
-const reference = start("reference", ["bun", "bench/gateway/reference.ts", String(referencePort), backendUrl, jwkPath]);
+const reference = start(
+  "reference",
+  ["bun", "bench/gateway/reference.ts", String(referencePort), backendUrl, jwkPath],
+  {
+    REF_UPSTREAM_LIMIT: process.env.REF_UPSTREAM_LIMIT ?? "0",
+  },
+);
 const referenceUrl = `http://127.0.0.1:${referencePort}`;
 const referenceUp = await waitFor(`${referenceUrl}/__health`);
 
@@ -290,30 +303,37 @@ interface Row extends WrkResult {
   upstreamConns: number;
   ratioTarget?: number;
 }
-const rows: Row[] = [];
-for (const c of ONLY.length ? cases.filter((x) => ONLY.includes(x.name)) : cases) {
-  const probe = await fetch(c.url, { headers: c.headers });
-  await probe.arrayBuffer();
-  wrk(c.url, WARMUP, c.headers ?? {});
-  await (await fetch(`${backendUrl}/__reset`)).arrayBuffer();
-  const s0 = cpuTicks(c.server.pid);
-  const b0 = cpuTicks(backend.pid);
-  const r = wrk(c.url, DURATION, c.headers ?? {});
-  const s1 = cpuTicks(c.server.pid);
-  const b1 = cpuTicks(backend.pid);
-  const conns = ((await (await fetch(`${backendUrl}/__conns`)).json()) as { connections: number }).connections;
-  const us = (ticks: number) => (ticks * 1e6) / CLK_TCK / r.requests;
-  rows.push({
-    name: c.name,
-    status: probe.status,
-    ...r,
-    serverUs: us(s1 - s0),
-    backendUs: c.server === backend ? Number.NaN : us(b1 - b0),
-    upstreamConns: conns,
-    ratioTarget: c.ratioTarget,
-  });
-  console.error(`measured ${c.name}: ${Math.round(r.rps)} req/s`);
+const samples = new Map<string, Row[]>();
+const selected = ONLY.length ? cases.filter((x) => ONLY.includes(x.name)) : cases;
+// rounds interleave the cases so that noise from neighbours on the machine spreads over all of them
+for (let round = 0; round < ROUNDS; round++) {
+  for (const c of selected) {
+    const probe = await fetch(c.url, { headers: c.headers });
+    await probe.arrayBuffer();
+    wrk(c.url, WARMUP, c.headers ?? {});
+    await (await fetch(`${backendUrl}/__reset`)).arrayBuffer();
+    const s0 = cpuTicks(c.server.pid);
+    const b0 = cpuTicks(backend.pid);
+    const r = wrk(c.url, DURATION, c.headers ?? {});
+    const s1 = cpuTicks(c.server.pid);
+    const b1 = cpuTicks(backend.pid);
+    const conns = ((await (await fetch(`${backendUrl}/__conns`)).json()) as { connections: number }).connections;
+    const us = (ticks: number) => (ticks * 1e6) / CLK_TCK / r.requests;
+    const row: Row = {
+      name: c.name,
+      status: probe.status,
+      ...r,
+      serverUs: us(s1 - s0),
+      backendUs: c.server === backend ? Number.NaN : us(b1 - b0),
+      upstreamConns: conns,
+      ratioTarget: c.ratioTarget,
+    };
+    samples.set(c.name, [...(samples.get(c.name) ?? []), row]);
+    console.error(`round ${round + 1}/${ROUNDS} ${c.name}: ${Math.round(r.rps)} req/s`);
+  }
 }
+/** The median round by req/s stands for the case. */
+const rows: Row[] = [...samples.values()].map((list) => [...list].sort((a, b) => a.rps - b.rps)[list.length >> 1]!);
 
 // ---- report -----------------------------------------------------------------------------------
 
@@ -347,7 +367,9 @@ const table = rows.map((r) => [
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
-console.log(`\n${DURATION}s per case, ${CONNECTIONS} connections, servers on CPU 0, wrk on CPU 1\n`);
+console.log(
+  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s), servers on CPU 0, wrk on CPU 1\n`,
+);
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
 for (const row of table) console.log(line(row));
