@@ -39,7 +39,8 @@ export const envOverrides = {
   GATEWAY_HOST: "host",
 } as const;
 
-const envTemplate = /\{\{\s*env\s+"([A-Za-z_][A-Za-z0-9_]*)"(?:\s+"((?:[^"\\]|\\.)*)")?\s*\}\}/g;
+// Quotes may be bare (KrakenD's style: the file is a template) or escaped (the file stays valid JSON).
+const envTemplate = /\{\{\s*env\s+\\?"([A-Za-z_][A-Za-z0-9_]*)\\?"(?:\s+\\?"([^"\\]*)\\?")?\s*\}\}/g;
 
 /**
  * Replaces `{{ env "NAME" }}` (and `{{ env "NAME" "fallback" }}`) in the raw text. In JSON the value is
@@ -52,7 +53,7 @@ export function substituteEnv(
 ): { text: string; problems: ConfigProblem[] } {
   const problems: ConfigProblem[] = [];
   const out = text.replace(envTemplate, (_m, name: string, fallback: string | undefined) => {
-    const value = env[name] ?? (fallback === undefined ? undefined : fallback.replace(/\\(.)/g, "$1"));
+    const value = env[name] ?? fallback;
     if (value === undefined) {
       problems.push({ path: "", message: `environment variable ${name} is not set and has no default` });
       return "";

@@ -15,6 +15,11 @@ export interface BackendFailure {
   body?: string;
 }
 
+/** A backend answer larger than its limit. */
+export class TooLargeError extends Error {
+  override readonly name = "TooLargeError";
+}
+
 /** One piece of a compiled `url_pattern`. */
 type UrlPart =
   | { t: "lit"; v: string }

@@ -15,16 +15,27 @@ export interface Breaker {
 export interface CachedAnswer {
   status: number;
   headers: Record<string, string>;
-  body: Uint8Array<ArrayBuffer> | string;
+  body: Uint8Array<ArrayBuffer>;
 }
 
+/** What a cache lookup finds: a fresh answer, a stale one to revalidate with the given headers, or nothing. */
+export type CacheFound =
+  | { kind: "hit"; response: CachedAnswer; age: number }
+  | { kind: "stale"; response: CachedAnswer; revalidate: Record<string, string> }
+  | { kind: "miss" };
+
 /**
- * `qos/http-cache` as the caching module offers it, adapted: `lookup` may return a fresh entry (served
- * as is) and `store` is given each GET answer.
+ * `qos/http-cache` as the caching module implements it: `store` is given every GET answer and returns
+ * the refreshed entry when the answer was a 304 to a revalidation.
  */
 export interface BackendCache {
-  lookup(url: string, req: Request): CachedAnswer | null;
-  store(url: string, req: Request, res: CachedAnswer): void;
+  lookup(url: string, req: Request): CacheFound;
+  store(
+    url: string,
+    req: Request,
+    res: { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> },
+  ): CachedAnswer | undefined;
+  purge(): void;
 }
 
 /** `auth/validator` as the security module implements it. */

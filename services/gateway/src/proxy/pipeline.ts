@@ -3,8 +3,16 @@
 
 import { renderOutput } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
-import { type BackendFailure, failureOf, fillUrl, passThroughHeaders, readLimited, toData } from "./backend.ts";
-import type { BackendRuntime, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
+import {
+  type BackendFailure,
+  failureOf,
+  fillUrl,
+  passThroughHeaders,
+  readLimited,
+  TooLargeError,
+  toData,
+} from "./backend.ts";
+import type { BackendCache, BackendRuntime, CachedAnswer, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
 import { problem } from "./problem.ts";
 
 /** Everything about the client request a backend call needs, prepared by the server. */
@@ -48,38 +56,19 @@ async function callBackend(
   const url = backendUrl(be, ctx, responses);
   let outcome: Outcome;
   try {
-    const cached = method === "GET" ? be.cache?.lookup(url, ctx.req) : null;
-    let res: Response;
-    if (cached) {
-      ctx.metrics.cacheHit(be.label);
-      res = new Response(cached.body, { status: cached.status, headers: cached.headers });
-    } else {
-      res = await fetch(url, {
-        method,
-        headers: ctx.headers,
-        body: bodyFor(method, ctx.body),
-        signal,
-        redirect: "manual",
-      });
-    }
-    if (be.cache && !cached && method === "GET") {
-      const bytes = await readLimited(res, be.maxBytes ?? Number.POSITIVE_INFINITY);
-      if (bytes === null) outcome = { ok: false, failure: { kind: "too_large", status: res.status } };
-      else {
-        const headers = Object.fromEntries(res.headers);
-        be.cache.store(url, ctx.req, { status: res.status, headers, body: bytes });
-        res = new Response(bytes, { status: res.status, headers });
-        outcome = await toData(res, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes: Infinity });
-      }
-    } else {
-      outcome = await toData(res, {
-        encoding: decodingOf(be),
-        isCollection: be.isCollection,
-        maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
-      });
-    }
+    const res =
+      be.cache && method === "GET"
+        ? await viaCache(be, be.cache, ctx, url, signal)
+        : await fetchBackend(url, method, ctx, signal, null);
+    outcome = await toData(res, {
+      encoding: decodingOf(be),
+      isCollection: be.isCollection,
+      maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
+    });
   } catch (err) {
-    outcome = { ok: false, failure: signal.aborted ? { kind: "timeout" } : failureOf(err) };
+    const failure: BackendFailure =
+      err instanceof TooLargeError ? { kind: "too_large" } : signal.aborted ? { kind: "timeout" } : failureOf(err);
+    outcome = { ok: false, failure };
   }
   if (be.breaker) {
     if (outcome.ok) be.breaker.onSuccess();
@@ -88,6 +77,48 @@ async function callBackend(
   ctx.metrics.backend(be.label, (performance.now() - started) / 1000, outcome.ok ? "ok" : outcome.failure.kind);
   if (outcome.ok) outcome.data = be.shape(outcome.data);
   return outcome;
+}
+
+function fetchBackend(
+  url: string,
+  method: string,
+  ctx: CallContext,
+  signal: AbortSignal,
+  extraHeaders: Record<string, string> | null,
+): Promise<Response> {
+  return fetch(url, {
+    method,
+    headers: extraHeaders ? { ...ctx.headers, ...extraHeaders } : ctx.headers,
+    body: bodyFor(method, ctx.body),
+    signal,
+    redirect: "manual",
+  });
+}
+
+const fromCache = (c: CachedAnswer) => new Response(c.body, { status: c.status, headers: c.headers });
+
+/** A GET through `qos/http-cache`: fresh hits skip the backend; stale entries are revalidated. */
+async function viaCache(
+  be: BackendRuntime,
+  cache: BackendCache,
+  ctx: CallContext,
+  url: string,
+  signal: AbortSignal,
+): Promise<Response> {
+  const found = cache.lookup(url, ctx.req);
+  if (found.kind === "hit") {
+    ctx.metrics.cacheHit(be.label);
+    return fromCache(found.response);
+  }
+  const res = await fetchBackend(url, "GET", ctx, signal, found.kind === "stale" ? found.revalidate : null);
+  const bytes = await readLimited(res, be.maxBytes ?? Number.POSITIVE_INFINITY);
+  if (bytes === null) throw new TooLargeError();
+  const stored = cache.store(url, ctx.req, { status: res.status, headers: res.headers, body: bytes });
+  if (res.status === 304 && found.kind === "stale") {
+    ctx.metrics.cacheHit(be.label);
+    return fromCache(stored ?? found.response);
+  }
+  return new Response(bytes, { status: res.status, headers: res.headers });
 }
 
 function decodingOf(be: BackendRuntime): "json" | "safejson" | "string" {
@@ -123,6 +154,8 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
   ctx.metrics.backend(be.label, (performance.now() - started) / 1000, res.status >= 500 ? "status" : "ok");
   const headers = passThroughHeaders(res.headers);
   headers.set("x-request-id", ctx.requestId);
+  if (ep.cacheControl && res.status === 200 && !headers.has("cache-control"))
+    headers.set("cache-control", ep.cacheControl);
   if (be.maxBytes !== null) {
     const bytes = await readLimited(res, be.maxBytes).catch(() => null);
     if (bytes === null) return failureResponse(ep, { kind: "too_large" }, ctx.requestId);

@@ -171,7 +171,8 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
 
     const requestId = requestIdFrom(req.headers.get("x-request-id"));
     const trace = traceFrom(req.headers.get("traceparent"));
-    const clientIp = server.requestIP(req)?.address ?? "unknown";
+    const address = server.requestIP(req)?.address ?? "unknown";
+    const clientIp = address.startsWith("::ffff:") ? address.slice(7) : address;
     let res: Response;
     let ep: EndpointRuntime | null = null;
     try {

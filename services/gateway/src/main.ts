@@ -1,0 +1,91 @@
+// The gateway's composition root: the only place that reads the environment, creates loggers, metrics,
+// the HTTP server, the NATS purge subscription and the reload watcher, and wires them together.
+import { buildVersion } from "@shared/build";
+import { createLifecycle, drainServer } from "@shared/lifecycle";
+import { createLogger } from "@shared/log";
+import { createMetrics } from "@shared/metrics";
+import pino from "pino";
+import { createHttpCache } from "./cache/http-cache.ts";
+import { subscribePurge } from "./cache/purge.ts";
+import { runGatewayCli } from "./cli/gateway.cli.ts";
+import type { LoadedConfig } from "./config/config.load.ts";
+import type { GatewayPlugins } from "./proxy/endpoint.build.ts";
+import { createCors } from "./security/cors.ts";
+import { claimToHeaders, createJwtValidator } from "./security/jwt.ts";
+import { createGateway } from "./server/gateway.app.ts";
+import { createReloader } from "./server/reload.ts";
+import { createBreaker } from "./traffic/breaker.ts";
+import { createRouterRateLimit } from "./traffic/ratelimit.ts";
+
+const env = process.env;
+const version = buildVersion();
+const level = (env.LOG_LEVEL ?? "info") as pino.LevelWithSilent;
+const pretty = env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true";
+const logger = createLogger({ service: "gateway", version, level, pretty });
+
+const plugins: GatewayPlugins = {
+  createJwtValidator: (cfg) => createJwtValidator(cfg),
+  claimToHeaders,
+  createCors,
+  createRouterRateLimit,
+  createBreaker: (cfg) => createBreaker(cfg, { logger }),
+  createHttpCache: (cfg) => createHttpCache(cfg),
+};
+
+async function serve(loaded: LoadedConfig): Promise<void> {
+  // Access logs are one line per request: buffered and without the caller's stack capture.
+  const accessSink = pino.destination({ fd: 1, sync: false, minLength: 4096 });
+  const accessLogger = createLogger({
+    service: "gateway",
+    version,
+    level,
+    pretty,
+    caller: false,
+    destination: accessSink,
+  });
+  const metrics = createMetrics({ service: "gateway", version });
+  const gateway = createGateway({
+    loaded,
+    plugins,
+    logger: accessLogger,
+    version,
+    accessLog: env.GATEWAY_ACCESS_LOG !== "off",
+    registry: metrics.registry,
+  });
+  for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
+  const port = loaded.config.port ?? 8080;
+  const server = gateway.listen(port, env.GATEWAY_LISTEN_HOST);
+  logger.info(
+    { port: server.port, config: loaded.source, endpoints: gateway.ref.current.endpoints.length },
+    "gateway listening",
+  );
+
+  const reloader = createReloader({ file: loaded.source, ref: gateway.ref, plugins, logger, env });
+  reloader.start();
+
+  const purgeCfg = loaded.config.extra_config?.["gateway/cache-purge"] as
+    | { nats_url?: string; subject?: string }
+    | undefined;
+  const natsUrl = purgeCfg?.nats_url ?? env.NATS_URL;
+  const everyCache = {
+    purge: () => {
+      for (const ep of gateway.ref.current.endpoints) for (const be of ep.backends) be.cache?.purge();
+    },
+  };
+  const purger = natsUrl
+    ? await subscribePurge({ natsUrl, subject: purgeCfg?.subject, cache: everyCache, logger }).catch((err) => {
+        logger.warn({ err: String(err), natsUrl }, "cache purge over NATS unavailable; entries expire by TTL only");
+        return null;
+      })
+    : null;
+
+  const lifecycle = createLifecycle({ logger, drainMs: 10_000 });
+  lifecycle.onStop("flush access log", () => accessSink.flushSync());
+  lifecycle.onStop("cache purge", () => purger?.close());
+  lifecycle.onStop("config reload", () => reloader.stop());
+  lifecycle.onStop("http", ({ deadline }) => drainServer(server, Math.max(0, deadline - Date.now())));
+  await lifecycle.stopped;
+}
+
+const code = await runGatewayCli({ argv: process.argv.slice(2), env, version, plugins, serve });
+process.exit(code);

@@ -1,0 +1,142 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { sleep, startBackend, startGateway, stopAll } from "../testing/harness.ts";
+
+afterAll(stopAll);
+
+const backend = startBackend(async (_req, url) => {
+  if (url.pathname === "/missing") return new Response("missing thing", { status: 404 });
+  if (url.pathname === "/ok") return Response.json({ ok: true });
+  if (url.pathname === "/slow") {
+    await sleep(300);
+    return Response.json({ late: true });
+  }
+  if (url.pathname === "/big") return Response.json({ blob: "x".repeat(1000) });
+  if (url.pathname === "/created") {
+    return new Response("raw body", { status: 201, headers: { "set-cookie": "a=1", "x-backend": "yes" } });
+  }
+  return new Response("?", { status: 400 });
+});
+
+const gw = startGateway({
+  host: [backend.url],
+  endpoints: [
+    {
+      endpoint: "/code",
+      backend: [{ url_pattern: "/missing", extra_config: { "backend/http": { return_error_code: true } } }],
+    },
+    {
+      endpoint: "/code-msg",
+      backend: [
+        {
+          url_pattern: "/missing",
+          extra_config: { "backend/http": { return_error_code: true, return_error_msg: true } },
+        },
+      ],
+    },
+    {
+      endpoint: "/details",
+      backend: [
+        { url_pattern: "/ok" },
+        { url_pattern: "/missing", extra_config: { "backend/http": { return_error_details: "orders" } } },
+      ],
+    },
+    { endpoint: "/hidden", backend: [{ url_pattern: "/missing" }] },
+    { endpoint: "/timeout-500", timeout: "100ms", backend: [{ url_pattern: "/slow" }] },
+    {
+      endpoint: "/timeout-504",
+      timeout: "100ms",
+      extra_config: { "gateway/endpoint": { timeout_status: 504 } },
+      backend: [{ url_pattern: "/slow" }],
+    },
+    {
+      endpoint: "/upload",
+      method: "POST",
+      extra_config: { router: { max_payload: 10 } },
+      backend: [{ url_pattern: "/ok" }],
+    },
+    {
+      endpoint: "/big",
+      backend: [{ url_pattern: "/big", extra_config: { "gateway/backend": { max_response_size: 100 } } }],
+    },
+    {
+      endpoint: "/big-noop",
+      output_encoding: "no-op",
+      backend: [{ url_pattern: "/big", extra_config: { "gateway/backend": { max_response_size: 100 } } }],
+    },
+    { endpoint: "/raw", method: "POST", output_encoding: "no-op", backend: [{ url_pattern: "/created" }] },
+  ],
+});
+
+describe("backend errors", () => {
+  test("return_error_code forwards the backend status with an empty body", async () => {
+    const res = await fetch(`${gw.url}/code`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe("");
+  });
+
+  test("return_error_msg adds the backend body to the forwarded status", async () => {
+    const res = await fetch(`${gw.url}/code-msg`);
+    expect(res.status).toBe(404);
+    expect(await res.text()).toBe("missing thing");
+  });
+
+  test("return_error_details puts the failure under error_<alias> next to the working data", async () => {
+    const res = await fetch(`${gw.url}/details`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-krakend-completed")).toBe("false");
+    expect(await res.json()).toEqual({ ok: true, error_orders: { http_status_code: 404, http_body: "missing thing" } });
+  });
+
+  test("without an error strategy the backend's failure is masked as 500", async () => {
+    const res = await fetch(`${gw.url}/hidden`);
+    expect(res.status).toBe(500);
+    expect(await res.text()).not.toContain("missing thing");
+  });
+
+  test("a timeout is 500 as in KrakenD", async () => {
+    const res = await fetch(`${gw.url}/timeout-500`);
+    expect(res.status).toBe(500);
+  });
+
+  test("a timeout is 504 when the endpoint asks for it", async () => {
+    const started = performance.now();
+    const res = await fetch(`${gw.url}/timeout-504`);
+    expect(res.status).toBe(504);
+    expect(performance.now() - started).toBeLessThan(280);
+  });
+});
+
+describe("size limits", () => {
+  test("a request body over max_payload is refused with 413 and never forwarded", async () => {
+    const before = backend.seen.length;
+    const big = await fetch(`${gw.url}/upload`, { method: "POST", body: "01234567890" });
+    expect(big.status).toBe(413);
+    const streamed = await fetch(`${gw.url}/upload`, {
+      method: "POST",
+      body: new ReadableStream({
+        start(c) {
+          c.enqueue(new TextEncoder().encode("0123456789"));
+          c.enqueue(new TextEncoder().encode("0123456789"));
+          c.close();
+        },
+      }),
+    });
+    expect(streamed.status).toBe(413);
+    expect(backend.seen.length).toBe(before);
+    const ok = await fetch(`${gw.url}/upload`, { method: "POST", body: "0123456789" });
+    expect(ok.status).toBe(200);
+  });
+
+  test("a backend answer over max_response_size is a failure", async () => {
+    expect((await fetch(`${gw.url}/big`)).status).toBe(500);
+    expect((await fetch(`${gw.url}/big-noop`)).status).toBe(500);
+  });
+
+  test("no-op passes status, headers and body through", async () => {
+    const res = await fetch(`${gw.url}/raw`, { method: "POST", body: "x" });
+    expect(res.status).toBe(201);
+    expect(res.headers.get("x-backend")).toBe("yes");
+    expect(res.headers.get("set-cookie")).toBe("a=1");
+    expect(await res.text()).toBe("raw body");
+  });
+});
