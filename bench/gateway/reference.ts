@@ -4,9 +4,11 @@
 // Usage: bun bench/gateway/reference.ts PORT BACKEND_URL JWK_PATH
 import { createHttpCache } from "../../services/gateway/src/cache/http-cache.ts";
 import { claimToHeaders, createJwtValidator } from "../../services/gateway/src/security/jwt.ts";
+import { rawPool } from "./raw-client.ts";
 
-const [portArg, backend, jwkPath] = process.argv.slice(2);
-if (!backend || !jwkPath) throw new Error("usage: reference.ts PORT BACKEND_URL JWK_PATH");
+const [portArg, backendArg, jwkPath] = process.argv.slice(2);
+if (!backendArg || !jwkPath) throw new Error("usage: reference.ts PORT BACKEND_URL JWK_PATH");
+const backend: string = backendArg;
 
 const jwtCfg = { alg: "HS256", jwk_local_path: jwkPath, propagate_claims: [["sub", "X-User-Id"]] };
 const jwt = createJwtValidator(jwtCfg);
@@ -18,7 +20,17 @@ const passHeaders = (res: Response) => ({ "content-type": res.headers.get("conte
 const upstreamLimit = Number(process.env.REF_UPSTREAM_LIMIT ?? 0);
 let active = 0;
 const waiting: Array<() => void> = [];
+const backendUrl = new URL(backend);
+const raw =
+  process.env.REF_RAW_CLIENT === "1"
+    ? rawPool(backendUrl.hostname, Number(backendUrl.port), Number(process.env.REF_UPSTREAM_LIMIT) || 64)
+    : null;
+
 async function upstreamJson(url: string): Promise<object> {
+  if (raw) {
+    const r = await raw.get(url.slice(backend.length));
+    return JSON.parse(new TextDecoder().decode(r.body)) as object;
+  }
   if (upstreamLimit > 0) {
     if (active >= upstreamLimit) await new Promise<void>((r) => waiting.push(r));
     active++;
@@ -34,6 +46,15 @@ async function upstreamJson(url: string): Promise<object> {
 }
 
 async function proxy(path: string, headers?: Record<string, string>): Promise<Response> {
+  if (raw) {
+    const extra = headers
+      ? Object.entries(headers)
+          .map(([k, v]) => `${k}: ${v}\r\n`)
+          .join("")
+      : "";
+    const r = await raw.get(path, extra);
+    return new Response(r.body, { status: r.status, headers: r.headers });
+  }
   const res = await fetch(backend + path, headers ? { headers } : undefined);
   return new Response(res.body, { status: res.status, headers: passHeaders(res) });
 }

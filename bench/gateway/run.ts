@@ -1,6 +1,7 @@
 // Side-by-side proxy benchmark: servers pinned to CPU 0, wrk pinned to CPU 1, one run.
 //   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only nginx,gateway-plain]
-//   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts)
+//   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts);
+//   REF_RAW_CLIENT=1 makes it use the Bun.connect keep-alive client of raw-client.ts instead of fetch
 // Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
 // plain proxy, with JWT validation, merging two backends and on a cache hit, plus a minimal Bun reference
 // proxy built from the same security/cache modules. Each case reports req/s, p50/p99 (wrk --latency), CPU
@@ -209,6 +210,7 @@ const reference = start(
   ["bun", "bench/gateway/reference.ts", String(referencePort), backendUrl, jwkPath],
   {
     REF_UPSTREAM_LIMIT: process.env.REF_UPSTREAM_LIMIT ?? "0",
+    REF_RAW_CLIENT: process.env.REF_RAW_CLIENT ?? "0",
   },
 );
 const referenceUrl = `http://127.0.0.1:${referencePort}`;
