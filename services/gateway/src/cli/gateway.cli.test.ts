@@ -1,0 +1,108 @@
+import { afterAll, describe, expect, test } from "bun:test";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { configFileOf, runGatewayCli } from "./gateway.cli.ts";
+
+const dir = mkdtempSync(join(tmpdir(), "gateway-cli-"));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+function file(name: string, content: unknown): string {
+  const path = join(dir, name);
+  writeFileSync(path, typeof content === "string" ? content : JSON.stringify(content));
+  return path;
+}
+
+async function run(argv: string[]) {
+  let out = "";
+  let err = "";
+  let served = false;
+  const code = await runGatewayCli({
+    argv,
+    env: {},
+    version: "1.2.3",
+    plugins: {},
+    serve: async () => {
+      served = true;
+    },
+    out: { write: (t: string) => (out += t) },
+    err: { write: (t: string) => (err += t) },
+  });
+  return { code, out, err, served };
+}
+
+const good = file("good.json", {
+  version: 3,
+  host: ["http://127.0.0.1:9"],
+  extra_config: { "telemetry/influx": {} },
+  endpoints: [
+    { endpoint: "/api/users/{id}", backend: [{ url_pattern: "/users/{id}" }] },
+    {
+      endpoint: "/api/me",
+      backend: [
+        { url_pattern: "/a", group: "a" },
+        { url_pattern: "/b", group: "b" },
+      ],
+    },
+    {
+      endpoint: "/api/files/*",
+      output_encoding: "no-op",
+      methods: ["GET", "PUT"],
+      backend: [{ url_pattern: "/files" }],
+    },
+  ],
+});
+const bad = file("bad.json", {
+  version: 3,
+  host: ["http://127.0.0.1:9"],
+  endpoints: [
+    { endpoint: "/a", backend: [{ url_pattern: "/a" }] },
+    { endpoint: "/b", backend: [{ url_pattern: "b" }] },
+  ],
+});
+
+describe("gateway CLI", () => {
+  test("check accepts a valid config and prints its warnings", async () => {
+    const r = await run(["check", "-c", good]);
+    expect(r.code).toBe(0);
+    expect(r.out).toContain("config OK (3 endpoints)");
+    expect(r.err).toContain('warning: extra_config["telemetry/influx"]: unknown namespace, ignored');
+  });
+
+  test("check refuses an invalid config with the path of each problem and exit code 1", async () => {
+    const r = await run(["check", "--config", bad]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("endpoints[1].backend[0].url_pattern: must start with /");
+  });
+
+  test("routes lists every method and path with its backends", async () => {
+    const r = await run(["routes", `--config=${good}`]);
+    expect(r.code).toBe(0);
+    const lines = r.out.trim().split("\n");
+    expect(lines).toHaveLength(5);
+    expect(r.out).toMatch(/GET\s+\/api\/users\/\{id\}\s+GET http:\/\/127\.0\.0\.1:9\/users\/\{id\}/);
+    expect(r.out).toMatch(/GET\s+\/api\/me\s+.*\+ GET http:\/\/127\.0\.0\.1:9\/b\s+\[json,merge\]/);
+    expect(r.out).toMatch(/PUT\s+\/api\/files\/\*/);
+  });
+
+  test("serve is the default command and refuses an invalid config", async () => {
+    expect((await run(["-c", good])).served).toBe(true);
+    const r = await run(["serve", "-c", bad]);
+    expect(r.served).toBe(false);
+    expect(r.code).toBe(2);
+    expect(r.err).toContain("url_pattern");
+  });
+
+  test("version and --help answer without a config", async () => {
+    expect((await run(["version"])).out).toBe("1.2.3\n");
+    const help = await run(["--help"]);
+    expect(help.out).toContain("check");
+    expect(help.out).toContain("routes");
+  });
+
+  test("the config file comes from -c, then GATEWAY_CONFIG, then gateway.json", () => {
+    expect(configFileOf(["-c", "x.yaml"], {})).toBe("x.yaml");
+    expect(configFileOf([], { GATEWAY_CONFIG: "y.json" })).toBe("y.json");
+    expect(configFileOf([], {})).toBe("gateway.json");
+  });
+});

@@ -1,0 +1,161 @@
+import { describe, expect, test } from "bun:test";
+import { GatewayConfigError, parseConfigText, substituteEnv } from "./config.load.ts";
+import { parseDuration } from "./duration.ts";
+
+const base = (endpoints: unknown[], extra: Record<string, unknown> = {}) =>
+  JSON.stringify({ version: 3, host: ["http://127.0.0.1:1"], endpoints, ...extra });
+
+function problemsOf(text: string, env: Record<string, string> = {}, format: "json" | "yaml" = "json"): string[] {
+  try {
+    parseConfigText(text, { format, env });
+  } catch (err) {
+    if (err instanceof GatewayConfigError) return err.problems.map((p) => `${p.path}: ${p.message}`);
+    throw err;
+  }
+  return [];
+}
+
+const ep = (endpoint: string, backend: Record<string, unknown>[], more: Record<string, unknown> = {}) => ({
+  endpoint,
+  backend,
+  ...more,
+});
+
+describe("config validation", () => {
+  test("an error names the full path of the offending key", () => {
+    const text = base([
+      ep("/a", [{ url_pattern: "/a" }]),
+      ep("/b", [{ url_pattern: "/b" }]),
+      ep("/c", [{ url_pattern: "/c" }]),
+      ep("/d", [{ url_pattern: "d-without-slash" }]),
+    ]);
+    expect(problemsOf(text)).toEqual(["endpoints[3].backend[0].url_pattern: must start with /"]);
+  });
+
+  test("a misspelt key is an error, not silently ignored", () => {
+    expect(problemsOf(base([ep("/a", [{ url_patern: "/a", url_pattern: "/a" }])]))).toEqual([
+      "endpoints[0].backend[0].url_patern: unknown key (url_patern)",
+    ]);
+  });
+
+  test("only version 3 is accepted", () => {
+    expect(problemsOf(JSON.stringify({ version: 2, endpoints: [] }))[0]).toStartWith("version:");
+  });
+
+  test("a placeholder that names no endpoint parameter is refused", () => {
+    expect(problemsOf(base([ep("/u/{id}", [{ url_pattern: "/users/{uid}" }])]))).toEqual([
+      "endpoints[0].backend[0].url_pattern: {uid} is not a parameter of /u/{id}",
+    ]);
+  });
+
+  test("{respN_x} needs a sequential proxy and an earlier backend; {JWT.x} needs auth", () => {
+    const problems = problemsOf(
+      base([ep("/s", [{ url_pattern: "/a/{resp0_id}" }, { url_pattern: "/b/{resp1_id}/{JWT.sub}" }])]),
+    );
+    expect(problems).toContain("endpoints[0].backend[0].url_pattern: {resp0_id} needs extra_config.proxy.sequential");
+    expect(problems).toContain("endpoints[0].backend[1].url_pattern: {JWT.sub} needs auth/validator");
+  });
+
+  test("the same method and path twice is refused, whatever the parameter names", () => {
+    expect(
+      problemsOf(base([ep("/u/{id}", [{ url_pattern: "/a" }]), ep("/u/{name}", [{ url_pattern: "/b" }])])),
+    ).toEqual(["endpoints[1].endpoint: GET /u/{} is already defined by endpoints[0]"]);
+  });
+
+  test("a no-op endpoint takes one no-op backend and wildcards must be no-op", () => {
+    const problems = problemsOf(
+      base([
+        ep("/n", [{ url_pattern: "/a" }, { url_pattern: "/b" }], { output_encoding: "no-op" }),
+        ep("/files/*", [{ url_pattern: "/f" }]),
+      ]),
+    );
+    expect(problems).toContain("endpoints[0].backend: a no-op endpoint takes exactly one backend");
+    expect(problems).toContain('endpoints[1].output_encoding: wildcard routes are pass-through: use "no-op"');
+  });
+
+  test("a backend without any host is refused", () => {
+    const text = JSON.stringify({ version: 3, endpoints: [ep("/a", [{ url_pattern: "/a" }])] });
+    expect(problemsOf(text)).toEqual([
+      "endpoints[0].backend[0].host: no host here and no service-level host to fall back on",
+    ]);
+  });
+
+  test("our own namespaces are validated with their path", () => {
+    const text = base([
+      ep("/a", [{ url_pattern: "/a", extra_config: { proxy: { flatmap_filter: [{ type: "copy", args: ["a"] }] } } }]),
+    ]);
+    expect(problemsOf(text)[0]).toStartWith('endpoints[0].backend[0].extra_config["proxy"].flatmap_filter[0].type:');
+  });
+
+  test("unknown namespaces are reported as warnings, not errors", () => {
+    const loaded = parseConfigText(
+      base([ep("/a", [{ url_pattern: "/a", extra_config: { "modifier/lua-backend": {} } }])], {
+        extra_config: { "telemetry/opentelemetry": {}, "auth/validator": {} },
+      }),
+      { format: "json" },
+    );
+    expect(loaded.warnings).toEqual([
+      'extra_config["telemetry/opentelemetry"]: unknown namespace, ignored',
+      'extra_config["auth/validator"]: namespace belongs at endpoint level; ignored here',
+      'endpoints[0].backend[0].extra_config["modifier/lua-backend"]: unknown namespace, ignored',
+    ]);
+  });
+
+  test("YAML configs are read like JSON ones", () => {
+    const yaml = `version: 3\nport: 9000\nhost: ["http://127.0.0.1:1"]\nendpoints:\n  - endpoint: /a\n    backend:\n      - url_pattern: /a\n`;
+    const loaded = parseConfigText(yaml, { format: "yaml" });
+    expect(loaded.config.port).toBe(9000);
+    expect(loaded.config.endpoints[0]!.endpoint).toBe("/a");
+  });
+
+  test("GATEWAY_* variables override top-level scalars", () => {
+    const loaded = parseConfigText(base([], { port: 8080, timeout: "2s" }), {
+      format: "json",
+      env: { GATEWAY_PORT: "9999", GATEWAY_TIMEOUT: "750ms", GATEWAY_HOST: "http://a:1, http://b:2" },
+    });
+    expect(loaded.config.port).toBe(9999);
+    expect(loaded.config.timeout).toBe("750ms");
+    expect(loaded.config.host).toEqual(["http://a:1", "http://b:2"]);
+  });
+
+  test("a bad override names the key it landed on", () => {
+    expect(problemsOf(base([]), { GATEWAY_TIMEOUT: "soon" })).toEqual([
+      'timeout: expected a duration such as "2s" or "1500ms"',
+    ]);
+  });
+});
+
+describe("env substitution", () => {
+  test('{{ env "NAME" }} is replaced, with a fallback when unset', () => {
+    const text = base([ep("/a", [{ host: ['{{ env "USERS_URL" "http://127.0.0.1:8081" }}'], url_pattern: "/a" }])]);
+    expect(parseConfigText(text, { format: "json", env: {} }).config.endpoints[0]!.backend[0]!.host).toEqual([
+      "http://127.0.0.1:8081",
+    ]);
+    expect(
+      parseConfigText(text, { format: "json", env: { USERS_URL: "http://users:80" } }).config.endpoints[0]!.backend[0]!
+        .host,
+    ).toEqual(["http://users:80"]);
+  });
+
+  test("a value cannot break out of its JSON string", () => {
+    const { text } = substituteEnv('{"a": "{{ env "X" }}"}', { X: '", "b": "pwned' }, true);
+    expect(JSON.parse(text)).toEqual({ a: '", "b": "pwned' });
+  });
+
+  test("an unset variable without fallback is an error naming it", () => {
+    expect(problemsOf(base([]).replace('"version":3', '"version":3,"name":"{{ env \\"MISSING\\" }}"'))).toEqual([
+      ": environment variable MISSING is not set and has no default",
+    ]);
+  });
+});
+
+describe("durations", () => {
+  test("Go duration strings and nanosecond integers become milliseconds", () => {
+    expect(parseDuration("2s")).toBe(2000);
+    expect(parseDuration("1500ms")).toBe(1500);
+    expect(parseDuration("1m30s")).toBe(90_000);
+    expect(parseDuration(3_000_000)).toBe(3);
+    expect(parseDuration("2 s")).toBeNull();
+    expect(parseDuration("s")).toBeNull();
+  });
+});
