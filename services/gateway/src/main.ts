@@ -5,17 +5,12 @@ import { createLifecycle, drainServer } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
 import pino from "pino";
-import { createHttpCache } from "./cache/http-cache.ts";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
 import type { LoadedConfig } from "./config/config.load.ts";
-import type { GatewayPlugins } from "./proxy/endpoint.build.ts";
-import { createCors } from "./security/cors.ts";
-import { claimToHeaders, createJwtValidator } from "./security/jwt.ts";
+import { createPlugins } from "./plugins.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
-import { createBreaker } from "./traffic/breaker.ts";
-import { createRouterRateLimit } from "./traffic/ratelimit.ts";
 
 const env = process.env;
 const version = buildVersion();
@@ -23,14 +18,7 @@ const level = (env.LOG_LEVEL ?? "info") as pino.LevelWithSilent;
 const pretty = env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true";
 const logger = createLogger({ service: "gateway", version, level, pretty });
 
-const plugins: GatewayPlugins = {
-  createJwtValidator: (cfg) => createJwtValidator(cfg),
-  claimToHeaders,
-  createCors,
-  createRouterRateLimit,
-  createBreaker: (cfg) => createBreaker(cfg, { logger }),
-  createHttpCache: (cfg) => createHttpCache(cfg),
-};
+const plugins = createPlugins(logger);
 
 async function serve(loaded: LoadedConfig): Promise<void> {
   // Access logs are one line per request: buffered and without the caller's stack capture.

@@ -1,0 +1,170 @@
+// The security, traffic and cache modules wired into the pipeline, against real local backends and a
+// real JWKS endpoint.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { exportJWK, generateKeyPair, SignJWT } from "jose";
+import { createPlugins } from "../plugins.ts";
+import { startBackend, startGateway, stopAll, type TestGateway } from "../testing/harness.ts";
+
+afterAll(stopAll);
+
+let keys: Awaited<ReturnType<typeof generateKeyPair>>;
+let gw: TestGateway;
+let failing = true;
+
+const jwks = startBackend(async () => Response.json({ keys: [{ ...(await exportJWK(keys.publicKey)), kid: "k1" }] }));
+const users = startBackend((req, url) =>
+  Response.json({ path: url.pathname, id: req.headers.get("x-user-id"), roles: req.headers.get("x-user-roles") }),
+);
+const orders = startBackend(() => Response.json([{ id: 1 }, { id: 2 }]));
+const flaky = startBackend(() => (failing ? new Response("down", { status: 503 }) : Response.json({ up: true })));
+let etagHits = 0;
+const catalog = startBackend((req) => {
+  if (req.headers.get("if-none-match") === '"v1"') {
+    etagHits++;
+    return new Response(null, { status: 304, headers: { etag: '"v1"', "cache-control": "max-age=0" } });
+  }
+  return Response.json({ products: ["a"] }, { headers: { etag: '"v1"', "cache-control": "max-age=0" } });
+});
+const fresh = startBackend(() => Response.json({ n: 1 }, { headers: { "cache-control": "max-age=60" } }));
+
+const token = (claims: Record<string, unknown>) =>
+  new SignJWT(claims)
+    .setProtectedHeader({ alg: "EdDSA", kid: "k1" })
+    .setIssuer("shop-auth")
+    .setExpirationTime(Math.floor(Date.now() / 1000) + 300)
+    .sign(keys.privateKey);
+
+beforeAll(async () => {
+  keys = await generateKeyPair("EdDSA", { extractable: true });
+  const auth = (roles?: string[]) => ({
+    "auth/validator": {
+      alg: "EdDSA",
+      jwk_url: `${jwks.url}/jwks.json`,
+      disable_jwk_security: true,
+      issuer: "shop-auth",
+      propagate_claims: [
+        ["sub", "X-User-Id"],
+        ["roles", "X-User-Roles"],
+      ],
+      ...(roles ? { roles } : {}),
+    },
+  });
+  gw = startGateway(
+    {
+      extra_config: { "security/cors": { allow_origins: ["https://shop.example"] } },
+      endpoints: [
+        {
+          endpoint: "/api/me",
+          input_headers: ["*"],
+          extra_config: auth(),
+          backend: [
+            { host: [users.url], url_pattern: "/users/{JWT.sub}", group: "profile" },
+            { host: [orders.url], url_pattern: "/orders", encoding: "safejson", group: "orders" },
+          ],
+        },
+        {
+          endpoint: "/api/admin",
+          extra_config: auth(["admin"]),
+          backend: [{ host: [users.url], url_pattern: "/admin" }],
+        },
+        {
+          endpoint: "/api/limited",
+          extra_config: { "qos/ratelimit/router": { client_max_rate: 2, every: "1m" } },
+          backend: [{ host: [users.url], url_pattern: "/x" }],
+        },
+        {
+          endpoint: "/api/flaky",
+          backend: [
+            {
+              host: [flaky.url],
+              url_pattern: "/f",
+              extra_config: { "qos/circuit-breaker": { interval: 60, timeout: 1, max_errors: 1 } },
+            },
+          ],
+        },
+        {
+          endpoint: "/api/products",
+          backend: [{ host: [catalog.url], url_pattern: "/products", extra_config: { "qos/http-cache": {} } }],
+        },
+        {
+          endpoint: "/api/fresh",
+          backend: [{ host: [fresh.url], url_pattern: "/fresh", extra_config: { "qos/http-cache": {} } }],
+        },
+      ],
+    },
+    createPlugins(),
+  );
+});
+
+describe("security, traffic and cache inside the pipeline", () => {
+  test("verified claims reach the backend as identity headers and fill {JWT.sub}; forged ones never do", async () => {
+    const res = await fetch(`${gw.url}/api/me`, {
+      headers: { authorization: `Bearer ${await token({ sub: "u-7", roles: ["user"] })}`, "x-user-roles": "admin" },
+    });
+    expect(res.status).toBe(200);
+    const body = await res.json();
+    expect(body.profile).toEqual({ path: "/users/u-7", id: "u-7", roles: "user" });
+    expect(body.orders).toEqual({ collection: [{ id: 1 }, { id: 2 }] });
+  });
+
+  test("no token is 401 and a missing role is 403, both with CORS headers", async () => {
+    const origin = { origin: "https://shop.example" };
+    const none = await fetch(`${gw.url}/api/me`, { headers: origin });
+    expect(none.status).toBe(401);
+    expect(none.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+    const notAdmin = await fetch(`${gw.url}/api/admin`, {
+      headers: { ...origin, authorization: `Bearer ${await token({ sub: "u", roles: ["user"] })}` },
+    });
+    expect(notAdmin.status).toBe(403);
+    expect(notAdmin.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+  });
+
+  test("a CORS preflight is answered by the gateway", async () => {
+    const res = await fetch(`${gw.url}/api/me`, {
+      method: "OPTIONS",
+      headers: { origin: "https://shop.example", "access-control-request-method": "GET" },
+    });
+    expect(res.status).toBeLessThan(300);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
+  });
+
+  test("the client rate limit answers 429 with its headers", async () => {
+    const statuses: number[] = [];
+    let last: Response | undefined;
+    for (let i = 0; i < 3; i++) {
+      last = await fetch(`${gw.url}/api/limited`);
+      statuses.push(last.status);
+    }
+    expect(statuses).toEqual([200, 200, 429]);
+    expect(last!.headers.get("retry-after")).not.toBeNull();
+    expect(last!.headers.get("ratelimit-limit")).not.toBeNull();
+  });
+
+  test("the circuit breaker opens after failures and recovers after its timeout", async () => {
+    failing = true;
+    const before = flaky.seen.length;
+    for (let i = 0; i < 4; i++) await fetch(`${gw.url}/api/flaky`);
+    expect(flaky.seen.length - before).toBe(2);
+    const text = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(text).toMatch(/gateway_circuit_breaker_state\{[^}]*backend="http:\/\/127\.0\.0\.1:\d+\/f"[^}]*\} 2/);
+    failing = false;
+    await Bun.sleep(1100);
+    expect((await fetch(`${gw.url}/api/flaky`)).status).toBe(200);
+  });
+
+  test("a fresh cached answer is served without calling the backend and counted", async () => {
+    const before = fresh.seen.length;
+    await fetch(`${gw.url}/api/fresh`);
+    await fetch(`${gw.url}/api/fresh`);
+    expect(fresh.seen.length - before).toBe(1);
+    expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/gateway_cache_hits_total\{[^}]*\} [1-9]/);
+  });
+
+  test("a stale entry with an ETag is revalidated and a 304 serves the cached body", async () => {
+    const first = await fetch(`${gw.url}/api/products`);
+    expect(await first.json()).toEqual({ products: ["a"] });
+    const second = await fetch(`${gw.url}/api/products`);
+    expect(await second.json()).toEqual({ products: ["a"] });
+    expect(etagHits).toBe(1);
+  });
+});
