@@ -118,7 +118,11 @@ async function viaCache(
     ctx.metrics.cacheHit(be.label);
     return fromCache(stored ?? found.response);
   }
-  return new Response(bytes, { status: res.status, headers: res.headers });
+  const headers = new Headers(res.headers);
+  // fetch decompressed the body, so the backend's encoding and length no longer describe it
+  headers.delete("content-encoding");
+  headers.delete("content-length");
+  return new Response(bytes, { status: res.status, headers });
 }
 
 function decodingOf(be: BackendRuntime): "json" | "safejson" | "string" {
@@ -133,17 +137,22 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
   const method = be.method ?? ctx.method;
   let res: Response;
   try {
-    res = await fetch(backendUrl(be, ctx, []), {
-      method,
-      headers: ctx.headers,
-      body: bodyFor(method, ctx.body),
-      signal: AbortSignal.timeout(ep.timeoutMs),
-      redirect: "manual",
-      decompress: false,
-    });
+    const url = backendUrl(be, ctx, []);
+    const signal = AbortSignal.timeout(ep.timeoutMs);
+    res =
+      be.cache && method === "GET"
+        ? await viaCache(be, be.cache, ctx, url, signal)
+        : await fetch(url, {
+            method,
+            headers: ctx.headers,
+            body: bodyFor(method, ctx.body),
+            signal,
+            redirect: "manual",
+            decompress: false,
+          });
   } catch (err) {
     be.breaker?.onFailure();
-    const failure = failureOf(err);
+    const failure = err instanceof TooLargeError ? ({ kind: "too_large" } as const) : failureOf(err);
     ctx.metrics.backend(be.label, (performance.now() - started) / 1000, failure.kind);
     return failureResponse(ep, failure, ctx.requestId);
   }

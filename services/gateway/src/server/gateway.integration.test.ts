@@ -87,6 +87,11 @@ beforeAll(async () => {
           backend: [{ host: [catalog.url], url_pattern: "/products", extra_config: { "qos/http-cache": {} } }],
         },
         {
+          endpoint: "/api/fresh-noop",
+          output_encoding: "no-op",
+          backend: [{ host: [fresh.url], url_pattern: "/fresh", extra_config: { "qos/http-cache": {} } }],
+        },
+        {
           endpoint: "/api/fresh",
           backend: [{ host: [fresh.url], url_pattern: "/fresh", extra_config: { "qos/http-cache": {} } }],
         },
@@ -158,6 +163,16 @@ describe("security, traffic and cache inside the pipeline", () => {
     await fetch(`${gw.url}/api/fresh`);
     expect(fresh.seen.length - before).toBe(1);
     expect(await (await fetch(`${gw.url}/metrics`)).text()).toMatch(/gateway_cache_hits_total\{[^}]*\} [1-9]/);
+  });
+
+  test("a pass-through (no-op) route is cached too, keeping the backend's headers", async () => {
+    const before = fresh.seen.length;
+    const first = await fetch(`${gw.url}/api/fresh-noop`);
+    const second = await fetch(`${gw.url}/api/fresh-noop`);
+    expect(await second.json()).toEqual({ n: 1 });
+    expect(second.headers.get("cache-control")).toBe("max-age=60");
+    expect(await first.json()).toEqual({ n: 1 });
+    expect(fresh.seen.length - before).toBe(1);
   });
 
   test("a stale entry with an ETag is revalidated and a 304 serves the cached body", async () => {
