@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 // Measures a binary's size and its start-to-first-200 time: spawn, poll /healthz on a free loopback
-// port every millisecond, stop with SIGTERM. Prints the median and spread over --runs (default 15).
+// port every millisecond, stop with SIGTERM. DATABASE_URL is passed through. Prints the median and spread over --runs (default 15).
 //
 //   bun scripts/measure-start.ts dist/hello-1.0.0-linux-x64 [more binaries...] [--runs N]
 import { statSync } from "node:fs";
@@ -9,7 +9,10 @@ import { freePort } from "../shared/testing/binary.ts";
 async function once(path: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
-  const proc = Bun.spawn([path], { env: { PATH: process.env.PATH ?? "", PORT: String(port) }, stdout: "ignore" });
+  const proc = Bun.spawn([path], {
+    env: { PATH: process.env.PATH ?? "", PORT: String(port), DATABASE_URL: process.env.DATABASE_URL },
+    stdout: "ignore",
+  });
   try {
     for (;;) {
       try {
