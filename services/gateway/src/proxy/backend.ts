@@ -3,7 +3,6 @@
 
 import { DecodeError, decodeBody } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
-import { isHopByHopResponseHeader } from "./forward.ts";
 
 /** Why a backend call did not produce data. */
 export type FailureKind = "status" | "timeout" | "network" | "decode" | "too_large" | "circuit_open";
@@ -139,11 +138,20 @@ export async function toData(
   }
 }
 
-/** Copies a backend response's headers for a pass-through answer, without hop-by-hop headers. */
-export function passThroughHeaders(from: Headers): Headers {
-  const out = new Headers();
-  for (const [k, v] of from) if (!isHopByHopResponseHeader(k)) out.append(k, v);
-  return out;
+const hopByHopResponse = [
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+];
+
+/** Removes hop-by-hop headers from a backend answer's (mutable) headers for a pass-through answer. */
+export function stripHopByHop(headers: Headers): Headers {
+  for (const name of hopByHopResponse) if (headers.has(name)) headers.delete(name);
+  return headers;
 }
 
 /** Classifies a thrown fetch error. */

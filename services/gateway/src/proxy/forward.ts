@@ -103,8 +103,3 @@ export function filterQuery(raw: string, allow: AllowList): string {
   }
   return out;
 }
-
-/** Response headers that must not be copied from a backend response to the client. */
-export function isHopByHopResponseHeader(name: string): boolean {
-  return hopByHop.has(name) && name !== "content-length";
-}

@@ -7,8 +7,8 @@ import {
   type BackendFailure,
   failureOf,
   fillUrl,
-  passThroughHeaders,
   readLimited,
+  stripHopByHop,
   TooLargeError,
   toData,
 } from "./backend.ts";
@@ -161,7 +161,8 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
     else be.breaker.onSuccess();
   }
   ctx.metrics.backend(be.label, (performance.now() - started) / 1000, res.status >= 500 ? "status" : "ok");
-  const headers = passThroughHeaders(res.headers);
+  // The fetch answer is returned as is (its headers are mutable): no copy of headers or body.
+  const headers = stripHopByHop(res.headers);
   headers.set("x-request-id", ctx.requestId);
   if (ep.cacheControl && res.status === 200 && !headers.has("cache-control"))
     headers.set("cache-control", ep.cacheControl);
@@ -170,7 +171,7 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
     if (bytes === null) return failureResponse(ep, { kind: "too_large" }, ctx.requestId);
     return new Response(bytes, { status: res.status, headers });
   }
-  return new Response(res.body, { status: res.status, headers });
+  return res;
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
