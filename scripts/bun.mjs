@@ -4,8 +4,8 @@
 // stale. This is what lets a fresh machine with only Node and npm run `npm start` and `npm test`.
 import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -21,12 +21,17 @@ function versionOf(bin) {
 }
 
 function localBun() {
-  const scope = join(root, ".tools", "node_modules", "@oven");
-  if (!existsSync(scope)) return null;
-  // Prefer the plain build; the baseline build serves CPUs without AVX2.
-  const dirs = readdirSync(scope).sort((a, b) => a.includes("baseline") - b.includes("baseline"));
-  for (const d of dirs) {
-    const bin = join(scope, d, "bin", "bun");
+  const modules = join(root, ".tools", "node_modules");
+  // The `bun` package's postinstall moves the platform binary from @oven/bun-<platform>/bin/bun to
+  // bun/bin/bun.exe (npm 11 runs it); where the postinstall did not run, it is still in @oven/.
+  const candidates = [join(modules, "bun", "bin", "bun.exe")];
+  const scope = join(modules, "@oven");
+  if (existsSync(scope)) {
+    // Prefer the plain build; the baseline build serves CPUs without AVX2.
+    const dirs = readdirSync(scope).sort((a, b) => a.includes("baseline") - b.includes("baseline"));
+    for (const d of dirs) candidates.push(join(scope, d, "bin", "bun"));
+  }
+  for (const bin of candidates) {
     if (existsSync(bin) && versionOf(bin) === wanted) return bin;
   }
   return null;
@@ -66,9 +71,21 @@ function ensureDeps(bun) {
   writeFileSync(stamp, digest);
 }
 
+// Scripts that call `bun` (or `bunx`) again must find the pinned one first: the installed binary may be
+// named bun.exe, so put links with the usual names in .tools/bin and that folder first on the PATH.
+function pathWith(bin) {
+  const dir = join(root, ".tools", "bin");
+  mkdirSync(dir, { recursive: true });
+  for (const name of ["bun", "bunx"]) {
+    const link = join(dir, name);
+    rmSync(link, { force: true });
+    symlinkSync(bin, link);
+  }
+  return `${dir}${delimiter}${process.env.PATH ?? ""}`;
+}
+
 const bun = findBun();
 ensureDeps(bun);
-// Scripts that call `bun` again must find the pinned one first.
-const env = bun === "bun" ? process.env : { ...process.env, PATH: `${dirname(bun)}:${process.env.PATH}` };
+const env = bun === "bun" ? process.env : { ...process.env, PATH: pathWith(bun) };
 const r = spawnSync(bun, process.argv.slice(2), { cwd: root, stdio: "inherit", env });
 process.exit(r.status ?? (r.signal ? 1 : 0));
