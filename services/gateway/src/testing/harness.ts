@@ -61,10 +61,19 @@ export interface TestGateway {
 }
 
 /** Starts a gateway from a config object (version 3 is added). */
-export function startGateway(config: Record<string, unknown>, plugins: GatewayPlugins = {}): TestGateway {
+export function startGateway(
+  config: Record<string, unknown>,
+  plugins: GatewayPlugins = {},
+  opts: { realSpecs?: boolean } = {},
+): TestGateway {
   const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });
   const logger = memoryLogger();
-  const gateway = createGateway({ loaded, plugins, logger, fetchSpecs: async () => new Map() });
+  const gateway = createGateway({
+    loaded,
+    plugins,
+    logger,
+    ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
+  });
   const server = gateway.listen(0, "127.0.0.1");
   running.push(server);
   return { url: `http://127.0.0.1:${server.port}`, gateway, logger };
