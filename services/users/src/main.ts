@@ -3,12 +3,13 @@
 import { buildVersion } from "@shared/build";
 import { runCli } from "@shared/cli";
 import { defineServiceConfig, loadConfig, redact } from "@shared/config";
-import { createDatabase, migrate, migrationStatus, resolveDatabaseUrl } from "@shared/db";
+import { migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { serveHttp } from "@shared/http";
 import { createLifecycle, drainServer } from "@shared/lifecycle";
 import { createLogger, type Logger } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
+import { migrateCommands, openServiceDatabase } from "@shared/service";
 import { z } from "zod";
 import { createApiDocument, createApp } from "./app.ts";
 import { PgUsersRepo } from "./users.repo.ts";
@@ -28,27 +29,10 @@ function loggerFor(config: Config): Logger {
   return createLogger({ service: name, version, level: config.log.level, pretty: config.log.pretty });
 }
 
-async function openDatabase(config: Config, logger: Logger) {
-  const resolved = await resolveDatabaseUrl({
-    configuredUrl: config.db.url,
-    dataDir: config.db.dataDir,
-    database: "shop",
-    logger,
-  });
-  const database = createDatabase({ url: resolved.url, schema: name, pool: config.db.pool, logger });
-  return {
-    database,
-    async close() {
-      await database.close();
-      await resolved.stop();
-    },
-  };
-}
-
 async function serve(config: Config): Promise<void> {
   const logger = loggerFor(config);
   const lifecycle = createLifecycle({ logger, drainMs: config.http.drainMs });
-  const { database, close } = await openDatabase(config, logger);
+  const { database, close } = await openServiceDatabase({ schema: name, db: config.db, logger });
   lifecycle.onStop("database", close);
   if (config.migrateOnStart) {
     await migrate({ sql: database.sql, schema: name, migrations, logger });
@@ -68,19 +52,6 @@ async function serve(config: Config): Promise<void> {
   await lifecycle.stopped;
 }
 
-async function withDatabase(
-  config: Config,
-  fn: (database: ReturnType<typeof createDatabase>, logger: Logger) => Promise<void>,
-) {
-  const logger = loggerFor(config);
-  const { database, close } = await openDatabase(config, logger);
-  try {
-    await fn(database, logger);
-  } finally {
-    await close();
-  }
-}
-
 runCli<Config>({
   name,
   version,
@@ -90,17 +61,12 @@ runCli<Config>({
   redact: (config) => redact(configSchema, config),
   openapi: () => createApiDocument(version),
   serve,
-  migrate: {
-    up: (config) =>
-      withDatabase(config, async (database, logger) => {
-        const applied = await migrate({ sql: database.sql, schema: name, migrations, logger });
-        console.log(applied.length ? `applied: ${applied.map((m) => m.tag).join(", ")}` : "up to date");
-      }),
-    status: (config) =>
-      withDatabase(config, async (database) => {
-        for (const m of await migrationStatus({ sql: database.sql, schema: name, migrations })) {
-          console.log(`${m.state.padEnd(8)} ${m.tag}${m.appliedAt ? ` ${m.appliedAt.toISOString()}` : ""}`);
-        }
-      }),
-  },
+  migrate: migrateCommands<Config>({
+    schema: name,
+    migrations,
+    open: async (config) => {
+      const logger = loggerFor(config);
+      return { ...(await openServiceDatabase({ schema: name, db: config.db, logger })), logger };
+    },
+  }),
 }).then((code) => process.exit(code));

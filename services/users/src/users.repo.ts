@@ -18,7 +18,18 @@ export function profileFromRow(row: ProfileRow): Profile {
 
 /** The PostgreSQL implementation of UsersRepo. */
 export class PgUsersRepo implements UsersRepo {
-  constructor(private readonly database: Database) {}
+  // Hot reads use a named prepared statement: drizzle sends ad-hoc queries unprepared, which made
+  // PostgreSQL parse and plan every lookup (measured 3-10x slower than prepared on this machine).
+  private readonly getById;
+
+  constructor(private readonly database: Database) {
+    this.getById = database.db
+      .select()
+      .from(profiles)
+      .where(eq(profiles.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("users_profiles_get_by_id");
+  }
 
   /** Joins the caller's transaction when there is one. */
   private get db() {
@@ -38,7 +49,10 @@ export class PgUsersRepo implements UsersRepo {
   }
 
   async get(id: string): Promise<Profile | null> {
-    const [row] = await this.db.select().from(profiles).where(eq(profiles.id, id)).limit(1);
+    const tx = this.database.txContext.getStore();
+    const [row] = tx
+      ? await tx.select().from(profiles).where(eq(profiles.id, id)).limit(1)
+      : await this.getById.execute({ id });
     return row ? profileFromRow(row) : null;
   }
 

@@ -1,0 +1,1 @@
+export { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
