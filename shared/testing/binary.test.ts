@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createHash } from "node:crypto";
-import { existsSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fixtureEntry } from "../build/compile.ts";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "./binary.ts";
@@ -101,6 +102,35 @@ describe("buildService", () => {
     const again = await buildService("hello", { entry: fixtureEntry("hello"), version: VERSION });
     expect(again).toBe(built);
   });
+
+  test("keeps only the four newest builds of a name in its folder", async () => {
+    const outdir = mkdtempSync(join(tmpdir(), "builds-"));
+    try {
+      const suffix = `${process.platform}-${process.arch}`;
+      for (let i = 0; i < 6; i++) {
+        const old = join(outdir, `hello-old${i}-${suffix}`);
+        writeFileSync(old, "stale");
+        writeFileSync(`${old}.sha256`, "stale");
+        utimesSync(old, 1_000_000 + i, 1_000_000 + i);
+      }
+      writeFileSync(join(outdir, `other-old-${suffix}`), "not ours");
+      await buildService("hello", { entry: fixtureEntry("hello"), version: "prune-test", outdir });
+      expect(readdirSync(outdir).sort()).toEqual([
+        `hello-old3-${suffix}`,
+        `hello-old3-${suffix}.sha256`,
+        `hello-old4-${suffix}`,
+        `hello-old4-${suffix}.sha256`,
+        `hello-old5-${suffix}`,
+        `hello-old5-${suffix}.sha256`,
+        `hello-prune-test-${suffix}`,
+        `hello-prune-test-${suffix}.sha256`,
+        `hello-prune-test-${suffix}.stamp`,
+        `other-old-${suffix}`,
+      ]);
+    } finally {
+      rmSync(outdir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 test("freePort returns a port nobody listens on", async () => {

@@ -15,7 +15,7 @@ import {
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { artifactPath, buildBinary, ROOT, resolveVersion, serviceEntry } from "../build/compile.ts";
+import { artifactPath, buildBinary, platformSuffix, ROOT, resolveVersion, serviceEntry } from "../build/compile.ts";
 
 /**
  * Returns a TCP port on 127.0.0.1 that was free a moment ago (the OS picks it).
@@ -108,7 +108,24 @@ async function buildIfStale(name: string, version: string, entry: string, outdir
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+  pruneOld(outdir, name, target);
   return target;
+}
+
+/** Binaries of one name kept in a test output folder; each is over 100 MiB and versions pile up. */
+const KEEP_BUILDS = 4;
+
+function pruneOld(outdir: string, name: string, keep: string): void {
+  const suffix = `-${platformSuffix()}`;
+  const builds = readdirSync(outdir)
+    .filter((f) => f.startsWith(`${name}-`) && f.endsWith(suffix))
+    .map((f) => join(outdir, f))
+    .filter((p) => p !== keep)
+    .sort((a, b) => statSync(b).mtimeMs - statSync(a).mtimeMs);
+  // Deleting a binary another test is running is safe on Linux: the running process keeps its inode.
+  for (const old of builds.slice(KEEP_BUILDS - 1)) {
+    for (const f of [old, `${old}.sha256`, `${old}.stamp`]) rmSync(f, { force: true });
+  }
 }
 
 /**
