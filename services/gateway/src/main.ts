@@ -39,6 +39,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     version,
     accessLog: env.GATEWAY_ACCESS_LOG !== "off",
     registry: metrics.registry,
+    upstreamConcurrency: Number(env.GATEWAY_UPSTREAM_CONCURRENCY ?? 64),
   });
   for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
   const port = loaded.config.port ?? 8080;

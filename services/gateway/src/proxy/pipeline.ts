@@ -14,6 +14,7 @@ import {
 } from "./backend.ts";
 import type { BackendCache, BackendRuntime, CachedAnswer, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
 import { problem } from "./problem.ts";
+import type { UpstreamLimit } from "./upstream.limit.ts";
 
 /** Everything about the client request a backend call needs, prepared by the server. */
 export interface CallContext {
@@ -28,6 +29,8 @@ export interface CallContext {
   claims: Record<string, unknown> | null;
   requestId: string;
   metrics: PipelineMetrics;
+  /** Bounds concurrent decoded backend calls per origin (keeps upstream keep-alive). */
+  upstream: UpstreamLimit;
 }
 
 type Outcome = { ok: true; data: Data } | { ok: false; failure: BackendFailure };
@@ -55,7 +58,12 @@ async function callBackend(
   const method = be.method ?? ctx.method;
   const url = backendUrl(be, ctx, responses);
   let outcome: Outcome;
+  const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
+  let held = false;
   try {
+    const wait = ctx.upstream.acquire(origin, signal);
+    if (wait) await wait;
+    held = true;
     const res =
       be.cache && method === "GET"
         ? await viaCache(be, be.cache, ctx, url, signal)
@@ -69,6 +77,8 @@ async function callBackend(
     const failure: BackendFailure =
       err instanceof TooLargeError ? { kind: "too_large" } : signal.aborted ? { kind: "timeout" } : failureOf(err);
     outcome = { ok: false, failure };
+  } finally {
+    if (held) ctx.upstream.release(origin);
   }
   if (be.breaker) {
     if (outcome.ok) be.breaker.onSuccess();

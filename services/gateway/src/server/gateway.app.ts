@@ -6,6 +6,7 @@ import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
 import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
+import { UpstreamLimit } from "../proxy/upstream.limit.ts";
 import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
 
 /** Options of `createGateway`. */
@@ -17,6 +18,8 @@ export interface GatewayOptions {
   accessLog?: boolean;
   registry?: Registry;
   fetchSpecs?: typeof fetchBackendSpecs;
+  /** Concurrent decoded calls per backend origin (default 64, Bun's idle-socket pool); 0 disables. */
+  upstreamConcurrency?: number;
 }
 
 /** A gateway ready to listen: its runtime reference (for reloads), handler and metrics registry. */
@@ -48,6 +51,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     accessLog: opts.accessLog ?? true,
     metricsHandler: async () =>
       new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } }),
+    upstream: new UpstreamLimit(opts.upstreamConcurrency ?? 64),
     docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
     health: () =>
       Response.json(

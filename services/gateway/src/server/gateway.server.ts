@@ -8,6 +8,7 @@ import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.t
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";
 import { type CallContext, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
+import type { UpstreamLimit } from "../proxy/upstream.limit.ts";
 import { requestIdFrom, traceFrom } from "./trace.ts";
 
 /** Holds the runtime being served; `reload.ts` replaces `current`. */
@@ -36,6 +37,7 @@ export interface ServerDeps {
   /** `/docs`, `/docs/*`: Swagger UI and the OpenAPI document. */
   docs: (path: string, rt: GatewayRuntime) => Response | Promise<Response>;
   health: () => Response;
+  upstream: UpstreamLimit;
 }
 
 /** Encoded slashes and dot segments would let a client walk out of the backend path it was routed to. */
@@ -150,6 +152,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       claims,
       requestId,
       metrics,
+      upstream: deps.upstream,
     };
     const res =
       ep.output === "no-op"
