@@ -1,10 +1,10 @@
 // Generated files that are committed, and how to regenerate or check them:
-//   openapi/<svc>.json  what `bun services/<svc>/src/main.ts openapi` prints (pretty-printed)
+//   openapi/<svc>.json  what `bun src/main.ts openapi` prints in services/<svc>/ (pretty-printed)
 //   drizzle/<svc>/      what `drizzle-kit generate` makes from services/<svc>/src/<svc>.schema.ts
 // Used by scripts/gen.ts (write) and scripts/check.ts (compare). Services without a main.ts or a
 // schema file are skipped, so half-written services do not break the check.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { dirname, join, relative } from "node:path";
 import { listServices, ROOT, serviceEntry } from "../shared/build/compile.ts";
 
 /** What a drift check found: nothing (ok) or a list of human-readable differences. */
@@ -38,11 +38,14 @@ export interface Target {
   migrations?: string;
 }
 
-/** Runs the service's `openapi` subcommand and returns the document pretty-printed. */
+/**
+ * Runs the service's `openapi` subcommand in the service's own folder (where a service keeps its
+ * default config file, e.g. services/gateway/gateway.json) and returns the document pretty-printed.
+ */
 export function renderOpenapi(t: Target): string {
   const entry = t.entry ?? serviceEntry(t.service);
   const r = Bun.spawnSync([process.execPath, entry, "openapi"], {
-    cwd: ROOT,
+    cwd: dirname(dirname(entry)),
     stdin: "ignore",
     stdout: "pipe",
     stderr: "pipe",
