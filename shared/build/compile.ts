@@ -32,7 +32,7 @@ export interface BuildOptions {
   entry: string;
   version?: string;
   outdir?: string;
-  /** Precompile to JavaScriptCore bytecode (faster start; rejects top-level await). */
+  /** Precompile to JavaScriptCore bytecode (faster start; top-level await works because output is ESM). */
   bytecode?: boolean;
   minify?: boolean;
 }
@@ -110,6 +110,7 @@ export async function buildBinary(opts: BuildOptions): Promise<BuiltBinary> {
   const result = await Bun.build({
     entrypoints: [entry],
     target: "bun",
+    // ESM, not Bun's CommonJS default for bytecode: CommonJS bytecode builds reject top-level await.
     format: "esm",
     // Only set a target when cross-compiling: naming the host target is harmless, but any other
     // target makes Bun download a runtime, which this network does not allow.
