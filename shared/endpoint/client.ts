@@ -1,0 +1,85 @@
+import type { z } from "zod";
+import { AppError } from "../errors/index.ts";
+import type { Breaker } from "./breaker.ts";
+import type { CallContext, EndpointContract } from "./contract.ts";
+import { decodeJson, encodeJson, headersOf } from "./wire.ts";
+
+/** Calls one remote (or in-process) endpoint with typed input and output. */
+export interface EndpointClient<I extends z.ZodType = z.ZodType, O extends z.ZodType = z.ZodType> {
+  readonly contract: EndpointContract<I, O>;
+  call(input: z.input<I>, ctx: CallContext): Promise<z.output<O>>;
+}
+
+/** What moves a request to an endpoint by name and brings its answer back: NATS, or the in-process bus. */
+export interface RequestTransport {
+  /** Sends an encoded request; resolves with the encoded reply or rejects with an AppError. */
+  request(
+    subject: string,
+    payload: Uint8Array,
+    headers: Record<string, string>,
+    timeoutMs: number,
+  ): Promise<Uint8Array>;
+}
+
+/** Options of `createClient`. */
+export interface ClientOptions {
+  transport: RequestTransport;
+  /** Budget of one call, retries included. */
+  timeoutMs: number;
+  /** Extra attempts for idempotent contracts after an `unavailable` answer (default 2); never for others. */
+  retries?: number;
+  /** Fails fast with `unavailable` while open; counts only `unavailable` answers as failures. */
+  breaker?: Breaker;
+}
+
+/**
+ * A typed client of one contract over any transport: validates the input, sends it, validates the reply.
+ * Remote AppErrors come back as the same AppError; transport failures are `unavailable`.
+ * @example const products = createClient(catalogProductsGet, { transport: natsTransport(nc), timeoutMs: 500 });
+ */
+export function createClient<I extends z.ZodType, O extends z.ZodType>(
+  contract: EndpointContract<I, O>,
+  options: ClientOptions,
+): EndpointClient<I, O> {
+  const attempts = 1 + (contract.idempotent ? (options.retries ?? 2) : 0);
+  return {
+    contract,
+    async call(input, ctx) {
+      const parsed = contract.input.safeParse(input);
+      if (!parsed.success) {
+        throw new AppError(
+          "invalid_argument",
+          `invalid input for ${contract.name}: ${parsed.error.issues[0]?.message}`,
+        );
+      }
+      const payload = encodeJson(parsed.data);
+      const headers = headersOf(ctx);
+      const deadline = Date.now() + options.timeoutMs;
+      let lastError: AppError | undefined;
+      for (let attempt = 0; attempt < attempts; attempt++) {
+        const left = deadline - Date.now();
+        if (left <= 0) break;
+        if (options.breaker && !options.breaker.allow()) {
+          throw new AppError("unavailable", `${contract.name} is unavailable (circuit open)`);
+        }
+        try {
+          const body = await options.transport.request(contract.name, payload, headers, left);
+          options.breaker?.success();
+          const output = contract.output.safeParse(decodeJson(body));
+          if (!output.success) throw new AppError("unavailable", `${contract.name} answered an unexpected shape`);
+          return output.data;
+        } catch (err) {
+          const appError = err instanceof AppError ? err : new AppError("unavailable", String(err), { cause: err });
+          if (appError.code !== "unavailable") {
+            options.breaker?.success();
+            throw appError;
+          }
+          options.breaker?.failure();
+          lastError = appError;
+          if (attempt + 1 < attempts) await Bun.sleep(Math.min(20 * 2 ** attempt, Math.max(0, deadline - Date.now())));
+        }
+      }
+      throw lastError ?? new AppError("unavailable", `${contract.name} timed out after ${options.timeoutMs} ms`);
+    },
+  };
+}

@@ -1,0 +1,13 @@
+export { type Breaker, type BreakerOptions, createBreaker } from "./breaker.ts";
+export { type ClientOptions, createClient, type EndpointClient, type RequestTransport } from "./client.ts";
+export {
+  type CallContext,
+  defineContract,
+  type Endpoint,
+  type EndpointContract,
+  implement,
+} from "./contract.ts";
+export { type HttpBinding, mountHttpEndpoint } from "./http.ts";
+export { LocalBus } from "./local.ts";
+export { natsTransport, semverOf, serveOverNats } from "./nats.ts";
+export { contextOf, dispatch, headersOf } from "./wire.ts";

@@ -1,0 +1,87 @@
+import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
+import type { CallContext, Endpoint } from "./contract.ts";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** Header carrying the HTTP-equivalent status of an error reply (the NATS micro convention). */
+export const errorCodeHeader = "Nats-Service-Error-Code";
+/** Header carrying the error's human description. */
+export const errorHeader = "Nats-Service-Error";
+
+/** Headers that carry a call context across a message transport. */
+export function headersOf(ctx: CallContext): Record<string, string> {
+  const h: Record<string, string> = { "x-request-id": ctx.requestId };
+  if (ctx.traceId) h.traceparent = `00-${ctx.traceId}-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}-01`;
+  if (ctx.identity) {
+    h["x-user-id"] = ctx.identity.userId;
+    h["x-user-roles"] = ctx.identity.roles.join(",");
+  }
+  return h;
+}
+
+/** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
+export function contextOf(get: (name: string) => string | undefined): CallContext {
+  const userId = get("x-user-id");
+  const roles = (get("x-user-roles") ?? "").split(",").filter(Boolean);
+  const traceId = /^00-([0-9a-f]{32})-/.exec(get("traceparent") ?? "")?.[1];
+  return {
+    identity: userId ? { userId, roles } : null,
+    requestId: get("x-request-id") || crypto.randomUUID(),
+    ...(traceId ? { traceId } : {}),
+  };
+}
+
+/** JSON bytes of a value. */
+export function encodeJson(value: unknown): Uint8Array {
+  return encoder.encode(JSON.stringify(value));
+}
+
+/** The reply a transport sends back: a body and, for errors, the error headers. */
+export interface Reply {
+  body: Uint8Array;
+  error?: { status: number; description: string };
+}
+
+/**
+ * Serves one encoded request with an endpoint: decode and validate the input, run the handler, encode the
+ * output. Every failure becomes an error reply with the same problem body HTTP would send.
+ */
+export async function dispatch(endpoint: Endpoint, payload: Uint8Array, ctx: CallContext): Promise<Reply> {
+  try {
+    let raw: unknown;
+    try {
+      raw = payload.length ? JSON.parse(decoder.decode(payload)) : {};
+    } catch {
+      throw new AppError("invalid_argument", "Malformed JSON in request");
+    }
+    const parsed = endpoint.input.safeParse(raw);
+    if (!parsed.success) {
+      throw new AppError("invalid_argument", "Request is invalid", {
+        fields: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })),
+      });
+    }
+    const output = await endpoint.handle(parsed.data, ctx);
+    return { body: encodeJson(output) };
+  } catch (err) {
+    const appError = err instanceof AppError ? err : new AppError("internal", "unexpected error", { cause: err });
+    const problem = toProblem(appError, { instance: endpoint.name, requestId: ctx.requestId });
+    return { body: encodeJson(problem), error: { status: httpStatusOf(appError.code), description: problem.detail } };
+  }
+}
+
+/** Turns an error reply back into the AppError the server raised. */
+export function errorFromReply(body: Uint8Array, status: number, description: string): AppError {
+  try {
+    const problem = JSON.parse(decoder.decode(body)) as { code?: unknown; detail?: string; errors?: [] };
+    if (isErrorCode(problem.code)) {
+      return new AppError(problem.code, problem.detail ?? description, { fields: problem.errors });
+    }
+  } catch {}
+  return new AppError(status >= 500 ? "unavailable" : "invalid_argument", description || `remote error ${status}`);
+}
+
+/** Decodes a JSON reply body. */
+export function decodeJson(body: Uint8Array): unknown {
+  return JSON.parse(decoder.decode(body));
+}
