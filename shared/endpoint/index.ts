@@ -1,4 +1,5 @@
 export { type Breaker, type BreakerOptions, createBreaker } from "./breaker.ts";
+export { connectBus, type EndpointBus, localBus, natsBus, type ServiceIdentity } from "./bus.ts";
 export { type ClientOptions, createClient, type EndpointClient, type RequestTransport } from "./client.ts";
 export {
   type CallContext,

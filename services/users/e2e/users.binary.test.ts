@@ -62,7 +62,7 @@ describe("the users binary copied alone", () => {
     app = await startBinary({ path: binary, args: ["serve"], env: { DATABASE_URL: tdb.url, LOG_LEVEL: "info" } });
     const res = await fetch(`${app.url}/readyz`);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok" } });
+    expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok", bus: "ok" } });
   });
 
   test("/openapi.json is valid OpenAPI 3.1 carrying the build version", async () => {
@@ -101,6 +101,6 @@ describe("the users binary copied alone", () => {
     expect(line).toBeDefined();
     const parsed = JSON.parse(line!) as Record<string, unknown>;
     expect(parsed).toMatchObject({ level: "info", service: "users", version });
-    expect(parsed.caller).toMatch(/^services\/users\/src\/main\.ts:\d+$/);
+    expect(parsed.caller).toMatch(/^services\/users\/src\/server\.ts:\d+$/);
   });
 });

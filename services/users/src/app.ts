@@ -4,12 +4,13 @@ import { mountHealth, type ReadinessCheck } from "@shared/health";
 import { type AppEnv, createHttpApp } from "@shared/http";
 import type { Metrics } from "@shared/metrics";
 import pino, { type Logger } from "pino";
+import { makeUsersEndpoints, type UsersEndpoints } from "./users.endpoints.ts";
 import { mountUsersRoutes } from "./users.routes.ts";
 import type { UsersService } from "./users.service.ts";
 
 /** What the users HTTP app needs; main.ts builds it, tests build it with fakes. */
 export interface AppDeps {
-  users: UsersService;
+  endpoints: UsersEndpoints;
   logger: Logger;
   version: string;
   metrics?: Metrics;
@@ -27,15 +28,15 @@ const info = (version: string) => ({
 /** Builds the API routes alone, e.g. to generate the OpenAPI document without serving. */
 export function createApiDocument(version: string): Record<string, unknown> {
   const app = createHttpApp({ logger: pino({ level: "silent" }) });
-  // The document depends on route definitions only, so a service that never runs will do.
-  mountUsersRoutes(app, undefined as unknown as UsersService);
+  // The document depends on route definitions only; handlers are never called here.
+  mountUsersRoutes(app, makeUsersEndpoints(undefined as unknown as UsersService));
   return openApiDocument(app, info(version));
 }
 
 /** The users service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createHttpApp({ logger: deps.logger, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes });
-  mountUsersRoutes(app, deps.users);
+  mountUsersRoutes(app, deps.endpoints);
   mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });
   if (deps.metrics) {
     const metrics = deps.metrics;

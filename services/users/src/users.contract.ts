@@ -1,58 +1,61 @@
 import { z } from "@hono/zod-openapi";
+import { ProfileDto, usersGet } from "@shared/contracts/users.ts";
+import { defineContract } from "@shared/endpoint";
 import type { Page, Profile } from "./users.model.ts";
 
-/** A profile as the API shows it (HTTP and NATS alike). */
-export const ProfileDto = z
-  .object({
-    id: z.uuid(),
-    email: z.email(),
-    displayName: z.string(),
-    createdAt: z.iso.datetime(),
-    updatedAt: z.iso.datetime(),
-  })
-  .openapi("Profile");
-export type ProfileDto = z.infer<typeof ProfileDto>;
+export { ProfileDto, usersGet };
 
+const id = z.uuid().openapi({ param: { name: "id", in: "path" }, example: "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f60" });
 const displayName = z.string().trim().min(1).max(100);
 const email = z.email().max(254);
 
-/** Body of a profile creation. */
-export const CreateProfileBody = z
-  .object({ id: z.uuid().optional(), email, displayName })
-  .strict()
-  .openapi("CreateProfile");
-
-/** Body of a profile update: at least one field. */
-export const UpdateProfileBody = z
-  .object({ email: email.optional(), displayName: displayName.optional() })
-  .strict()
-  .openapi("UpdateProfile");
-
-/** Path parameters naming one profile. */
-export const ProfileIdParams = z.object({
-  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f60" }),
+/** `users.create`: an admin creates a profile (the id may come from auth). */
+export const usersCreate = defineContract({
+  name: "users.create",
+  summary: "Create a profile (admin)",
+  input: z.strictObject({ id: z.uuid().optional(), email, displayName }),
+  output: ProfileDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "conflict"],
+  idempotent: false,
 });
 
-/** Query of the profile listing. */
-export const ListProfilesQuery = z.object({
-  cursor: z
-    .string()
-    .max(200)
-    .optional()
-    .openapi({ param: { name: "cursor", in: "query" } }),
-  limit: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(100)
-    .default(20)
-    .openapi({ param: { name: "limit", in: "query" } }),
+/** `users.update`: change one's own profile (or any, as admin). */
+export const usersUpdate = defineContract({
+  name: "users.update",
+  summary: "Update a profile (self or admin)",
+  input: z.strictObject({ id, email: email.optional(), displayName: displayName.optional() }),
+  output: ProfileDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "not_found", "conflict"],
+  idempotent: false,
 });
 
 /** One page of profiles. */
 export const ProfilePageDto = z
   .object({ items: z.array(ProfileDto), nextCursor: z.string().nullable() })
   .openapi("ProfilePage");
+
+/** `users.list`: profiles oldest first, page by page (admin). */
+export const usersList = defineContract({
+  name: "users.list",
+  summary: "List profiles, oldest first (admin)",
+  input: z.object({
+    cursor: z
+      .string()
+      .max(200)
+      .optional()
+      .openapi({ param: { name: "cursor", in: "query" } }),
+    limit: z.coerce
+      .number()
+      .int()
+      .min(1)
+      .max(100)
+      .default(20)
+      .openapi({ param: { name: "limit", in: "query" } }),
+  }),
+  output: ProfilePageDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied"],
+  idempotent: true,
+});
 
 /** Domain -> DTO. */
 export function toProfileDto(p: Profile): ProfileDto {

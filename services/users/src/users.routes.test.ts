@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { createApp } from "./app.ts";
+import { makeUsersEndpoints } from "./users.endpoints.ts";
 import { MemoryUsersRepo } from "./users.repo.memory.ts";
 import { UsersService } from "./users.service.ts";
 
@@ -13,7 +14,7 @@ async function makeApp() {
   const users = new UsersService(repo);
   await users.createForSystem({ id: alice, email: "alice@example.com", displayName: "Alice" });
   await users.createForSystem({ id: bob, email: "bob@example.com", displayName: "Bob" });
-  const app = createApp({ users, logger: pino({ level: "silent" }), version: "9.9.9" });
+  const app = createApp({ endpoints: makeUsersEndpoints(users), logger: pino({ level: "silent" }), version: "9.9.9" });
   return { app, repo };
 }
 
