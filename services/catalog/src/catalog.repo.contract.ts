@@ -1,0 +1,158 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "@shared/errors";
+import type { NewProduct } from "./catalog.model.ts";
+import type { CatalogRepo } from "./catalog.service.ts";
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "no error";
+  } catch (err) {
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
+  }
+}
+
+/** A test id that sorts by `n`. */
+export const productId = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
+
+const widget = (n: number, extra: Partial<NewProduct> = {}): NewProduct & { id: string } => ({
+  id: productId(n),
+  sku: `SKU-${n}`,
+  name: `Widget ${n}`,
+  priceMinor: 100 * n,
+  currency: "EUR",
+  stock: n,
+  ...extra,
+});
+
+/**
+ * Registers the behaviour every CatalogRepo must have; run against the in-memory fake and against
+ * PostgreSQL so the fake used by service and route tests cannot drift from the real thing.
+ */
+export function catalogRepoContract(name: string, makeRepo: () => Promise<CatalogRepo>): void {
+  describe(`${name} (CatalogRepo contract)`, () => {
+    test("a created product reads back equal, at version 1, active, with defaults filled in", async () => {
+      const repo = await makeRepo();
+      const created = await repo.create({ id: productId(1), sku: "A-1", name: "A", priceMinor: 0, currency: "EUR" });
+      expect(created).toMatchObject({ version: 1, active: true, stock: 0, description: "" });
+      expect(await repo.get(productId(1))).toEqual(created);
+    });
+
+    test("a taken sku in any letter case, or a taken id, is a conflict", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(1, { sku: "abc-1" }));
+      expect(await codeOf(repo.create(widget(2, { sku: "ABC-1" })))).toBe("conflict");
+      expect(await codeOf(repo.create(widget(1, { sku: "other" })))).toBe("conflict");
+      expect(await repo.get(productId(2))).toBeNull();
+    });
+
+    test("getMany returns the known products and skips unknown ids", async () => {
+      const repo = await makeRepo();
+      for (const n of [1, 2, 3]) await repo.create(widget(n));
+      const found = await repo.getMany([productId(3), productId(99), productId(1)]);
+      expect(found.map((p) => p.id).sort()).toEqual([productId(1), productId(3)]);
+      expect(await repo.getMany([productId(98)])).toEqual([]);
+    });
+
+    test("an update applies the changes, bumps the version and moves updatedAt", async () => {
+      const repo = await makeRepo();
+      const created = await repo.create(widget(1));
+      await Bun.sleep(5);
+      const seen: number[] = [];
+      const updated = await repo.update(productId(1), (current) => {
+        seen.push(current.version);
+        return { priceMinor: 999, active: false };
+      });
+      expect(seen).toEqual([1]);
+      expect(updated).toMatchObject({ priceMinor: 999, active: false, version: 2, name: "Widget 1" });
+      expect(updated!.updatedAt.getTime()).toBeGreaterThan(created.updatedAt.getTime());
+      expect(await repo.get(productId(1))).toEqual(updated);
+    });
+
+    test("an update with no changes writes nothing and keeps the version", async () => {
+      const repo = await makeRepo();
+      const created = await repo.create(widget(1));
+      expect(await repo.update(productId(1), () => ({}))).toEqual(created);
+      expect((await repo.get(productId(1)))?.version).toBe(1);
+    });
+
+    test("an unknown id updates as null without calling decide", async () => {
+      const repo = await makeRepo();
+      let called = false;
+      expect(
+        await repo.update(productId(9), () => {
+          called = true;
+          return { name: "x" };
+        }),
+      ).toBeNull();
+      expect(called).toBe(false);
+    });
+
+    test("an error thrown by decide aborts the update and changes nothing", async () => {
+      const repo = await makeRepo();
+      const created = await repo.create(widget(1));
+      const failing = repo.update(productId(1), () => {
+        throw new AppError("precondition_failed", "stale");
+      });
+      expect(await codeOf(failing)).toBe("precondition_failed");
+      expect(await repo.get(productId(1))).toEqual(created);
+    });
+
+    test("changing the sku to another product's sku is a conflict and changes nothing", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(1));
+      const second = await repo.create(widget(2));
+      expect(await codeOf(repo.update(productId(2), () => ({ sku: "sku-1" })))).toBe("conflict");
+      expect(await repo.get(productId(2))).toEqual(second);
+    });
+
+    test("concurrent updates both apply, one after the other", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(1, { stock: 10 }));
+      await Promise.all([1, 2, 3].map(() => repo.update(productId(1), (current) => ({ stock: current.stock - 1 }))));
+      expect(await repo.get(productId(1))).toMatchObject({ stock: 7, version: 4 });
+    });
+
+    test("listing walks every product once in id order", async () => {
+      const repo = await makeRepo();
+      for (const n of [4, 2, 5, 1, 3]) await repo.create(widget(n));
+      const seen: string[] = [];
+      let after: string | null = null;
+      for (;;) {
+        const page: { id: string }[] = await repo.list({}, after, 2);
+        if (page.length === 0) break;
+        seen.push(...page.map((p) => p.id));
+        after = page.at(-1)!.id;
+      }
+      expect(seen).toEqual([1, 2, 3, 4, 5].map(productId));
+    });
+
+    test("listing filters by name or sku substring in any case, taking % and _ literally", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(1, { name: "Red Chair", sku: "CH-RED" }));
+      await repo.create(widget(2, { name: "Blue Table", sku: "TB-100%" }));
+      await repo.create(widget(3, { name: "Green_Lamp", sku: "LP-1" }));
+      const ids = async (q: string) => (await repo.list({ q }, null, 10)).map((p) => p.id);
+      expect(await ids("chair")).toEqual([productId(1)]);
+      expect(await ids("ch-r")).toEqual([productId(1)]);
+      expect(await ids("100%")).toEqual([productId(2)]);
+      expect(await ids("%")).toEqual([productId(2)]);
+      expect(await ids("n_l")).toEqual([productId(3)]);
+      expect(await ids("nothing like it")).toEqual([]);
+    });
+
+    test("listing filters by active, currency and an inclusive price range", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(1, { priceMinor: 100 }));
+      await repo.create(widget(2, { priceMinor: 200, currency: "USD" }));
+      await repo.create(widget(3, { priceMinor: 300, active: false }));
+      await repo.create(widget(4, { priceMinor: 400 }));
+      const ids = async (f: Parameters<CatalogRepo["list"]>[0]) => (await repo.list(f, null, 10)).map((p) => p.id);
+      expect(await ids({ active: true })).toEqual([1, 2, 4].map(productId));
+      expect(await ids({ active: false })).toEqual([productId(3)]);
+      expect(await ids({ currency: "USD" })).toEqual([productId(2)]);
+      expect(await ids({ minPrice: 200, maxPrice: 300 })).toEqual([2, 3].map(productId));
+      expect(await ids({ minPrice: 200, active: true, currency: "EUR" })).toEqual([productId(4)]);
+    });
+  });
+}

@@ -1,0 +1,69 @@
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { createDatabase, type Database, migrate } from "@shared/db";
+import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { catalogRepoContract, productId } from "./catalog.repo.contract.ts";
+import { PgCatalogRepo } from "./catalog.repo.ts";
+
+let tdb: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ prefix: "catalog_repo" });
+  database = createDatabase({
+    url: tdb.url,
+    schema: "catalog",
+    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+  });
+  await migrate({ sql: database.sql, schema: "catalog", migrations: embedMigrations("drizzle/catalog") });
+});
+
+beforeEach(async () => {
+  await database.sql`truncate catalog.products`;
+});
+
+afterAll(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+catalogRepoContract("the PostgreSQL catalog repository", async () => new PgCatalogRepo(database));
+
+test("the table itself refuses a negative price or stock and a malformed currency", async () => {
+  const insert = (price: number, stock: number, currency: string) =>
+    database.sql`insert into catalog.products (id, sku, name, price_minor, currency, stock)
+      values (${productId(1)}, 'X', 'X', ${price}, ${currency}, ${stock})`;
+  for (const [price, stock, currency] of [
+    [-1, 0, "EUR"],
+    [0, -1, "EUR"],
+    [0, 0, "eur"],
+  ] as const) {
+    expect(insert(price, stock, currency)).rejects.toThrow(/check constraint/);
+  }
+  const [row] = await database.sql`select count(*)::int as n from catalog.products`;
+  expect(row!.n).toBe(0);
+});
+
+test("getMany reads any number of ids through one prepared statement", async () => {
+  // One connection, so the session that prepared the statement is the one asked about it.
+  const single = createDatabase({
+    url: tdb.url,
+    schema: "catalog",
+    pool: { max: 1, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+  });
+  try {
+    const repo = new PgCatalogRepo(single);
+    for (const n of [1, 2, 3]) {
+      await repo.create({ id: productId(n), sku: `S${n}`, name: "n", priceMinor: 1, currency: "EUR" });
+    }
+    expect((await repo.getMany([productId(1), productId(3), productId(7)])).length).toBe(2);
+    expect((await repo.getMany([productId(2)])).length).toBe(1);
+    const prepared =
+      await single.sql`select statement from pg_prepared_statements where statement like '%catalog%products%'`;
+    // postgres.js names the statements itself; what matters is one statement for both id counts.
+    const batch = prepared.filter((r) => String(r.statement).includes("= any($1::uuid[])"));
+    expect(batch.length).toBe(1);
+  } finally {
+    await single.close();
+  }
+});

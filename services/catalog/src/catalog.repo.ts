@@ -1,0 +1,155 @@
+import { type Database, executorOf, inTransaction, pgErrorOf, toAppError } from "@shared/db";
+import { AppError } from "@shared/errors";
+import { and, asc, eq, gt, gte, ilike, lte, or, type SQL, sql } from "drizzle-orm";
+import type { NewProduct, Product, ProductChanges, ProductFilter } from "./catalog.model.ts";
+import { type ProductRow, products } from "./catalog.schema.ts";
+import type { CatalogRepo } from "./catalog.service.ts";
+
+/** Row -> domain: the only place that knows the table's shape. */
+export function productFromRow(row: ProductRow): Product {
+  return {
+    id: row.id,
+    sku: row.sku,
+    name: row.name,
+    description: row.description,
+    priceMinor: row.priceMinor,
+    currency: row.currency,
+    stock: row.stock,
+    active: row.active,
+    version: row.version,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** `%q%` for ILIKE with the pattern characters of `q` taken literally. */
+function containsPattern(q: string): string {
+  return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+function whereOf(filter: ProductFilter, afterId: string | null): SQL | undefined {
+  const conditions: (SQL | undefined)[] = [];
+  if (afterId !== null) conditions.push(gt(products.id, afterId));
+  if (filter.active !== undefined) conditions.push(eq(products.active, filter.active));
+  if (filter.currency !== undefined) conditions.push(eq(products.currency, filter.currency));
+  if (filter.minPrice !== undefined) conditions.push(gte(products.priceMinor, filter.minPrice));
+  if (filter.maxPrice !== undefined) conditions.push(lte(products.priceMinor, filter.maxPrice));
+  if (filter.q !== undefined) {
+    const pattern = containsPattern(filter.q);
+    conditions.push(or(ilike(products.name, pattern), ilike(products.sku, pattern)));
+  }
+  return conditions.length ? and(...conditions) : undefined;
+}
+
+/** The PostgreSQL implementation of CatalogRepo. */
+export class PgCatalogRepo implements CatalogRepo {
+  // Named prepared statements for the hot reads: orders calls getMany on every order, and drizzle sends
+  // ad-hoc queries unprepared (parsed and planned each time). `= any($1)` keeps one statement for any
+  // number of ids, where `in ($1, $2, ...)` would be a new statement per count.
+  private readonly byId;
+  private readonly byIds;
+
+  constructor(private readonly database: Database) {
+    this.byId = database.db
+      .select()
+      .from(products)
+      .where(eq(products.id, sql.placeholder("id")))
+      .limit(1)
+      .prepare("catalog_products_get_by_id");
+    this.byIds = database.db
+      .select()
+      .from(products)
+      .where(sql`${products.id} = any(${sql.placeholder("ids")}::uuid[])`)
+      .prepare("catalog_products_get_by_ids");
+  }
+
+  /** Joins the caller's transaction when there is one. */
+  private get db() {
+    return executorOf(this.database);
+  }
+
+  private get inTx(): boolean {
+    return this.database.txContext.getStore() !== undefined;
+  }
+
+  async create(input: NewProduct & { id: string }): Promise<Product> {
+    try {
+      const [row] = await this.db
+        .insert(products)
+        .values({
+          id: input.id,
+          sku: input.sku,
+          name: input.name,
+          description: input.description ?? "",
+          priceMinor: input.priceMinor,
+          currency: input.currency,
+          stock: input.stock ?? 0,
+          active: input.active ?? true,
+        })
+        .returning();
+      return productFromRow(row!);
+    } catch (err) {
+      throw this.translate(err, input.sku);
+    }
+  }
+
+  async get(id: string): Promise<Product | null> {
+    const [row] = this.inTx
+      ? await this.db.select().from(products).where(eq(products.id, id)).limit(1)
+      : await this.byId.execute({ id });
+    return row ? productFromRow(row) : null;
+  }
+
+  async getMany(ids: readonly string[]): Promise<Product[]> {
+    if (ids.length === 0) return [];
+    const rows = this.inTx
+      ? await this.db
+          .select()
+          .from(products)
+          .where(sql`${products.id} = any(${[...ids]}::uuid[])`)
+      : await this.byIds.execute({ ids: [...ids] });
+    return rows.map(productFromRow);
+  }
+
+  async update(id: string, decide: (current: Product) => ProductChanges): Promise<Product | null> {
+    try {
+      return await inTransaction(this.database, async (tx) => {
+        const [row] = await tx.select().from(products).where(eq(products.id, id)).for("update");
+        if (!row) return null;
+        const current = productFromRow(row);
+        const changes = Object.fromEntries(Object.entries(decide(current)).filter(([, v]) => v !== undefined));
+        if (Object.keys(changes).length === 0) return current;
+        const [updated] = await tx
+          .update(products)
+          .set({ ...changes, version: sql`${products.version} + 1`, updatedAt: sql`now()` })
+          .where(eq(products.id, id))
+          .returning();
+        return productFromRow(updated!);
+      });
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
+  }
+
+  async list(filter: ProductFilter, afterId: string | null, limit: number): Promise<Product[]> {
+    const rows = await this.db
+      .select()
+      .from(products)
+      .where(whereOf(filter, afterId))
+      .orderBy(asc(products.id))
+      .limit(limit);
+    return rows.map(productFromRow);
+  }
+
+  private translate(err: unknown, sku: string | undefined): unknown {
+    if (err instanceof AppError) return err;
+    const pg = pgErrorOf(err);
+    if (pg?.code === "23505" && pg.constraint === "products_sku_key") {
+      return new AppError("conflict", sku ? `a product with sku ${sku} already exists` : "this sku is taken", {
+        cause: err,
+      });
+    }
+    if (pg?.code === "23505") return new AppError("conflict", "a product with this id already exists", { cause: err });
+    return toAppError(err) ?? err;
+  }
+}

@@ -1,0 +1,37 @@
+import { sql } from "drizzle-orm";
+import { boolean, check, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+
+/** The catalog service owns this PostgreSQL schema and nothing else. */
+export const catalogSchema = pgSchema("catalog");
+
+/**
+ * Products. `version` starts at 1 and grows by one on every change: it is the optimistic-concurrency
+ * token behind ETag / If-Match. Listings page by the primary key (uuid v7, so roughly creation order).
+ * Timestamps keep milliseconds only, so values round-trip through a JS Date unchanged.
+ */
+export const products = catalogSchema.table(
+  "products",
+  {
+    id: uuid("id").primaryKey(),
+    sku: text("sku").notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    priceMinor: integer("price_minor").notNull(),
+    currency: text("currency").notNull(),
+    stock: integer("stock").notNull().default(0),
+    active: boolean("active").notNull().default(true),
+    version: integer("version").notNull().default(1),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+    updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+  },
+  (t) => [
+    uniqueIndex("products_sku_key").on(sql`lower(${t.sku})`),
+    check("products_price_minor_check", sql`${t.priceMinor} >= 0`),
+    check("products_stock_check", sql`${t.stock} >= 0`),
+    check("products_currency_check", sql`${t.currency} ~ '^[A-Z]{3}$'`),
+    check("products_version_check", sql`${t.version} >= 1`),
+  ],
+);
+
+/** A products row as drizzle reads it; never leaves the repository. */
+export type ProductRow = typeof products.$inferSelect;

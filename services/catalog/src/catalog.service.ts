@@ -1,0 +1,233 @@
+import { AppError, type FieldError } from "@shared/errors";
+import type {
+  Actor,
+  ExpectedVersion,
+  NewProduct,
+  Page,
+  Product,
+  ProductChanged,
+  ProductChanges,
+  ProductFilter,
+} from "./catalog.model.ts";
+
+/** The storage the catalog service needs; adapters implement it (PostgreSQL, in-memory for tests). */
+export interface CatalogRepo {
+  /** Inserts a product with version 1; throws AppError `conflict` when the id or sku (any case) is taken. */
+  create(product: NewProduct & { id: string }): Promise<Product>;
+  /** The product with this id, or null. */
+  get(id: string): Promise<Product | null>;
+  /** The products among these ids, in any order; unknown ids are simply absent. One query. */
+  getMany(ids: readonly string[]): Promise<Product[]>;
+  /**
+   * Reads the product, asks `decide` for the changes and writes them, all in one transaction holding the
+   * row; `decide` may throw to abort. Empty changes write nothing and return the product as it is;
+   * otherwise `version` grows by one and `updatedAt` moves. Null when the id is unknown; AppError
+   * `conflict` when the new sku is taken.
+   */
+  update(id: string, decide: (current: Product) => ProductChanges): Promise<Product | null>;
+  /** Products matching the filter, ordered by id, starting strictly after `afterId`. */
+  list(filter: ProductFilter, afterId: string | null, limit: number): Promise<Product[]>;
+}
+
+/** Told about every committed change; fire-and-forget (a cache purge), so it must not throw. */
+export type ProductChangedListener = (event: ProductChanged) => void;
+
+/** Most ids one batch read accepts (the `catalog.products.get` contract says the same). */
+export const maxBatchIds = 100;
+
+const adminRole = "admin";
+const currencies = new Set(Intl.supportedValuesOf("currency"));
+const maxInt4 = 2_147_483_647;
+
+/** True when `code` is an ISO 4217 currency code this runtime knows (upper case). */
+export function isCurrencyCode(code: string): boolean {
+  return /^[A-Z]{3}$/.test(code) && currencies.has(code);
+}
+
+function isAdmin(actor: Actor | null): boolean {
+  return actor?.roles.includes(adminRole) ?? false;
+}
+
+function requireAdmin(actor: Actor | null): void {
+  if (!actor) throw new AppError("unauthenticated", "This operation needs an authenticated caller");
+  if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may change products");
+}
+
+/** Encodes a listing position as an opaque cursor. */
+export function encodeCursor(lastId: string): string {
+  return Buffer.from(`p1|${lastId}`).toString("base64url");
+}
+
+/** Decodes an opaque cursor; a malformed one is an `invalid_argument`. */
+export function decodeCursor(cursor: string): string {
+  const [tag, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  if (tag !== "p1" || !id || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(id)) {
+    throw new AppError("invalid_argument", "cursor is malformed", {
+      fields: [{ path: "/query/cursor", message: "not a cursor returned by this API" }],
+    });
+  }
+  return id;
+}
+
+/** Checks the rules every transport must respect, so a caller that skipped validation cannot break them. */
+function checkFields(p: ProductChanges, prefix = "/body"): void {
+  const fields: FieldError[] = [];
+  const intIn = (name: "priceMinor" | "stock") => {
+    const v = p[name];
+    if (v !== undefined && !(Number.isInteger(v) && v >= 0 && v <= maxInt4)) {
+      fields.push({ path: `${prefix}/${name}`, message: `must be an integer from 0 to ${maxInt4}` });
+    }
+  };
+  intIn("priceMinor");
+  intIn("stock");
+  if (p.currency !== undefined && !isCurrencyCode(p.currency)) {
+    fields.push({ path: `${prefix}/currency`, message: "must be an ISO 4217 currency code, e.g. EUR" });
+  }
+  if (p.sku !== undefined && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(p.sku)) {
+    fields.push({ path: `${prefix}/sku`, message: "1-64 letters, digits, '.', '_' or '-', starting alphanumeric" });
+  }
+  if (p.name !== undefined && (p.name.length === 0 || p.name.length > 200)) {
+    fields.push({ path: `${prefix}/name`, message: "must be 1-200 characters" });
+  }
+  if (fields.length) throw new AppError("invalid_argument", "Product is invalid", { fields });
+}
+
+/** Only the fields whose values differ from the current product. */
+function diff(current: Product, changes: ProductChanges): ProductChanges {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(changes)) {
+    if (value !== undefined && current[key as keyof Product] !== value) out[key] = value;
+  }
+  return out as ProductChanges;
+}
+
+function matches(expected: ExpectedVersion | undefined, version: number): boolean {
+  return !expected || expected.kind === "any" || expected.versions.includes(version);
+}
+
+/**
+ * The product catalog: everyone reads active products; admins also see inactive ones and create,
+ * change and deactivate products (never delete: orders keep pointing at them).
+ */
+export class CatalogService {
+  private readonly newId: () => string;
+  private readonly onProductChanged: ProductChangedListener;
+
+  constructor(
+    private readonly repo: CatalogRepo,
+    options: { newId?: () => string; onProductChanged?: ProductChangedListener } = {},
+  ) {
+    this.newId = options.newId ?? (() => Bun.randomUUIDv7());
+    this.onProductChanged = options.onProductChanged ?? (() => {});
+  }
+
+  /** True when the actor sees inactive products and admin views. */
+  isAdmin(actor: Actor | null): boolean {
+    return isAdmin(actor);
+  }
+
+  /** Lists products page by page; non-admins see active products only. */
+  async list(actor: Actor | null, filter: ProductFilter, cursor: string | undefined, limit: number) {
+    if (filter.minPrice !== undefined && filter.maxPrice !== undefined && filter.minPrice > filter.maxPrice) {
+      throw new AppError("invalid_argument", "minPrice is greater than maxPrice", {
+        fields: [{ path: "/query/minPrice", message: "must not exceed maxPrice" }],
+      });
+    }
+    let effective = filter;
+    if (!isAdmin(actor)) {
+      if (filter.active === false) throw new AppError("permission_denied", "Only admins may list inactive products");
+      effective = { ...filter, active: true };
+    }
+    const after = cursor ? decodeCursor(cursor) : null;
+    const rows = await this.repo.list(effective, after, limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null } satisfies Page<Product>;
+  }
+
+  /** One product; an inactive one is `not_found` for everyone but admins. */
+  async get(actor: Actor | null, id: string): Promise<Product> {
+    const product = await this.repo.get(id);
+    if (!product || (!product.active && !isAdmin(actor))) throw new AppError("not_found", `product ${id} not found`);
+    return product;
+  }
+
+  /**
+   * Many products at once for other services (orders prices every order with it): inactive ones are
+   * included, so callers can refuse them; unknown ids come back in `missing`, in the order asked.
+   */
+  async getMany(ids: readonly string[]): Promise<{ products: Product[]; missing: string[] }> {
+    const wanted = [...new Set(ids.map((id) => id.toLowerCase()))];
+    if (wanted.length === 0 || wanted.length > maxBatchIds) {
+      throw new AppError("invalid_argument", `give 1 to ${maxBatchIds} ids`, {
+        fields: [{ path: "/ids", message: `1 to ${maxBatchIds} ids` }],
+      });
+    }
+    const found = new Map((await this.repo.getMany(wanted)).map((p) => [p.id, p]));
+    const products: Product[] = [];
+    const missing: string[] = [];
+    for (const id of wanted) {
+      const p = found.get(id);
+      if (p) products.push(p);
+      else missing.push(id);
+    }
+    return { products, missing };
+  }
+
+  /** Creates a product (admin only); the sku is unique in any letter case. */
+  async create(actor: Actor | null, input: NewProduct): Promise<Product> {
+    requireAdmin(actor);
+    const product = { ...input, sku: input.sku.trim(), name: input.name.trim(), currency: input.currency };
+    checkFields(product);
+    const created = await this.repo.create({ ...product, id: this.newId() });
+    this.onProductChanged({ kind: "created", product: created });
+    return created;
+  }
+
+  /**
+   * Changes a product (admin only). With `expected` (If-Match) the change applies only while the
+   * product is still at one of those versions, else `precondition_failed`. Setting a field to its
+   * current value changes nothing and keeps the version.
+   */
+  async update(actor: Actor | null, id: string, changes: ProductChanges, expected?: ExpectedVersion): Promise<Product> {
+    requireAdmin(actor);
+    if (Object.values(changes).every((v) => v === undefined)) {
+      throw new AppError("invalid_argument", "Nothing to update", {
+        fields: [{ path: "/body", message: "give at least one field" }],
+      });
+    }
+    const normalised = {
+      ...changes,
+      ...(changes.sku !== undefined ? { sku: changes.sku.trim() } : {}),
+      ...(changes.name !== undefined ? { name: changes.name.trim() } : {}),
+    };
+    checkFields(normalised);
+    return this.change(id, expected, (current) => diff(current, normalised));
+  }
+
+  /** Deactivates a product (admin only): hidden from the public, still known to orders. Idempotent. */
+  async deactivate(actor: Actor | null, id: string, expected?: ExpectedVersion): Promise<Product> {
+    requireAdmin(actor);
+    return this.change(id, expected, (current) => (current.active ? { active: false } : {}));
+  }
+
+  private async change(
+    id: string,
+    expected: ExpectedVersion | undefined,
+    decide: (current: Product) => ProductChanges,
+  ): Promise<Product> {
+    let applied: ProductChanges = {};
+    const product = await this.repo.update(id, (current) => {
+      if (!matches(expected, current.version)) {
+        throw new AppError("precondition_failed", `product ${id} has changed (now at version ${current.version})`);
+      }
+      applied = decide(current);
+      return applied;
+    });
+    if (!product) throw new AppError("not_found", `product ${id} not found`);
+    if (Object.keys(applied).length > 0) {
+      this.onProductChanged({ kind: applied.active === false ? "deactivated" : "updated", product });
+    }
+    return product;
+  }
+}
