@@ -117,9 +117,10 @@ describe("createLifecycle in a real process", () => {
     await waitForLog("request-started");
     const sent = Date.now();
     proc.kill("SIGTERM");
-    await Bun.sleep(100);
+    // Past the grace period in which a repeated signal counts as an echo of the first.
+    await Bun.sleep(1100);
     proc.kill("SIGINT");
     expect(await proc.exited).toBe(1);
-    expect(Date.now() - sent).toBeLessThan(2000);
+    expect(Date.now() - sent).toBeLessThan(3000);
   });
 });

@@ -81,6 +81,7 @@ describe("createLifecycle", () => {
       drainMs: 1000,
       signals: ["SIGUSR2"],
       forceExit,
+      repeatGraceMs: 0,
     });
     const listenersBefore = process.listenerCount("SIGUSR2");
     let release = () => {};
@@ -94,6 +95,26 @@ describe("createLifecycle", () => {
     expect(await lifecycle.stopped).toBe("SIGUSR2");
     expect(process.listenerCount("SIGUSR2")).toBe(listenersBefore - 1);
   });
+});
+
+test("a signal echoed within the grace period (Ctrl-C reaching every process of a group) is not a second signal", async () => {
+  const forceExit = mock((_code: number) => {});
+  const lifecycle = createLifecycle({
+    logger: memoryLogger().logger,
+    drainMs: 1000,
+    signals: ["SIGUSR2"],
+    forceExit,
+    repeatGraceMs: 500,
+  });
+  let release = () => {};
+  lifecycle.onStop("slow", () => new Promise<void>((resolve) => (release = resolve)));
+  process.kill(process.pid, "SIGUSR2");
+  await Bun.sleep(50);
+  process.kill(process.pid, "SIGUSR2");
+  await Bun.sleep(50);
+  expect(forceExit).not.toHaveBeenCalled();
+  release();
+  expect(await lifecycle.stopped).toBe("SIGUSR2");
 });
 
 describe("drainServer", () => {

@@ -22,6 +22,11 @@ export interface LifecycleOptions {
   signals?: readonly NodeJS.Signals[];
   /** Called on the second signal; default `process.exit`. */
   forceExit?: (code: number) => void;
+  /**
+   * Signals arriving this soon after the first are echoes, not a second request: Ctrl-C reaches every
+   * process of the terminal's group, and `npm`/`bun run` forward it again (default 1000 ms).
+   */
+  repeatGraceMs?: number;
 }
 
 /** Graceful shutdown: steps run in reverse order of registration on `stop` or the first signal. */
@@ -52,6 +57,8 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const forceExit = options.forceExit ?? ((code: number) => process.exit(code));
   const steps: { name: string; step: StopStep }[] = [];
   let stopping: Promise<void> | undefined;
+  let firstSignalAt = 0;
+  const repeatGraceMs = options.repeatGraceMs ?? 1000;
   let markStopped: (reason: string) => void = () => {};
   const stopped = new Promise<string>((resolve) => {
     markStopped = resolve;
@@ -82,10 +89,12 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
 
   const onSignal = (signal: NodeJS.Signals) => {
     if (stopping) {
+      if (Date.now() - firstSignalAt < repeatGraceMs) return;
       logger.warn({ signal }, "second signal while stopping; exiting now");
       forceExit(1);
       return;
     }
+    firstSignalAt = Date.now();
     void stop(signal);
   };
 

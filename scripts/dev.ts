@@ -1,0 +1,61 @@
+// The whole shop in one process for a newcomer (`npm start`): one embedded PostgreSQL (unless
+// DATABASE_URL is set), one in-process bus (unless NATS_URL is set), every service on its own port, and
+// the gateway in front of them as the single entry point on :8080.
+import { buildVersion } from "@shared/build";
+import { loadConfig } from "@shared/config";
+import { createDatabase, resolveDatabaseUrl } from "@shared/db";
+import { connectBus, localBus } from "@shared/endpoint";
+import { createLifecycle } from "@shared/lifecycle";
+import { createLogger } from "@shared/log";
+import type { ServiceModule } from "@shared/service";
+import { usersModule } from "../services/users/src/server.ts";
+
+const modules: ServiceModule[] = [usersModule as unknown as ServiceModule];
+const version = buildVersion();
+const level = (process.env.LOG_LEVEL ?? "info") as "info";
+const logger = createLogger({ service: "dev", version, level, pretty: true });
+const lifecycle = createLifecycle({ logger, drainMs: 10_000 });
+
+const pg = await resolveDatabaseUrl({
+  configuredUrl: process.env.DATABASE_URL,
+  dataDir: ".data/pg",
+  database: "shop",
+  logger,
+});
+lifecycle.onStop("postgres", () => pg.stop());
+const bus = process.env.NATS_URL
+  ? await connectBus({ natsUrl: process.env.NATS_URL, name: "dev", logger })
+  : localBus();
+lifecycle.onStop("bus", () => bus.close());
+
+const urls: Record<string, string> = {};
+for (const module of modules) {
+  // Each service gets its defaults (its own port) and the shared database; env stays out so PORT and
+  // friends meant for one process do not move every service.
+  const config = loadConfig({
+    schema: module.configSchema,
+    argv: [],
+    env: {},
+    defaults: { db: { url: pg.url }, log: { level, pretty: true } },
+  });
+  const serviceLogger = createLogger({ service: module.name, version, level, pretty: true });
+  const database = createDatabase({ url: pg.url, schema: module.schema, pool: config.db.pool, logger: serviceLogger });
+  lifecycle.onStop(`${module.name} database`, () => database.close());
+  const running = await module.start({ config, logger: serviceLogger, version, database, bus });
+  lifecycle.onStop(module.name, () => running.stop());
+  urls[`${module.name.toUpperCase()}_URL`] = `http://127.0.0.1:${running.url.port}`;
+}
+
+const gateway = Bun.spawn(["bun", "services/gateway/src/main.ts", "serve", "-c", "services/gateway/gateway.json"], {
+  cwd: `${import.meta.dir}/..`,
+  env: { ...process.env, ...urls, LOG_PRETTY: "1" },
+  stdout: "inherit",
+  stderr: "inherit",
+});
+lifecycle.onStop("gateway", async () => {
+  gateway.kill("SIGTERM");
+  await gateway.exited;
+});
+logger.info({ gateway: "http://127.0.0.1:8080", docs: "http://127.0.0.1:8080/docs", ...urls }, "shop is up");
+await lifecycle.stopped;
+process.exit(0);
