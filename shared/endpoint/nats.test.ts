@@ -2,19 +2,20 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { AppError } from "../errors/index.ts";
+import { natsForTests, natsTestUrl } from "../testing/nats.ts";
 import { createClient } from "./client.ts";
 import { implement } from "./contract.ts";
 import { itemsEndpoint, itemsGet, U1 } from "./fixtures.ts";
 import { natsTransport, semverOf, serveOverNats } from "./nats.ts";
 
-const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const withNats = await natsForTests();
 const silent = { error() {} };
 let nc: NatsConnection;
 
 beforeAll(async () => {
-  nc = await connect({ servers: natsUrl, timeout: 3000 });
+  if (withNats) nc = await connect({ servers: natsTestUrl, timeout: 3000 });
 });
-afterAll(() => nc.close());
+afterAll(() => nc?.close());
 
 function uniqueContract() {
   return { ...itemsGet, name: `test${crypto.randomUUID().slice(0, 8)}.items.get` };
@@ -31,7 +32,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 
 const ctx = { identity: { userId: U1, roles: [] }, requestId: "nats-test" };
 
-describe("an endpoint served over NATS", () => {
+describe.skipIf(!withNats)("an endpoint served over NATS", () => {
   test("answers a typed client with the same data and error codes as in-process", async () => {
     const contract = uniqueContract();
     const endpoint = implement(contract, itemsEndpoint().endpoint.handle);

@@ -1,11 +1,12 @@
 // End-to-end: the users binary serves users.get over NATS with the same data and error codes as HTTP.
 // Needs NATS at NATS_URL (default nats://127.0.0.1:4222).
-import { afterAll, beforeAll, expect, test } from "bun:test";
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import { buildService, copyAlone, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
 
-const natsUrl = process.env.NATS_URL ?? "nats://127.0.0.1:4222";
+const natsUrl = natsTestUrl;
+const withNats = await natsForTests();
 const admin = { "x-user-id": "0190d9a4-6b1e-7c3a-9f51-000000000001", "x-user-roles": "admin" };
 const alice = "0190d9a4-6b1e-7c3a-9f51-0000000000a1";
 let tdb: TestDatabase;
@@ -13,6 +14,7 @@ let app: RunningBinary;
 let nc: NatsConnection;
 
 beforeAll(async () => {
+  if (!withNats) return;
   tdb = await createTestDatabase({ prefix: "users_nats" });
   app = await startBinary({
     path: copyAlone(await buildService("users")),
@@ -51,31 +53,33 @@ function comparable(r: { status: number; body: unknown }) {
   return { status: r.status, body: r.status === 200 ? r.body : { code: rest.code, status: rest.status } };
 }
 
-test("users.get over NATS answers like GET /users/{id} over HTTP, errors included", async () => {
-  const self = { "x-user-id": alice, "x-user-roles": "user" };
-  const other = { "x-user-id": "0190d9a4-6b1e-7c3a-9f51-0000000000b0", "x-user-roles": "user" };
-  const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
-  const cases: [string, Record<string, string>][] = [
-    [alice, self],
-    [alice, admin],
-    [alice, other],
-    [unknown, admin],
-    [alice, {}],
-  ];
-  for (const [id, identity] of cases) {
-    const http = comparable(await overHttp(id, identity));
-    const nats = comparable(await overNats(id, identity));
-    expect(nats).toEqual(http);
-  }
-  expect((await overNats("not-a-uuid", admin)).status).toBe(400);
-  expect((await overHttp("not-a-uuid", admin)).status).toBe(400);
-});
+describe.skipIf(!withNats)("users over NATS", () => {
+  test("users.get over NATS answers like GET /users/{id} over HTTP, errors included", async () => {
+    const self = { "x-user-id": alice, "x-user-roles": "user" };
+    const other = { "x-user-id": "0190d9a4-6b1e-7c3a-9f51-0000000000b0", "x-user-roles": "user" };
+    const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
+    const cases: [string, Record<string, string>][] = [
+      [alice, self],
+      [alice, admin],
+      [alice, other],
+      [unknown, admin],
+      [alice, {}],
+    ];
+    for (const [id, identity] of cases) {
+      const http = comparable(await overHttp(id, identity));
+      const nats = comparable(await overNats(id, identity));
+      expect(nats).toEqual(http);
+    }
+    expect((await overNats("not-a-uuid", admin)).status).toBe(400);
+    expect((await overHttp("not-a-uuid", admin)).status).toBe(400);
+  });
 
-test("$SRV.INFO lists the users service and its endpoint", async () => {
-  const info = (await nc.request("$SRV.INFO.users", "", { timeout: 2000 })).json() as {
-    name: string;
-    endpoints: { subject: string }[];
-  };
-  expect(info.name).toBe("users");
-  expect(info.endpoints.map((e) => e.subject)).toContain("users.get");
+  test("$SRV.INFO lists the users service and its endpoint", async () => {
+    const info = (await nc.request("$SRV.INFO.users", "", { timeout: 2000 })).json() as {
+      name: string;
+      endpoints: { subject: string }[];
+    };
+    expect(info.name).toBe("users");
+    expect(info.endpoints.map((e) => e.subject)).toContain("users.get");
+  });
 });
