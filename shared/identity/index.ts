@@ -1,0 +1,8 @@
+export { type IdentityConfig, identityConfigSchema, identityOptionsOf } from "./config.ts";
+export { type ForwardedIdentityOptions, verifyForwardedIdentity } from "./middleware.ts";
+export {
+  type AccessTokenVerifier,
+  type AccessTokenVerifierOptions,
+  createAccessTokenVerifier,
+  type VerifiedToken,
+} from "./verifier.ts";

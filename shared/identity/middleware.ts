@@ -1,0 +1,54 @@
+import type { MiddlewareHandler } from "hono";
+import { AppError } from "../errors/index.ts";
+import { type AccessTokenVerifierOptions, createAccessTokenVerifier } from "./verifier.ts";
+
+/** Options of {@link verifyForwardedIdentity}. */
+export interface ForwardedIdentityOptions extends AccessTokenVerifierOptions {
+  /** Off: every request passes untouched (the gateway alone is trusted). */
+  enabled: boolean;
+}
+
+const bearer = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i;
+
+function rolesOf(header: string | undefined): string[] {
+  return [
+    ...new Set(
+      (header ?? "")
+        .split(",")
+        .map((r) => r.trim())
+        .filter(Boolean),
+    ),
+  ].sort();
+}
+
+const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
+
+/**
+ * Defence in depth behind the gateway: a request that carries `X-User-Id` must also carry the access
+ * token the gateway forwarded (`Authorization: Bearer …`), the token must verify against the auth
+ * service's JWKS, and its `sub` and `roles` must equal `X-User-Id` and `X-User-Roles`; otherwise the
+ * request answers 401 problem+json. Requests without identity headers pass (the route decides).
+ *
+ * @example
+ * app.use(verifyForwardedIdentity({ enabled: config.identity.verify, jwksUrl, issuer: "shop-auth", audience: "shop" }));
+ */
+export function verifyForwardedIdentity(options: ForwardedIdentityOptions): MiddlewareHandler {
+  if (!options.enabled) return async (_c, next) => next();
+  const verify = createAccessTokenVerifier(options);
+  return async (c, next) => {
+    const userId = c.req.header("x-user-id");
+    const rolesHeader = c.req.header("x-user-roles");
+    if (userId === undefined && rolesHeader === undefined) return next();
+    if (userId === undefined) throw new AppError("unauthenticated", "X-User-Roles arrived without X-User-Id");
+    const token = bearer.exec(c.req.header("authorization") ?? "")?.[1];
+    if (!token) throw new AppError("unauthenticated", "The forwarded identity comes without its access token");
+    const verified = await verify(token);
+    if (verified.sub.toLowerCase() !== userId.trim().toLowerCase()) {
+      throw new AppError("unauthenticated", "X-User-Id does not match the access token");
+    }
+    if (!sameRoles(rolesOf(verified.roles.join(",")), rolesOf(rolesHeader))) {
+      throw new AppError("unauthenticated", "X-User-Roles does not match the access token");
+    }
+    return next();
+  };
+}
