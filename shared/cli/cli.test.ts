@@ -138,4 +138,25 @@ describe("runCli", () => {
     expect(await cli.run()).toBe(1);
     expect(cli.err()).toContain("port in use");
   });
+
+  test("a service's own subcommand is listed in --help and runs with the resolved config", async () => {
+    const seen: number[] = [];
+    const keys = {
+      path: ["keys", "rotate"],
+      summary: "rotate the signing key",
+      run: async (config: Config, out: { write(s: string): unknown }) => {
+        seen.push(config.http.port);
+        out.write("rotated\n");
+        return undefined;
+      },
+    };
+    const help = setup(["--help"], { commands: [keys] });
+    expect(await help.run()).toBe(0);
+    expect(help.out()).toContain("keys rotate");
+    const cli = setup(["keys", "rotate", "--port=9002"], { commands: [keys] });
+    expect(await cli.run()).toBe(0);
+    expect(seen).toEqual([9002]);
+    expect(cli.out()).toBe("rotated\n");
+    expect(cli.calls.serve).not.toHaveBeenCalled();
+  });
 });

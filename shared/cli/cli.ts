@@ -22,12 +22,21 @@ export interface CliSpec<Config> {
   migrate?: { up(config: Config): Promise<void>; status(config: Config): Promise<unknown> };
   /** The OpenAPI document; absent for services without HTTP routes. */
   openapi?: () => unknown;
+  /** Service-specific subcommands (e.g. auth's `keys rotate`); each reads config like `serve`. */
+  commands?: readonly ExtraCommand<Config>[];
   out?: Writer;
   err?: Writer;
 }
 
+/** A service-specific subcommand; `run` resolves with the exit code (0 when it returns nothing). */
+export interface ExtraCommand<Config> {
+  path: readonly string[];
+  summary: string;
+  run(config: Config, out: Writer): Promise<number | undefined>;
+}
+
 interface Command {
-  path: string[];
+  path: readonly string[];
   summary: string;
   usage: string;
   /** True when the command reads config, so flags are passed to loadConfig. */
@@ -58,9 +67,21 @@ const commands: Command[] = [
   { path: ["version"], summary: "print the version", usage: "version", config: false },
 ];
 
+/** The standard commands followed by the service's own. */
+function commandsOf(spec: CliSpec<unknown>): Command[] {
+  const extra = (spec.commands ?? []).map((c) => ({
+    path: c.path,
+    summary: c.summary,
+    usage: `${c.path.join(" ")} [flags]`,
+    config: true,
+  }));
+  return [...commands, ...extra];
+}
+
 function rootHelp(spec: CliSpec<unknown>): string {
-  const width = Math.max(...commands.map((c) => c.path.join(" ").length));
-  const lines = commands.map((c) => `  ${c.path.join(" ").padEnd(width)}  ${c.summary}`);
+  const all = commandsOf(spec);
+  const width = Math.max(...all.map((c) => c.path.join(" ").length));
+  const lines = all.map((c) => `  ${c.path.join(" ").padEnd(width)}  ${c.summary}`);
   return [
     `${spec.name} ${spec.version}: ${spec.description}`,
     "",
@@ -87,9 +108,9 @@ function commandHelp(spec: CliSpec<unknown>, command: Command): string {
 }
 
 /** Finds the command named at the start of argv; serve when argv starts with a flag or is empty. */
-function match(argv: readonly string[]): { command?: Command; rest: readonly string[] } {
-  if (argv.length === 0 || argv[0]!.startsWith("-")) return { command: commands[0], rest: argv };
-  for (const command of commands) {
+function match(all: Command[], argv: readonly string[]): { command?: Command; rest: readonly string[] } {
+  if (argv.length === 0 || argv[0]!.startsWith("-")) return { command: all[0], rest: argv };
+  for (const command of all) {
     if (command.path.every((word, i) => argv[i] === word)) return { command, rest: argv.slice(command.path.length) };
   }
   return { rest: argv };
@@ -110,7 +131,7 @@ export async function runCli<Config>(spec: CliSpec<Config>): Promise<number> {
     out.write(rootHelp(spec as CliSpec<unknown>));
     return 0;
   }
-  const { command, rest } = match(argv);
+  const { command, rest } = match(commandsOf(spec as CliSpec<unknown>), argv);
   if (!command) {
     err.write(`${spec.name}: unknown command "${argv.join(" ")}"\n\n${rootHelp(spec as CliSpec<unknown>)}`);
     return 2;
@@ -165,9 +186,14 @@ async function execute<Config>(
       if (status !== undefined) out.write(json(status));
       return 0;
     }
-    default:
+    case "serve":
       await spec.serve(await spec.loadConfig(rest));
       return 0;
+    default: {
+      const extra = spec.commands?.find((c) => c.path.join(" ") === command.path.join(" "));
+      if (!extra) return unsupported(spec as CliSpec<unknown>, err, `has no command "${command.path.join(" ")}"`);
+      return (await extra.run(await spec.loadConfig(rest), out)) ?? 0;
+    }
   }
 }
 

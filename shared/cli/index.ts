@@ -1,1 +1,1 @@
-export { type CliSpec, runCli, type Writer } from "./cli.ts";
+export { type CliSpec, type ExtraCommand, runCli, type Writer } from "./cli.ts";
