@@ -1,0 +1,33 @@
+import { defineServiceConfig } from "@shared/config";
+import { z } from "zod";
+
+/** How orders calls catalog: one call's budget (retries included), retries, and the breaker. */
+const catalogClientSchema = z.object({
+  timeoutMs: z
+    .number()
+    .int()
+    .min(10)
+    .max(60_000)
+    .default(800)
+    .describe("budget of one catalog call, retries included; placing an order answers 503 within it"),
+  retries: z.number().int().min(0).max(5).default(1).describe("extra attempts after an unavailable answer"),
+  breaker: z
+    .object({
+      failureThreshold: z.number().int().min(1).default(5).describe("consecutive failures that open the circuit"),
+      openMs: z.number().int().min(0).default(5_000).describe("how long the circuit stays open before a trial call"),
+    })
+    .prefault({}),
+});
+
+/** The orders service's config: the kit's sections plus its own keys. */
+export const ordersConfigSchema = defineServiceConfig(
+  "orders",
+  {
+    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
+    catalog: catalogClientSchema.prefault({}),
+  },
+  { port: 8084 },
+);
+
+/** Resolved orders config. */
+export type OrdersConfig = z.output<typeof ordersConfigSchema>;

@@ -1,0 +1,81 @@
+/** Where an order is in its life; the allowed moves are in orders.state.ts. */
+export type OrderStatus = "placed" | "paid" | "shipped" | "delivered" | "cancelled";
+
+/** Every status, in life order. */
+export const orderStatuses = [
+  "placed",
+  "paid",
+  "shipped",
+  "delivered",
+  "cancelled",
+] as const satisfies readonly OrderStatus[];
+
+/** One line of an order, priced as catalog priced it when the order was placed. */
+export interface OrderLine {
+  productId: string;
+  /** The product's sku and name at placing time, so the history reads well after the catalog changes. */
+  sku: string;
+  name: string;
+  quantity: number;
+  unitPriceMinor: number;
+}
+
+/** An order as the service layer sees it. Lines never change after placing; status does. */
+export interface Order {
+  id: string;
+  userId: string;
+  status: OrderStatus;
+  currency: string;
+  totalMinor: number;
+  lines: OrderLine[];
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** What a caller asks for: product ids and quantities (validated by the contract). */
+export interface OrderRequestLine {
+  productId: string;
+  quantity: number;
+}
+
+/** A product as orders needs it from catalog. */
+export interface CatalogProduct {
+  id: string;
+  sku: string;
+  name: string;
+  priceMinor: number;
+  currency: string;
+  stock: number;
+  active: boolean;
+}
+
+/** Who is asking, as forwarded by the gateway. */
+export interface Actor {
+  userId: string;
+  roles: readonly string[];
+}
+
+/** Which orders a listing shows. */
+export interface OrderFilter {
+  /** Only this user's orders; absent means every user's (admin). */
+  userId?: string;
+  status?: OrderStatus;
+}
+
+/** One page of a keyset-paginated listing. */
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+/** Where a listing page starts: strictly before this (createdAt, id), newest first. */
+export interface PageCursor {
+  createdAt: Date;
+  id: string;
+}
+
+/** Correlation data a call carries to the services it calls. */
+export interface RequestMeta {
+  requestId: string;
+  traceId?: string;
+}

@@ -1,0 +1,53 @@
+import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
+import { createDatabase, type Database, migrate } from "@shared/db";
+import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { ordersRepoContract } from "./orders.repo.contract.ts";
+import { PgOrdersRepo } from "./orders.repo.ts";
+
+let tdb: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ prefix: "orders_repo" });
+  database = createDatabase({
+    url: tdb.url,
+    schema: "orders",
+    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+  });
+  await migrate({ sql: database.sql, schema: "orders", migrations: embedMigrations("drizzle/orders") });
+});
+
+beforeEach(async () => {
+  await database.sql`truncate orders.orders cascade`;
+});
+
+afterAll(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+ordersRepoContract("the PostgreSQL orders repository", async () => new PgOrdersRepo(database));
+
+test("a refused insert leaves neither the order nor any of its lines", async () => {
+  const repo = new PgOrdersRepo(database);
+  const at = new Date();
+  const bad = {
+    id: "0190d9a4-6b1e-7c3a-9f51-0000000000ee",
+    userId: "0190d9a4-6b1e-7c3a-9f51-0000000000a1",
+    status: "placed" as const,
+    currency: "EUR",
+    totalMinor: 1,
+    // The second line breaks the quantity check after the order row and first line went in.
+    lines: [
+      { productId: "0190d9a4-6b1e-7c3a-9f51-00000000f001", sku: "a", name: "a", quantity: 1, unitPriceMinor: 1 },
+      { productId: "0190d9a4-6b1e-7c3a-9f51-00000000f002", sku: "b", name: "b", quantity: 5000, unitPriceMinor: 1 },
+    ],
+    createdAt: at,
+    updatedAt: at,
+  };
+  await expect(repo.insert(bad)).rejects.toMatchObject({ code: "invalid_argument" });
+  const [counts] = await database.sql`
+    select (select count(*)::int from orders.orders) as orders, (select count(*)::int from orders.order_lines) as lines`;
+  expect(counts).toEqual({ orders: 0, lines: 0 });
+});

@@ -1,0 +1,132 @@
+import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
+import { and, asc, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import type { Order, OrderFilter, OrderLine, OrderStatus, PageCursor } from "./orders.model.ts";
+import { type OrderLineRow, type OrderRow, orderLines, orders } from "./orders.schema.ts";
+import type { OrdersRepo } from "./orders.service.ts";
+
+/** Row -> domain line. */
+export function lineFromRow(row: OrderLineRow): OrderLine {
+  return {
+    productId: row.productId,
+    sku: row.sku,
+    name: row.name,
+    quantity: row.quantity,
+    unitPriceMinor: row.unitPriceMinor,
+  };
+}
+
+/** Rows -> domain order: the only place that knows the tables' shape. */
+export function orderFromRows(row: OrderRow, lines: readonly OrderLineRow[]): Order {
+  return {
+    id: row.id,
+    userId: row.userId,
+    status: row.status as OrderStatus,
+    currency: row.currency,
+    totalMinor: row.totalMinor,
+    lines: [...lines].sort((a, b) => a.lineNo - b.lineNo).map(lineFromRow),
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
+}
+
+/** The PostgreSQL implementation of OrdersRepo. */
+export class PgOrdersRepo implements OrdersRepo {
+  constructor(private readonly database: Database) {}
+
+  /** Joins the caller's transaction when there is one. */
+  private get db() {
+    return executorOf(this.database);
+  }
+
+  async insert(order: Order): Promise<Order> {
+    try {
+      // The order and its lines commit together; issue 4 writes the outbox row in this transaction too.
+      await inTransaction(this.database, async (tx) => {
+        await tx.insert(orders).values({
+          id: order.id,
+          userId: order.userId,
+          status: order.status,
+          currency: order.currency,
+          totalMinor: order.totalMinor,
+          createdAt: order.createdAt,
+          updatedAt: order.updatedAt,
+        });
+        await tx.insert(orderLines).values(
+          order.lines.map((line, lineNo) => ({
+            orderId: order.id,
+            lineNo,
+            productId: line.productId,
+            sku: line.sku,
+            name: line.name,
+            quantity: line.quantity,
+            unitPriceMinor: line.unitPriceMinor,
+          })),
+        );
+      });
+      return structuredClone(order);
+    } catch (err) {
+      throw toAppError(err) ?? err;
+    }
+  }
+
+  async get(id: string): Promise<Order | null> {
+    const [row] = await this.db.select().from(orders).where(eq(orders.id, id)).limit(1);
+    if (!row) return null;
+    return orderFromRows(row, await this.linesOf([id]));
+  }
+
+  async updateStatus(
+    id: string,
+    change: (current: Order) => { status: OrderStatus; updatedAt: Date },
+  ): Promise<Order | null> {
+    try {
+      // Issue 4 writes the orders.order.cancelled outbox row inside this transaction.
+      return await inTransaction(this.database, async (tx) => {
+        const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for("update").limit(1);
+        if (!row) return null;
+        const current = orderFromRows(row, await this.linesOf([id]));
+        const next = change(current);
+        const [updated] = await tx
+          .update(orders)
+          .set({ status: next.status, updatedAt: next.updatedAt })
+          .where(eq(orders.id, id))
+          .returning();
+        return { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
+      });
+    } catch (err) {
+      throw toAppError(err) ?? err;
+    }
+  }
+
+  async list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]> {
+    const where: (SQL | undefined)[] = [];
+    if (filter.userId !== undefined) where.push(eq(orders.userId, filter.userId));
+    if (filter.status !== undefined) where.push(eq(orders.status, filter.status));
+    if (before) {
+      where.push(
+        or(
+          lt(orders.createdAt, before.createdAt),
+          and(eq(orders.createdAt, before.createdAt), lt(orders.id, before.id)),
+        ),
+      );
+    }
+    const rows = await this.db
+      .select()
+      .from(orders)
+      .where(and(...where))
+      .orderBy(desc(orders.createdAt), desc(orders.id))
+      .limit(limit);
+    if (rows.length === 0) return [];
+    const lines = await this.linesOf(rows.map((r) => r.id));
+    const byOrder = Map.groupBy(lines, (l) => l.orderId);
+    return rows.map((r) => orderFromRows(r, byOrder.get(r.id) ?? []));
+  }
+
+  private linesOf(orderIds: readonly string[]): Promise<OrderLineRow[]> {
+    return this.db
+      .select()
+      .from(orderLines)
+      .where(inArray(orderLines.orderId, [...orderIds]))
+      .orderBy(asc(orderLines.orderId), asc(orderLines.lineNo));
+  }
+}
