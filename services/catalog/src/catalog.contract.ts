@@ -1,0 +1,139 @@
+import { z } from "@hono/zod-openapi";
+import { CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import type { Page, Product } from "./catalog.model.ts";
+import { isCurrencyCode } from "./catalog.service.ts";
+
+export { CatalogProductDto, catalogProductsGet };
+
+const maxInt4 = 2_147_483_647;
+const uuidExample = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f60";
+
+/** A product as the HTTP API shows it. */
+export const ProductDto = z
+  .object({
+    id: z.uuid(),
+    sku: z.string(),
+    name: z.string(),
+    description: z.string(),
+    priceMinor: z.number().int().nonnegative().describe("price in the currency's minor unit (cents)"),
+    currency: z.string().length(3).describe("ISO 4217 code"),
+    stock: z.number().int().nonnegative(),
+    active: z.boolean(),
+    version: z.number().int().positive().describe("grows by one on every change; the ETag is derived from it"),
+    createdAt: z.iso.datetime(),
+    updatedAt: z.iso.datetime(),
+  })
+  .openapi("Product");
+export type ProductDto = z.infer<typeof ProductDto>;
+
+const sku = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, "1-64 letters, digits, '.', '_' or '-', starting alphanumeric")
+  .openapi({ example: "CHAIR-RED-01" });
+const name = z.string().trim().min(1).max(200);
+const description = z.string().max(5000);
+const priceMinor = z.number().int().min(0).max(maxInt4).openapi({ example: 1999 });
+const currency = z
+  .string()
+  .refine(isCurrencyCode, "must be an upper-case ISO 4217 currency code, e.g. EUR")
+  .openapi({ example: "EUR", pattern: "^[A-Z]{3}$" });
+const stock = z.number().int().min(0).max(maxInt4);
+
+/** Body of a product creation. */
+export const CreateProductBody = z
+  .strictObject({
+    sku,
+    name,
+    description: description.optional(),
+    priceMinor,
+    currency,
+    stock: stock.optional(),
+    active: z.boolean().optional(),
+  })
+  .openapi("CreateProduct");
+
+/** Body of a product update: any subset of the fields, at least one. */
+export const UpdateProductBody = z
+  .strictObject({
+    sku: sku.optional(),
+    name: name.optional(),
+    description: description.optional(),
+    priceMinor: priceMinor.optional(),
+    currency: currency.optional(),
+    stock: stock.optional(),
+    active: z.boolean().optional(),
+  })
+  .openapi("UpdateProduct");
+
+/** Path parameters naming one product. */
+export const ProductIdParams = z.object({
+  id: z.uuid().openapi({ param: { name: "id", in: "path" }, example: uuidExample }),
+});
+
+const queryParam = (name: string) => ({ param: { name, in: "query" as const } });
+const price = z.coerce.number().int().min(0).max(maxInt4);
+
+/** Query of the product listing. */
+export const ListProductsQuery = z.object({
+  cursor: z.string().max(200).optional().openapi(queryParam("cursor")),
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi(queryParam("limit")),
+  q: z
+    .string()
+    .trim()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ ...queryParam("q"), description: "case-insensitive substring of the name or the sku" }),
+  active: z
+    .enum(["true", "false"])
+    .optional()
+    .openapi({ ...queryParam("active"), description: "only admins may ask for inactive products" }),
+  minPrice: price.optional().openapi({ ...queryParam("minPrice"), description: "inclusive, minor units" }),
+  maxPrice: price.optional().openapi({ ...queryParam("maxPrice"), description: "inclusive, minor units" }),
+  currency: z
+    .string()
+    .regex(/^[A-Za-z]{3}$/, "a 3-letter ISO 4217 code")
+    .optional()
+    .openapi(queryParam("currency")),
+});
+
+/** One page of products. */
+export const ProductPageDto = z
+  .object({ items: z.array(ProductDto), nextCursor: z.string().nullable() })
+  .openapi("ProductPage");
+
+/** Domain -> HTTP DTO. */
+export function toProductDto(p: Product): ProductDto {
+  return {
+    id: p.id,
+    sku: p.sku,
+    name: p.name,
+    description: p.description,
+    priceMinor: p.priceMinor,
+    currency: p.currency,
+    stock: p.stock,
+    active: p.active,
+    version: p.version,
+    createdAt: p.createdAt.toISOString(),
+    updatedAt: p.updatedAt.toISOString(),
+  };
+}
+
+/** Domain page -> DTO page. */
+export function toProductPageDto(page: Page<Product>): z.infer<typeof ProductPageDto> {
+  return { items: page.items.map(toProductDto), nextCursor: page.nextCursor };
+}
+
+/** Domain -> the DTO other services see through `catalog.products.get`. */
+export function toCatalogProductDto(p: Product): CatalogProductDto {
+  return {
+    id: p.id,
+    sku: p.sku,
+    name: p.name,
+    priceMinor: p.priceMinor,
+    currency: p.currency,
+    stock: p.stock,
+    active: p.active,
+  };
+}
