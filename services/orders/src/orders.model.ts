@@ -79,3 +79,6 @@ export interface RequestMeta {
   requestId: string;
   traceId?: string;
 }
+
+/** Limits of one order: the contract validates them, the service checks them again for other callers. */
+export const orderLimits = { maxLines: 100, maxQuantity: 1000 } as const;

@@ -1,15 +1,16 @@
 import { AppError, type FieldError } from "@shared/errors";
-import type {
-  Actor,
-  CatalogProduct,
-  Order,
-  OrderFilter,
-  OrderLine,
-  OrderRequestLine,
-  OrderStatus,
-  Page,
-  PageCursor,
-  RequestMeta,
+import {
+  type Actor,
+  type CatalogProduct,
+  type Order,
+  type OrderFilter,
+  type OrderLine,
+  type OrderRequestLine,
+  type OrderStatus,
+  orderLimits,
+  type Page,
+  type PageCursor,
+  type RequestMeta,
 } from "./orders.model.ts";
 import { assertTransition } from "./orders.state.ts";
 
@@ -40,9 +41,6 @@ export interface CatalogClient {
    */
   getProducts(ids: readonly string[], meta: RequestMeta): Promise<{ products: CatalogProduct[]; missing: string[] }>;
 }
-
-/** Limits of one order; the contract enforces them too, the service keeps them for other callers. */
-export const orderLimits = { maxLines: 100, maxQuantity: 1000 } as const;
 
 const adminRole = "admin";
 
@@ -148,19 +146,19 @@ export class OrdersService {
 
   /** Cancels an order while it is still `placed` (owner or admin). */
   cancel(actor: Actor, id: string): Promise<Order> {
-    return this.transition(actor, id, "cancelled", { ownerMay: true });
+    return this.transition(actor, id, "cancelled");
   }
 
   /** Moves an order along (admin): `paid`, `shipped`, `delivered`, or `cancelled` while placed. */
-  advance(actor: Actor, id: string, to: OrderStatus): Promise<Order> {
+  async advance(actor: Actor, id: string, to: OrderStatus): Promise<Order> {
     if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may change an order's status");
-    return this.transition(actor, id, to, { ownerMay: false });
+    return this.transition(actor, id, to);
   }
 
-  private async transition(actor: Actor, id: string, to: OrderStatus, rule: { ownerMay: boolean }): Promise<Order> {
+  /** The one place an order changes status: visibility, then the state machine, under the repo's row lock. */
+  private async transition(actor: Actor, id: string, to: OrderStatus): Promise<Order> {
     const updated = await this.repo.updateStatus(id, (current) => {
       if (!maySee(actor, current)) throw notFound(id);
-      if (!rule.ownerMay && !isAdmin(actor)) throw new AppError("permission_denied", "Only admins may do this");
       assertTransition(current.status, to);
       return { status: to, updatedAt: this.now() };
     });
