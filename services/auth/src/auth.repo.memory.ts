@@ -104,7 +104,9 @@ export class MemoryAuthRepo implements AuthRepo {
     email: string,
     change: (current: LoginAttempts | null) => LoginAttempts | null,
   ): Promise<LoginAttempts | null> {
-    const next = change(await this.loginAttempts(email));
+    // No await between read and write: that is what makes this atomic, as the contract demands.
+    const current = this.state.attempts.get(email);
+    const next = change(current ? { ...current } : null);
     if (next) this.state.attempts.set(email, { ...next });
     else this.state.attempts.delete(email);
     return next ? { ...next } : null;

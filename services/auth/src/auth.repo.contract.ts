@@ -1,0 +1,111 @@
+import { describe, expect, test } from "bun:test";
+import { AppError } from "@shared/errors";
+import type { AuthRepo } from "./auth.service.ts";
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "no error";
+  } catch (err) {
+    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
+  }
+}
+
+const id = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
+const account = (n: number, email = `${n}@example.com`) => ({
+  id: id(n),
+  email,
+  passwordHash: `hash-${n}`,
+  roles: ["user" as const],
+});
+const token = (n: number, family: number, accountN = 1) => ({
+  id: id(1000 + n),
+  familyId: id(2000 + family),
+  accountId: id(accountN),
+  tokenHash: `h${n}`,
+  expiresAt: new Date(Date.now() + 60_000),
+});
+
+/**
+ * Registers the behaviour every AuthRepo must have; run against the in-memory fake and against
+ * PostgreSQL so the fake used by service tests cannot drift from the real thing.
+ */
+export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>): void {
+  describe(`${name} (AuthRepo contract)`, () => {
+    test("a created account reads back by id and by email in any case", async () => {
+      const repo = await makeRepo();
+      const created = await repo.createAccount(account(1, "a@example.com"));
+      expect(created).toMatchObject({ id: id(1), email: "a@example.com", roles: ["user"] });
+      expect(await repo.accountById(id(1))).toEqual(created);
+      expect(await repo.accountByEmail("A@Example.com")).toEqual(created);
+      expect(await repo.accountByEmail("b@example.com")).toBeNull();
+    });
+
+    test("an email taken in any case is a conflict", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1, "a@example.com"));
+      expect(await codeOf(repo.createAccount(account(2, "A@EXAMPLE.com")))).toBe("conflict");
+    });
+
+    test("roles are replaced, and an unknown id gives null", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1));
+      expect((await repo.setRoles(id(1), ["user", "admin"]))?.roles).toEqual(["user", "admin"]);
+      expect((await repo.accountById(id(1)))?.roles).toEqual(["user", "admin"]);
+      expect(await repo.setRoles(id(9), ["admin"])).toBeNull();
+    });
+
+    test("a refresh token is found by its hash, marked used, and its family revoked once", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1));
+      await repo.insertRefreshToken(token(1, 1));
+      await repo.insertRefreshToken(token(2, 1));
+      await repo.insertRefreshToken(token(3, 2));
+      const found = await repo.refreshTokenByHash("h1", { forUpdate: true });
+      expect(found).toMatchObject({ id: id(1001), familyId: id(2001), usedAt: null, revokedAt: null });
+      const at = new Date();
+      await repo.markRefreshTokenUsed(id(1001), at);
+      expect((await repo.refreshTokenByHash("h1"))?.usedAt?.getTime()).toBe(at.getTime());
+      expect(await repo.revokeFamily(id(2001), at)).toBe(2);
+      expect(await repo.revokeFamily(id(2001), at)).toBe(0);
+      expect((await repo.refreshTokenByHash("h2"))?.revokedAt).not.toBeNull();
+      expect((await repo.refreshTokenByHash("h3"))?.revokedAt).toBeNull();
+      expect(await repo.refreshTokenByHash("nope")).toBeNull();
+    });
+
+    test("a transaction that throws leaves nothing behind", async () => {
+      const repo = await makeRepo();
+      const failed = repo.inTransaction(async () => {
+        await repo.createAccount(account(1));
+        await repo.insertRefreshToken(token(1, 1));
+        throw new AppError("conflict", "boom");
+      });
+      expect(await codeOf(failed)).toBe("conflict");
+      expect(await repo.accountById(id(1))).toBeNull();
+      expect(await repo.refreshTokenByHash("h1")).toBeNull();
+    });
+
+    test("login attempts are created, changed from their current value and deleted", async () => {
+      const repo = await makeRepo();
+      expect(await repo.loginAttempts("a@example.com")).toBeNull();
+      const start = new Date(Date.now() - 1000);
+      const bump = (c: { failures: number } | null) => ({
+        failures: (c?.failures ?? 0) + 1,
+        windowStartedAt: start,
+        lockedUntil: null,
+      });
+      await repo.updateLoginAttempts("a@example.com", bump);
+      await Promise.all([
+        repo.updateLoginAttempts("a@example.com", bump),
+        repo.updateLoginAttempts("a@example.com", bump),
+      ]);
+      expect(await repo.loginAttempts("a@example.com")).toEqual({
+        failures: 3,
+        windowStartedAt: start,
+        lockedUntil: null,
+      });
+      expect(await repo.updateLoginAttempts("a@example.com", () => null)).toBeNull();
+      expect(await repo.loginAttempts("a@example.com")).toBeNull();
+    });
+  });
+}

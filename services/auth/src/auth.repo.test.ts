@@ -1,0 +1,57 @@
+import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
+import { createDatabase, type Database, migrate } from "@shared/db";
+import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { PgKeyStore } from "./auth.keys.repo.ts";
+import { generateStoredKey } from "./auth.keys.ts";
+import { authRepoContract } from "./auth.repo.contract.ts";
+import { PgAuthRepo } from "./auth.repo.ts";
+
+let tdb: TestDatabase;
+let database: Database;
+
+beforeAll(async () => {
+  tdb = await createTestDatabase({ prefix: "auth_repo" });
+  database = createDatabase({
+    url: tdb.url,
+    schema: "auth",
+    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
+  });
+  await migrate({ sql: database.sql, schema: "auth", migrations: embedMigrations("drizzle/auth") });
+});
+
+beforeEach(async () => {
+  await database.sql`truncate auth.accounts, auth.refresh_tokens, auth.login_attempts, auth.signing_keys`;
+});
+
+afterAll(async () => {
+  await database.close();
+  await tdb.drop();
+});
+
+authRepoContract("the PostgreSQL auth repository", async () => new PgAuthRepo(database));
+
+describe("the PostgreSQL key store", () => {
+  test("several instances starting at once create exactly one first key", async () => {
+    const store = new PgKeyStore(database);
+    const results = await Promise.all(
+      [1, 2, 3].map(async () => store.add(await generateStoredKey(undefined), { onlyIfEmpty: true })),
+    );
+    expect(results.filter((r) => r.added)).toHaveLength(1);
+    expect(await store.recent(5)).toHaveLength(1);
+  });
+
+  test("adding a key retires the active one; recent lists the active key first, then the newest retired", async () => {
+    const store = new PgKeyStore(database);
+    const a = await generateStoredKey(undefined);
+    const b = await generateStoredKey(undefined, new Date(Date.now() + 1000));
+    const c = await generateStoredKey(undefined, new Date(Date.now() + 2000));
+    await store.add(a);
+    expect((await store.add(b)).retiredKid).toBe(a.kid);
+    expect((await store.add(c)).retiredKid).toBe(b.kid);
+    const recent = await store.recent(2);
+    expect(recent.map((k) => k.kid)).toEqual([c.kid, b.kid]);
+    expect(recent[0]!.retiredAt).toBeNull();
+    expect(recent[0]!.publicJwk).toEqual(c.publicJwk);
+  });
+});
