@@ -1,0 +1,281 @@
+// An incremental HTTP/1.1 response parser for the upstream client: status line and headers, then the body
+// framed by Content-Length, chunked transfer coding, or the end of the connection (RFC 9112 section 6).
+// It works on the socket's chunks as they arrive and never copies body bytes: body parts are views into
+// the received chunks (each chunk Bun hands over is a buffer of its own).
+
+/** How the body of the current response is delimited. */
+export enum Framing {
+  None = 0,
+  Length = 1,
+  Chunked = 2,
+  UntilClose = 3,
+}
+
+enum Chunk {
+  Size = 0,
+  Data = 1,
+  DataEnd = 2,
+  Trailers = 3,
+}
+
+/** A response the client cannot read safely; the connection is closed. */
+export class ResponseParseError extends Error {
+  override readonly name = "ResponseParseError";
+}
+
+const CRLF = Buffer.from("\r\n");
+const CRLFCRLF = Buffer.from("\r\n\r\n");
+const MAX_HEAD = 64 * 1024;
+const MAX_CHUNK_LINE = 4096;
+const digits = /^\d+$/;
+const hexDigits = /^[0-9a-fA-F]+$/;
+
+/** The parsed response head: status, headers as flat lower-case name/value pairs, and reuse. */
+export interface ResponseHead {
+  status: number;
+  /** `[name0, value0, name1, value1, ...]`, names lower-case, in arrival order (repeats kept). */
+  headers: string[];
+  /** The connection may carry another request after this response. */
+  keepAlive: boolean;
+  /** Declared Content-Length, or -1. */
+  contentLength: number;
+  /** Content-Encoding, lower-case, or "". */
+  contentEncoding: string;
+}
+
+/** Parses one response at a time; `reset` before each request on the connection. */
+export class ResponseParser {
+  head: ResponseHead | null = null;
+  framing: Framing = Framing.None;
+  /** Body parts not yet taken by the consumer. */
+  parts: Uint8Array[] = [];
+  /** Body bytes seen so far (decoded from chunked framing). */
+  received = 0;
+  done = false;
+  /** Bytes arrived after the end of the response: the connection is out of step and must close. */
+  trailing = false;
+  private noBody = false;
+  private pending: Buffer | null = null;
+  private remaining = 0;
+  private chunk: Chunk = Chunk.Size;
+
+  /** Prepares for the response to a new request; `noBody` for HEAD requests. */
+  reset(noBody: boolean): void {
+    this.head = null;
+    this.framing = Framing.None;
+    this.parts = [];
+    this.received = 0;
+    this.done = false;
+    this.trailing = false;
+    this.noBody = noBody;
+    this.pending = null;
+    this.remaining = 0;
+    this.chunk = Chunk.Size;
+  }
+
+  /** Consumes one chunk from the socket. Throws `ResponseParseError` on a malformed response. */
+  feed(data: Buffer): void {
+    if (this.done) {
+      if (data.length > 0) this.trailing = true;
+      return;
+    }
+    let buf = data;
+    if (this.pending) {
+      buf = Buffer.concat([this.pending, data]);
+      this.pending = null;
+    }
+    let at = 0;
+    while (this.head === null) {
+      const end = buf.indexOf(CRLFCRLF, at);
+      if (end === -1) {
+        if (buf.length - at > MAX_HEAD) throw new ResponseParseError("response head too large");
+        this.pending = at === 0 ? buf : buf.subarray(at);
+        return;
+      }
+      const head = this.parseHead(buf.toString("latin1", at, end));
+      at = end + 4;
+      // 1xx answers are interim (100 Continue, 103 Early Hints): the real one follows
+      if (head.status < 200) continue;
+      this.head = head;
+      this.startBody(head);
+    }
+    if (at < buf.length) this.body(buf, at);
+    else if (this.framing === Framing.None) this.done = true;
+  }
+
+  /** The connection ended: completes a body delimited by the close, else reports whether it was cut. */
+  end(): boolean {
+    if (this.head !== null && this.framing === Framing.UntilClose && !this.done) this.done = true;
+    return this.done;
+  }
+
+  private parseHead(text: string): ResponseHead {
+    const lines = text.split("\r\n");
+    const statusLine = lines[0]!;
+    if (
+      !statusLine.startsWith("HTTP/1.") ||
+      statusLine.length < 12 ||
+      statusLine.charCodeAt(8) !== 32 ||
+      (statusLine.length > 12 && statusLine.charCodeAt(12) !== 32)
+    ) {
+      throw new ResponseParseError("malformed status line");
+    }
+    const status = Number(statusLine.slice(9, 12));
+    if (!Number.isInteger(status) || status < 100 || status > 999) throw new ResponseParseError("malformed status");
+    const http10 = statusLine.charCodeAt(7) === 48; /* 0 */
+    const headers: string[] = [];
+    let contentLength = -1;
+    let chunked = false;
+    let transferEncoding = false;
+    let connection = "";
+    let contentEncoding = "";
+    for (let i = 1; i < lines.length; i++) {
+      const line = lines[i]!;
+      const colon = line.indexOf(":");
+      const first = line.charCodeAt(0);
+      if (colon <= 0 || first === 32 || first === 9) throw new ResponseParseError("malformed header line");
+      const name = line.slice(0, colon).toLowerCase();
+      const value = line.slice(colon + 1).trim();
+      switch (name) {
+        case "content-length": {
+          // a list of identical values is tolerated (RFC 9110 8.6); anything else is a framing attack
+          const first = value.includes(",") ? value.split(",")[0]!.trim() : value;
+          if (!digits.test(first) || (value.includes(",") && value.split(",").some((v) => v.trim() !== first))) {
+            throw new ResponseParseError("invalid content-length");
+          }
+          const n = Number(first);
+          if (contentLength !== -1 && contentLength !== n) throw new ResponseParseError("conflicting content-length");
+          contentLength = n;
+          break;
+        }
+        case "transfer-encoding":
+          transferEncoding = true;
+          chunked = value.toLowerCase().endsWith("chunked");
+          break;
+        case "connection":
+          connection = value.toLowerCase();
+          break;
+        case "content-encoding":
+          contentEncoding = value.toLowerCase();
+          break;
+      }
+      headers.push(name, value);
+    }
+    let keepAlive = http10 ? connection.includes("keep-alive") : !connection.includes("close");
+    if (transferEncoding) {
+      // a response with both is a smuggling attempt or a broken server: never reuse the connection
+      if (contentLength !== -1) keepAlive = false;
+      contentLength = -1;
+      if (!chunked) keepAlive = false;
+    }
+    const head: ResponseHead = { status, headers, keepAlive, contentLength, contentEncoding };
+    if (chunked) this.framing = Framing.Chunked;
+    else if (transferEncoding) this.framing = Framing.UntilClose;
+    else if (contentLength >= 0) this.framing = Framing.Length;
+    else this.framing = Framing.UntilClose;
+    return head;
+  }
+
+  private startBody(head: ResponseHead): void {
+    if (this.noBody || head.status === 204 || head.status === 304) {
+      this.framing = Framing.None;
+      this.done = true;
+      return;
+    }
+    if (this.framing === Framing.UntilClose) head.keepAlive = false;
+    if (this.framing === Framing.Length) {
+      this.remaining = head.contentLength;
+      if (this.remaining === 0) {
+        this.framing = Framing.None;
+        this.done = true;
+      }
+    }
+  }
+
+  private push(part: Uint8Array): void {
+    this.parts.push(part);
+    this.received += part.byteLength;
+  }
+
+  private body(buf: Buffer, at: number): void {
+    switch (this.framing) {
+      case Framing.None:
+        this.trailing = true;
+        return;
+      case Framing.UntilClose:
+        this.push(at === 0 ? buf : buf.subarray(at));
+        return;
+      case Framing.Length: {
+        const n = Math.min(this.remaining, buf.length - at);
+        this.push(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
+        this.remaining -= n;
+        if (this.remaining === 0) {
+          this.done = true;
+          if (at + n < buf.length) this.trailing = true;
+        }
+        return;
+      }
+      case Framing.Chunked:
+        this.chunked(buf, at);
+    }
+  }
+
+  private chunked(buf: Buffer, start: number): void {
+    let at = start;
+    while (at < buf.length) {
+      switch (this.chunk) {
+        case Chunk.Size: {
+          const eol = buf.indexOf(CRLF, at);
+          if (eol === -1) {
+            if (buf.length - at > MAX_CHUNK_LINE) throw new ResponseParseError("chunk size line too long");
+            this.pending = buf.subarray(at);
+            return;
+          }
+          const line = buf.toString("latin1", at, eol);
+          const semi = line.indexOf(";");
+          const hex = (semi === -1 ? line : line.slice(0, semi)).trim();
+          if (!hexDigits.test(hex) || hex.length > 12) throw new ResponseParseError("invalid chunk size");
+          this.remaining = Number.parseInt(hex, 16);
+          at = eol + 2;
+          this.chunk = this.remaining === 0 ? Chunk.Trailers : Chunk.Data;
+          break;
+        }
+        case Chunk.Data: {
+          const n = Math.min(this.remaining, buf.length - at);
+          this.push(buf.subarray(at, at + n));
+          this.remaining -= n;
+          at += n;
+          if (this.remaining === 0) this.chunk = Chunk.DataEnd;
+          break;
+        }
+        case Chunk.DataEnd: {
+          if (buf.length - at < 2) {
+            this.pending = buf.subarray(at);
+            return;
+          }
+          if (buf[at] !== 13 || buf[at + 1] !== 10) throw new ResponseParseError("missing CRLF after chunk");
+          at += 2;
+          this.chunk = Chunk.Size;
+          break;
+        }
+        case Chunk.Trailers: {
+          const eol = buf.indexOf(CRLF, at);
+          if (eol === -1) {
+            if (buf.length - at > MAX_HEAD) throw new ResponseParseError("trailers too large");
+            this.pending = buf.subarray(at);
+            return;
+          }
+          const empty = eol === at;
+          // trailer fields are read past and dropped, as fetch does; an empty line ends the message
+          at = eol + 2;
+          if (empty) {
+            this.done = true;
+            if (at < buf.length) this.trailing = true;
+            return;
+          }
+          break;
+        }
+      }
+    }
+  }
+}
