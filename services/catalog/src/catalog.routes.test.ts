@@ -116,6 +116,25 @@ describe("reading products over HTTP", () => {
     expect(seen).toEqual(ids.filter((_, n) => n % 5 !== 0));
   });
 
+  test("products created during a walk never make it repeat or skip one that existed before", async () => {
+    const { app, ids } = await makeApp(Array.from({ length: 10 }, () => ({})));
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    let n = 0;
+    do {
+      const q: string = cursor ? `?limit=3&cursor=${cursor}` : "?limit=3";
+      const page = (await (await app.request(`/products${q}`)).json()) as {
+        items: { id: string }[];
+        nextCursor: string | null;
+      };
+      seen.push(...page.items.map((p) => p.id));
+      cursor = page.nextCursor;
+      await app.request("/products", post({ ...chair, sku: `NEW-${n++}` }));
+    } while (cursor && n < 50);
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(seen.slice(0, ids.length)).toEqual(ids);
+  });
+
   test("an admin walk sees inactive products too, privately", async () => {
     const { app, ids } = await makeApp([{}, { active: false }, {}]);
     const res = await app.request("/products?limit=100", { headers: admin });
