@@ -1,0 +1,73 @@
+// A private nats-server for one test file or benchmark: its own port and store, so nothing else serving
+// `catalog.products.get` on the shared NATS can answer our requests. Needs the `nats-server` executable
+// (Debian's package puts it in /usr/sbin; CI installs it); without it the caller skips, except in CI.
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect } from "@nats-io/transport-node";
+import { freePort } from "@shared/testing/binary.ts";
+
+/** A running private nats-server. */
+export interface PrivateNats {
+  url: string;
+  pid: number;
+  /** Stops the server (SIGTERM, then SIGKILL) and deletes its store. */
+  stop(): Promise<void>;
+}
+
+/** Where the nats-server executable is: `NATS_SERVER_BIN`, /usr/sbin, /usr/bin, else the PATH. */
+export function natsServerBinary(): string | null {
+  const candidates = [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"];
+  for (const c of candidates) if (c && existsSync(c)) return c;
+  return Bun.which("nats-server");
+}
+
+/** Whether tests needing a private nats-server run: always in CI, elsewhere only when the binary exists. */
+export function privateNatsAvailable(): boolean {
+  if (process.env.CI) return true;
+  if (natsServerBinary()) return true;
+  console.warn("[tests] skipping tests that need a private nats-server: none found (set NATS_SERVER_BIN)");
+  return false;
+}
+
+/**
+ * Starts nats-server on a free loopback port with JetStream in a temporary store, and resolves once a
+ * client connects.
+ * @example const nats = await startPrivateNats(); try { ... } finally { await nats.stop(); }
+ */
+export async function startPrivateNats(): Promise<PrivateNats> {
+  const bin = natsServerBinary();
+  if (!bin) throw new Error("nats-server not found (install it or set NATS_SERVER_BIN)");
+  const port = await freePort();
+  const store = mkdtempSync(join(tmpdir(), "orders-nats-"));
+  const proc = Bun.spawn([bin, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+    stdin: "ignore",
+    stdout: "ignore",
+    stderr: "pipe",
+  });
+  const url = `nats://127.0.0.1:${port}`;
+  const stop = async () => {
+    if (proc.exitCode === null) {
+      proc.kill("SIGTERM");
+      const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
+      await proc.exited;
+      clearTimeout(timer);
+    }
+    rmSync(store, { recursive: true, force: true });
+  };
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      const nc = await connect({ servers: url, timeout: 500, reconnect: false });
+      await nc.close();
+      return { url, pid: proc.pid, stop };
+    } catch (err) {
+      if (proc.exitCode !== null || Date.now() > deadline) {
+        const stderr = await new Response(proc.stderr).text().catch(() => "");
+        await stop();
+        throw new Error(`nats-server did not start on ${url}: ${String(err)}\n${stderr}`);
+      }
+      await Bun.sleep(50);
+    }
+  }
+}
