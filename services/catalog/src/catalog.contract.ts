@@ -6,6 +6,7 @@ import { isCurrencyCode } from "./catalog.service.ts";
 export { CatalogProductDto, catalogProductsGet };
 
 const maxInt4 = 2_147_483_647;
+const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
 const uuidExample = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f60";
 
 /** A product as the HTTP API shows it. */
@@ -77,7 +78,22 @@ const price = z.coerce.number().int().min(0).max(maxInt4);
 /** Query of the product listing. */
 export const ListProductsQuery = z.object({
   cursor: z.string().max(200).optional().openapi(queryParam("cursor")),
-  limit: z.coerce.number().int().min(1).max(100).default(20).openapi(queryParam("limit")),
+  limit: z.coerce
+    .number()
+    .int()
+    .min(1)
+    .max(100)
+    .optional()
+    .openapi({ ...queryParam("limit"), description: "1-100; default 20, or the number of `ids` when given" }),
+  ids: z
+    .string()
+    .max(100 * 37)
+    .refine((v) => {
+      const list = v.split(",");
+      return list.length <= 100 && list.every((id) => uuidPattern.test(id));
+    }, "a comma-separated list of up to 100 product ids")
+    .optional()
+    .openapi({ ...queryParam("ids"), description: "only these products, e.g. an order's (comma-separated)" }),
   q: z
     .string()
     .trim()

@@ -38,6 +38,8 @@ export interface ProductChanges {
 
 /** Filters of a product listing; all optional and combined with AND. */
 export interface ProductFilter {
+  /** Only these products (the gateway fills an order's product ids in here). */
+  ids?: readonly string[];
   /** Case-insensitive substring of the name or the sku. */
   q?: string;
   active?: boolean;

@@ -153,6 +153,8 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
       expect(await ids({ currency: "USD" })).toEqual([productId(2)]);
       expect(await ids({ minPrice: 200, maxPrice: 300 })).toEqual([2, 3].map(productId));
       expect(await ids({ minPrice: 200, active: true, currency: "EUR" })).toEqual([productId(4)]);
+      expect(await ids({ ids: [productId(4), productId(3), productId(99)] })).toEqual([3, 4].map(productId));
+      expect(await ids({ ids: [productId(4), productId(3)], active: true })).toEqual([productId(4)]);
     });
   });
 }

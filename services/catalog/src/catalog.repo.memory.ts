@@ -4,6 +4,7 @@ import type { CatalogRepo } from "./catalog.service.ts";
 
 /** The same matching rules the PostgreSQL repository applies in SQL. */
 export function matchesFilter(p: Product, f: ProductFilter): boolean {
+  if (f.ids !== undefined && !f.ids.includes(p.id)) return false;
   if (f.active !== undefined && p.active !== f.active) return false;
   if (f.currency !== undefined && p.currency !== f.currency) return false;
   if (f.minPrice !== undefined && p.priceMinor < f.minPrice) return false;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { createDatabase, type Database, migrate } from "@shared/db";
+import { createDatabase, type Database, inTransaction, migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { createTestDatabase, type TestDatabase } from "@shared/testing";
 import { catalogRepoContract, productId } from "./catalog.repo.contract.ts";
@@ -66,4 +66,13 @@ test("getMany reads any number of ids through one prepared statement", async () 
   } finally {
     await single.close();
   }
+});
+
+test("reads inside a caller's transaction see its uncommitted rows", async () => {
+  const repo = new PgCatalogRepo(database);
+  await inTransaction(database, async () => {
+    await repo.create({ id: productId(5), sku: "TX-5", name: "n", priceMinor: 1, currency: "EUR" });
+    expect((await repo.get(productId(5)))?.sku).toBe("TX-5");
+    expect((await repo.getMany([productId(5), productId(6)])).map((p) => p.id)).toEqual([productId(5)]);
+  });
 });

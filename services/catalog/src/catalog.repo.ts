@@ -1,6 +1,6 @@
 import { type Database, executorOf, inTransaction, pgErrorOf, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
-import { and, asc, eq, gt, gte, ilike, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, ilike, inArray, lte, or, type SQL, sql } from "drizzle-orm";
 import type { NewProduct, Product, ProductChanges, ProductFilter } from "./catalog.model.ts";
 import { type ProductRow, products } from "./catalog.schema.ts";
 import type { CatalogRepo } from "./catalog.service.ts";
@@ -30,6 +30,7 @@ function containsPattern(q: string): string {
 function whereOf(filter: ProductFilter, afterId: string | null): SQL | undefined {
   const conditions: (SQL | undefined)[] = [];
   if (afterId !== null) conditions.push(gt(products.id, afterId));
+  if (filter.ids !== undefined) conditions.push(inArray(products.id, [...filter.ids]));
   if (filter.active !== undefined) conditions.push(eq(products.active, filter.active));
   if (filter.currency !== undefined) conditions.push(eq(products.currency, filter.currency));
   if (filter.minPrice !== undefined) conditions.push(gte(products.priceMinor, filter.minPrice));
@@ -106,7 +107,7 @@ export class PgCatalogRepo implements CatalogRepo {
       ? await this.db
           .select()
           .from(products)
-          .where(sql`${products.id} = any(${[...ids]}::uuid[])`)
+          .where(inArray(products.id, [...ids]))
       : await this.byIds.execute({ ids: [...ids] });
     return rows.map(productFromRow);
   }

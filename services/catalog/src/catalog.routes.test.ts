@@ -163,6 +163,9 @@ describe("reading products over HTTP", () => {
     expect(await idsOf("q=red&currency=EUR")).toEqual([ids[0]!]);
     expect(await idsOf("q=red&active=true", admin)).toEqual([ids[0]!, ids[2]!]);
     expect(await idsOf("q=red", admin)).toEqual([ids[0]!, ids[2]!, ids[3]!]);
+    // The gateway's order view asks for an order's products this way; inactive ones stay hidden.
+    expect(await idsOf(`ids=${ids[3]},${ids[1]},${unknownId},${ids[0]!.toUpperCase()}`)).toEqual([ids[0]!, ids[1]!]);
+    expect(await idsOf(`ids=${ids[3]},${ids[1]}`, admin)).toEqual([ids[1]!, ids[3]!]);
   });
 
   test("bad listing parameters answer 400, and inactive listings 403 for non-admins", async () => {
@@ -178,6 +181,9 @@ describe("reading products over HTTP", () => {
       "active=maybe",
       "cursor=bm9wZQ",
       `q=${"x".repeat(101)}`,
+      "ids=nope",
+      `ids=${unknownId},`,
+      `ids=${Array.from({ length: 101 }, () => unknownId).join(",")}`,
     ]) {
       await expectProblem(await app.request(`/products?${q}`), 400, "invalid_argument");
     }

@@ -152,13 +152,16 @@ export function mountCatalogRoutes(
 
   app.openapi(listProducts, async (c) => {
     const actor = identityOf(c);
-    const { cursor, limit, active, currency, ...range } = c.req.valid("query");
+    const { cursor, limit, ids, active, currency, ...range } = c.req.valid("query");
+    const idList = ids === undefined ? undefined : [...new Set(ids.toLowerCase().split(","))];
     const filter = {
       ...range,
+      ...(idList !== undefined ? { ids: idList } : {}),
       ...(active !== undefined ? { active: active === "true" } : {}),
       ...(currency !== undefined ? { currency: currency.toUpperCase() } : {}),
     };
-    const dto = toProductPageDto(await catalog.list(actor, filter, cursor, limit));
+    const pageSize = limit ?? idList?.length ?? 20;
+    const dto = toProductPageDto(await catalog.list(actor, filter, cursor, pageSize));
     const headers = readHeaders(catalog.isAdmin(actor), bodyEtag(JSON.stringify(dto)), cache.listMaxAgeSec);
     if (ifNoneMatchHits(c.req.valid("header")["if-none-match"], headers.ETag)) return c.body(null, 304, headers);
     return c.json(dto, 200, headers);
