@@ -76,3 +76,27 @@ test("reads inside a caller's transaction see its uncommitted rows", async () =>
     expect((await repo.getMany([productId(5), productId(6)])).map((p) => p.id)).toEqual([productId(5)]);
   });
 });
+
+test("a database that cannot be reached is unavailable, not an internal error", async () => {
+  const down = createDatabase({
+    url: "postgres://postgres@127.0.0.1:1/none",
+    schema: "catalog",
+    pool: { max: 1, idleTimeoutSec: 1, connectTimeoutSec: 1 },
+  });
+  try {
+    const repo = new PgCatalogRepo(down);
+    for (const read of [
+      () => repo.getMany([productId(1)]),
+      () => repo.get(productId(1)),
+      () => repo.list({}, null, 1),
+    ]) {
+      const err = await read().then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect((err as { code?: string }).code).toBe("unavailable");
+    }
+  } finally {
+    await down.close();
+  }
+});

@@ -95,21 +95,30 @@ export class PgCatalogRepo implements CatalogRepo {
   }
 
   async get(id: string): Promise<Product | null> {
-    const [row] = this.inTx
-      ? await this.db.select().from(products).where(eq(products.id, id)).limit(1)
-      : await this.byId.execute({ id });
-    return row ? productFromRow(row) : null;
+    try {
+      const [row] = this.inTx
+        ? await this.db.select().from(products).where(eq(products.id, id)).limit(1)
+        : await this.byId.execute({ id });
+      return row ? productFromRow(row) : null;
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
   }
 
   async getMany(ids: readonly string[]): Promise<Product[]> {
     if (ids.length === 0) return [];
-    const rows = this.inTx
-      ? await this.db
-          .select()
-          .from(products)
-          .where(inArray(products.id, [...ids]))
-      : await this.byIds.execute({ ids: [...ids] });
-    return rows.map(productFromRow);
+    try {
+      const rows = this.inTx
+        ? await this.db
+            .select()
+            .from(products)
+            .where(inArray(products.id, [...ids]))
+        : await this.byIds.execute({ ids: [...ids] });
+      return rows.map(productFromRow);
+    } catch (err) {
+      // A database that cannot be reached is `unavailable`, which callers' breakers and retries act on.
+      throw this.translate(err, undefined);
+    }
   }
 
   async update(id: string, decide: (current: Product) => ProductChanges): Promise<Product | null> {
@@ -133,13 +142,17 @@ export class PgCatalogRepo implements CatalogRepo {
   }
 
   async list(filter: ProductFilter, afterId: string | null, limit: number): Promise<Product[]> {
-    const rows = await this.db
-      .select()
-      .from(products)
-      .where(whereOf(filter, afterId))
-      .orderBy(asc(products.id))
-      .limit(limit);
-    return rows.map(productFromRow);
+    try {
+      const rows = await this.db
+        .select()
+        .from(products)
+        .where(whereOf(filter, afterId))
+        .orderBy(asc(products.id))
+        .limit(limit);
+      return rows.map(productFromRow);
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
   }
 
   private translate(err: unknown, sku: string | undefined): unknown {
