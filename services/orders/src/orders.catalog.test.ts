@@ -1,0 +1,96 @@
+import { describe, expect, test } from "bun:test";
+import { catalogProductsGet } from "@shared/contracts/catalog.ts";
+import { createBreaker, implement, LocalBus } from "@shared/endpoint";
+import { AppError } from "@shared/errors";
+import { catalogClient } from "./orders.catalog.ts";
+
+const mug = "0190d9a4-6b1e-7c3a-9f51-00000000f001";
+const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
+const meta = { requestId: "r-1" };
+
+type CatalogAnswer = (input: { ids: string[] }) => Promise<unknown>;
+
+/** Serves a stand-in `catalog.products.get` on the bus; the answer may break the contract on purpose. */
+function catalogOn(bus: LocalBus, answer: CatalogAnswer) {
+  const calls = { n: 0 };
+  bus.serve([
+    implement(catalogProductsGet, (input) => {
+      calls.n++;
+      return answer(input) as never;
+    }),
+  ]);
+  return calls;
+}
+
+async function codeOf(p: Promise<unknown>): Promise<string> {
+  try {
+    await p;
+    return "no error";
+  } catch (err) {
+    return err instanceof AppError ? err.code : String(err);
+  }
+}
+
+describe("the catalog adapter", () => {
+  test("returns catalog's products and missing ids through the contract", async () => {
+    const bus = new LocalBus();
+    catalogOn(bus, async ({ ids }) => ({
+      products: [{ id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 3, active: true }],
+      missing: ids.filter((id) => id !== mug),
+    }));
+    const client = catalogClient({
+      transport: bus,
+      timeoutMs: 300,
+      retries: 0,
+      breaker: { failureThreshold: 3, openMs: 1000 },
+    });
+    expect(await client.getProducts([mug, unknown], meta)).toEqual({
+      products: [{ id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 3, active: true }],
+      missing: [unknown],
+    });
+  });
+
+  test("turns a catalog error, a malformed answer or a timeout into unavailable", async () => {
+    const answers: CatalogAnswer[] = [
+      async () => {
+        throw new AppError("invalid_argument", "no");
+      },
+      async () => ({ products: [{ id: mug }], missing: [] }),
+      async () => {
+        await Bun.sleep(500);
+        return { products: [], missing: [] };
+      },
+    ];
+    for (const answer of answers) {
+      const bus = new LocalBus();
+      catalogOn(bus, answer);
+      const client = catalogClient({
+        transport: bus,
+        timeoutMs: 100,
+        retries: 0,
+        breaker: { failureThreshold: 9, openMs: 1 },
+      });
+      const started = performance.now();
+      expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+      expect(performance.now() - started).toBeLessThan(300);
+    }
+  });
+
+  test("retries an outage within its budget, then its breaker stops asking until the pause is over", async () => {
+    let now = 0;
+    const bus = new LocalBus();
+    const client = catalogClient({
+      transport: bus,
+      timeoutMs: 300,
+      retries: 1,
+      breaker: createBreaker({ failureThreshold: 2, openMs: 1000, now: () => now }),
+    });
+    expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+    const calls = catalogOn(bus, async () => ({ products: [], missing: [mug] }));
+    expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+    expect(calls.n).toBe(0);
+    now += 1000;
+    expect(await client.getProducts([mug], meta)).toEqual({ products: [], missing: [mug] });
+    expect(calls.n).toBe(1);
+  });
+});
