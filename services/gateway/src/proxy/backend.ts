@@ -1,8 +1,9 @@
-// One backend of an endpoint: builds its URL from the pattern, calls it with keep-alive, enforces the
-// response size limit and turns the answer into data (or a pass-through response for no-op).
+// One backend of an endpoint: builds its URL from the pattern, reads request bodies under a limit and
+// turns a backend answer into data, or a failure KrakenD would report.
 
 import { DecodeError, decodeBody } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
+import { decodedBody, type UpstreamAnswer, UpstreamTooLargeError } from "./upstream.ts";
 
 /** Why a backend call did not produce data. */
 export type FailureKind = "status" | "timeout" | "network" | "decode" | "too_large" | "circuit_open";
@@ -12,11 +13,6 @@ export interface BackendFailure {
   kind: FailureKind;
   status?: number;
   body?: string;
-}
-
-/** A backend answer larger than its limit. */
-export class TooLargeError extends Error {
-  override readonly name = "TooLargeError";
 }
 
 /** One piece of a compiled `url_pattern`. */
@@ -118,27 +114,36 @@ export async function readLimited(res: Response, limit: number): Promise<Uint8Ar
 }
 
 const decoder = new TextDecoder();
+const empty = new Uint8Array(0);
 
-/** Turns a backend answer into data, or a failure, per the backend's encoding and limits. */
-export async function toData(
-  res: Response,
+/** Turns a buffered backend answer into data, or a failure, per the backend's encoding and limits. */
+export function toData(
+  answer: UpstreamAnswer,
   opts: { encoding: "json" | "safejson" | "string"; isCollection: boolean; maxBytes: number },
-): Promise<{ ok: true; data: Data } | { ok: false; failure: BackendFailure }> {
-  const bytes = await readLimited(res, opts.maxBytes);
-  if (bytes === null) return { ok: false, failure: { kind: "too_large", status: res.status } };
+): { ok: true; data: Data } | { ok: false; failure: BackendFailure } {
+  const raw = answer.body instanceof Uint8Array ? answer.body : empty;
+  let bytes: Uint8Array;
+  try {
+    bytes = decodedBody(raw, answer.contentEncoding, opts.maxBytes);
+  } catch (err) {
+    if (err instanceof UpstreamTooLargeError)
+      return { ok: false, failure: { kind: "too_large", status: answer.status } };
+    return { ok: false, failure: { kind: "decode", status: answer.status } };
+  }
   const text = decoder.decode(bytes);
-  if (res.status < 200 || res.status >= 300) {
-    return { ok: false, failure: { kind: "status", status: res.status, body: text } };
+  if (answer.status < 200 || answer.status >= 300) {
+    return { ok: false, failure: { kind: "status", status: answer.status, body: text } };
   }
   try {
     return { ok: true, data: decodeBody(text, opts.encoding, opts.isCollection) };
   } catch (err) {
-    if (err instanceof DecodeError) return { ok: false, failure: { kind: "decode", status: res.status } };
+    if (err instanceof DecodeError) return { ok: false, failure: { kind: "decode", status: answer.status } };
     throw err;
   }
 }
 
-const hopByHopResponse = [
+/** Response headers that describe one hop and never reach the client. */
+export const hopByHopResponse = new Set([
   "connection",
   "keep-alive",
   "proxy-connection",
@@ -146,16 +151,11 @@ const hopByHopResponse = [
   "trailer",
   "transfer-encoding",
   "upgrade",
-];
+]);
 
-/** Removes hop-by-hop headers from a backend answer's (mutable) headers for a pass-through answer. */
-export function stripHopByHop(headers: Headers): Headers {
-  for (const name of hopByHopResponse) if (headers.has(name)) headers.delete(name);
-  return headers;
-}
-
-/** Classifies a thrown fetch error. */
+/** Classifies a thrown upstream error. */
 export function failureOf(err: unknown): BackendFailure {
   const name = (err as { name?: string })?.name;
+  if (err instanceof UpstreamTooLargeError) return { kind: "too_large" };
   return { kind: name === "TimeoutError" || name === "AbortError" ? "timeout" : "network" };
 }

@@ -33,7 +33,7 @@ export interface BackendCache {
   store(
     url: string,
     req: Request,
-    res: { status: number; headers: Headers; body: Uint8Array<ArrayBuffer> },
+    res: { status: number; headers: Headers | Record<string, string>; body: Uint8Array<ArrayBuffer> },
   ): CachedAnswer | undefined;
   purge(): void;
 }
@@ -64,6 +64,7 @@ export interface BackendRuntime {
   index: number;
   /** `host + url_pattern` of the first host, for metrics and logs. */
   label: string;
+  /** `scheme://host[:port]` (the config refuses paths), so each is also the upstream origin. */
   hosts: string[];
   cursor: number;
   method: string | null;

@@ -3,18 +3,10 @@
 
 import { renderOutput } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
-import {
-  type BackendFailure,
-  failureOf,
-  fillUrl,
-  readLimited,
-  stripHopByHop,
-  TooLargeError,
-  toData,
-} from "./backend.ts";
+import { type BackendFailure, failureOf, fillUrl, hopByHopResponse, toData } from "./backend.ts";
 import type { BackendCache, BackendRuntime, CachedAnswer, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
 import { problem } from "./problem.ts";
-import type { UpstreamLimit } from "./upstream.limit.ts";
+import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
 /** Everything about the client request a backend call needs, prepared by the server. */
 export interface CallContext {
@@ -29,17 +21,21 @@ export interface CallContext {
   claims: Record<string, unknown> | null;
   requestId: string;
   metrics: PipelineMetrics;
-  /** Bounds concurrent decoded backend calls per origin (keeps upstream keep-alive). */
-  upstream: UpstreamLimit;
+  /** Sends backend calls (keep-alive HTTP/1.1 client, or fetch). */
+  upstream: Upstream;
 }
 
 type Outcome = { ok: true; data: Data } | { ok: false; failure: BackendFailure };
 
 const COMPLETED = "X-Krakend-Completed";
+const NONE: (Data | undefined)[] = [];
 
-function backendUrl(be: BackendRuntime, ctx: CallContext, responses: (Data | undefined)[]): string {
-  const host = be.hosts.length === 1 ? be.hosts[0]! : be.hosts[be.cursor++ % be.hosts.length]!;
-  return host + fillUrl(be.url, { params: ctx.params, rest: ctx.rest, responses, claims: ctx.claims }, ctx.query);
+function hostOf(be: BackendRuntime): string {
+  return be.hosts.length === 1 ? be.hosts[0]! : be.hosts[be.cursor++ % be.hosts.length]!;
+}
+
+function pathOf(be: BackendRuntime, ctx: CallContext, responses: (Data | undefined)[]): string {
+  return fillUrl(be.url, { params: ctx.params, rest: ctx.rest, responses, claims: ctx.claims }, ctx.query);
 }
 
 function bodyFor(method: string, body: CallContext["body"]): CallContext["body"] {
@@ -51,34 +47,32 @@ async function callBackend(
   be: BackendRuntime,
   ctx: CallContext,
   responses: (Data | undefined)[],
-  signal: AbortSignal,
+  deadline: number,
 ): Promise<Outcome> {
   if (be.breaker && !be.breaker.allow()) return { ok: false, failure: { kind: "circuit_open" } };
   const started = performance.now();
   const method = be.method ?? ctx.method;
-  const url = backendUrl(be, ctx, responses);
+  const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
   let outcome: Outcome;
-  const origin = url.slice(0, url.indexOf("/", url.indexOf("//") + 2));
-  let held = false;
   try {
-    const wait = ctx.upstream.acquire(origin, signal);
-    if (wait) await wait;
-    held = true;
-    const res =
+    const origin = hostOf(be);
+    const path = pathOf(be, ctx, responses);
+    const answer =
       be.cache && method === "GET"
-        ? await viaCache(be, be.cache, ctx, url, signal)
-        : await fetchBackend(url, method, ctx, signal, null);
-    outcome = await toData(res, {
-      encoding: decodingOf(be),
-      isCollection: be.isCollection,
-      maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
-    });
+        ? await viaCache(be, be.cache, ctx, origin, path, deadline)
+        : await ctx.upstream.send({
+            origin,
+            path,
+            method,
+            headers: ctx.headers,
+            body: bodyFor(method, ctx.body),
+            deadline,
+            maxBytes,
+            stream: false,
+          });
+    outcome = toData(answer, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes });
   } catch (err) {
-    const failure: BackendFailure =
-      err instanceof TooLargeError ? { kind: "too_large" } : signal.aborted ? { kind: "timeout" } : failureOf(err);
-    outcome = { ok: false, failure };
-  } finally {
-    if (held) ctx.upstream.release(origin);
+    outcome = { ok: false, failure: failureOf(err) };
   }
   if (be.breaker) {
     if (outcome.ok) be.breaker.onSuccess();
@@ -89,54 +83,93 @@ async function callBackend(
   return outcome;
 }
 
-function fetchBackend(
-  url: string,
-  method: string,
-  ctx: CallContext,
-  signal: AbortSignal,
-  extraHeaders: Record<string, string> | null,
-): Promise<Response> {
-  return fetch(url, {
-    method,
-    headers: extraHeaders ? { ...ctx.headers, ...extraHeaders } : ctx.headers,
-    body: bodyFor(method, ctx.body),
-    signal,
-    redirect: "manual",
-  });
+/** Cached answers as upstream answers; the pairs are built once per stored entry. */
+const cachedPairs = new WeakMap<CachedAnswer, string[]>();
+function fromCache(c: CachedAnswer): UpstreamAnswer {
+  let headers = cachedPairs.get(c);
+  if (headers === undefined) {
+    headers = [];
+    for (const k in c.headers) headers.push(k, c.headers[k]!);
+    cachedPairs.set(c, headers);
+  }
+  return { status: c.status, headers, body: c.body, contentEncoding: "" };
 }
 
-const fromCache = (c: CachedAnswer) => new Response(c.body, { status: c.status, headers: c.headers });
+function headerRecord(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    const k = pairs[i]!;
+    out[k] = out[k] === undefined ? pairs[i + 1]! : `${out[k]}, ${pairs[i + 1]}`;
+  }
+  return out;
+}
 
 /** A GET through `qos/http-cache`: fresh hits skip the backend; stale entries are revalidated. */
 async function viaCache(
   be: BackendRuntime,
   cache: BackendCache,
   ctx: CallContext,
-  url: string,
-  signal: AbortSignal,
-): Promise<Response> {
+  origin: string,
+  path: string,
+  deadline: number,
+): Promise<UpstreamAnswer> {
+  const url = origin + path;
   const found = cache.lookup(url, ctx.req);
   if (found.kind === "hit") {
     ctx.metrics.cacheHit(be.label);
     return fromCache(found.response);
   }
-  const res = await fetchBackend(url, "GET", ctx, signal, found.kind === "stale" ? found.revalidate : null);
-  const bytes = await readLimited(res, be.maxBytes ?? Number.POSITIVE_INFINITY);
-  if (bytes === null) throw new TooLargeError();
-  const stored = cache.store(url, ctx.req, { status: res.status, headers: res.headers, body: bytes });
+  const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
+  const res = await ctx.upstream.send({
+    origin,
+    path,
+    method: "GET",
+    headers: found.kind === "stale" ? { ...ctx.headers, ...found.revalidate } : ctx.headers,
+    body: null,
+    deadline,
+    maxBytes,
+    stream: false,
+  });
+  // entries hold identity bodies, so the stored headers drop the coding and length (the cache does too)
+  const bytes = decodedBody(
+    res.body instanceof Uint8Array ? res.body : new Uint8Array(0),
+    res.contentEncoding,
+    maxBytes,
+  );
+  const body = bytes as Uint8Array<ArrayBuffer>;
+  const stored = cache.store(url, ctx.req, { status: res.status, headers: headerRecord(res.headers), body });
   if (res.status === 304 && found.kind === "stale") {
     ctx.metrics.cacheHit(be.label);
     return fromCache(stored ?? found.response);
   }
-  const headers = new Headers(res.headers);
-  // fetch decompressed the body, so the backend's encoding and length no longer describe it
-  headers.delete("content-encoding");
-  headers.delete("content-length");
-  return new Response(bytes, { status: res.status, headers });
+  const headers: string[] = [];
+  for (let i = 0; i < res.headers.length; i += 2) {
+    const k = res.headers[i]!;
+    if (k !== "content-encoding" && k !== "content-length") headers.push(k, res.headers[i + 1]!);
+  }
+  return { status: res.status, headers, body, contentEncoding: "" };
 }
 
 function decodingOf(be: BackendRuntime): "json" | "safejson" | "string" {
   return be.encoding === "no-op" ? "json" : be.encoding;
+}
+
+/** The client's answer to a pass-through call: the backend's status, headers (minus hop-by-hop) and body. */
+export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, requestId: string): Response {
+  const headers = new Headers();
+  const pairs = answer.headers;
+  // Bun.serve sets the length of a buffered body itself; HEAD answers keep the backend's
+  const keepLength = answer.body === null;
+  let cacheControl = false;
+  for (let i = 0; i < pairs.length; i += 2) {
+    const name = pairs[i]!;
+    if (hopByHopResponse.has(name) || (name === "content-length" && !keepLength)) continue;
+    if (name === "cache-control") cacheControl = true;
+    headers.append(name, pairs[i + 1]!);
+  }
+  headers.set("x-request-id", requestId);
+  if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.set("cache-control", ep.cacheControl);
+  return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */
@@ -145,59 +178,56 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
   if (be.breaker && !be.breaker.allow()) return problem("internal", "backend unavailable", ctx.requestId);
   const started = performance.now();
   const method = be.method ?? ctx.method;
-  let res: Response;
+  const deadline = started + ep.timeoutMs;
+  let answer: UpstreamAnswer;
   try {
-    const url = backendUrl(be, ctx, []);
-    const signal = AbortSignal.timeout(ep.timeoutMs);
-    res =
+    const origin = hostOf(be);
+    const path = pathOf(be, ctx, NONE);
+    answer =
       be.cache && method === "GET"
-        ? await viaCache(be, be.cache, ctx, url, signal)
-        : await fetch(url, {
+        ? await viaCache(be, be.cache, ctx, origin, path, deadline)
+        : await ctx.upstream.send({
+            origin,
+            path,
             method,
             headers: ctx.headers,
             body: bodyFor(method, ctx.body),
-            signal,
-            redirect: "manual",
-            decompress: false,
+            deadline,
+            // no-op bodies stream unchecked unless a limit is configured
+            maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
+            stream: be.maxBytes === null,
           });
   } catch (err) {
     be.breaker?.onFailure();
-    const failure = err instanceof TooLargeError ? ({ kind: "too_large" } as const) : failureOf(err);
+    const failure = failureOf(err);
     ctx.metrics.backend(be.label, (performance.now() - started) / 1000, failure.kind);
     return failureResponse(ep, failure, ctx.requestId);
   }
   if (be.breaker) {
-    if (res.status >= 500) be.breaker.onFailure();
+    if (answer.status >= 500) be.breaker.onFailure();
     else be.breaker.onSuccess();
   }
-  ctx.metrics.backend(be.label, (performance.now() - started) / 1000, res.status >= 500 ? "status" : "ok");
-  // The fetch answer is returned as is (its headers are mutable): no copy of headers or body.
-  const headers = stripHopByHop(res.headers);
-  headers.set("x-request-id", ctx.requestId);
-  if (ep.cacheControl && res.status === 200 && !headers.has("cache-control"))
-    headers.set("cache-control", ep.cacheControl);
-  if (be.maxBytes !== null) {
-    const bytes = await readLimited(res, be.maxBytes).catch(() => null);
-    if (bytes === null) return failureResponse(ep, { kind: "too_large" }, ctx.requestId);
-    return new Response(bytes, { status: res.status, headers });
-  }
-  return res;
+  ctx.metrics.backend(be.label, (performance.now() - started) / 1000, answer.status >= 500 ? "status" : "ok");
+  return passThrough(ep, answer, ctx.requestId);
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
 export async function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Response> {
-  const signal = AbortSignal.timeout(ep.backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
-  const outcomes = await Promise.all(ep.backends.map((be) => callBackend(be, ctx, [], signal)));
-  return finish(ep, outcomes, ctx.requestId);
+  const backends = ep.backends;
+  const deadline = performance.now() + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
+  // every call is sent before the first answer is awaited, so they run side by side
+  const calls: Promise<Outcome>[] = [];
+  for (const be of backends) calls.push(callBackend(be, ctx, NONE, deadline));
+  return finish(ep, await Promise.all(calls), ctx.requestId);
 }
 
 /** Backends one after another; `{respN_field}` reads earlier answers; the first failure stops the chain. */
 export async function runSequential(ep: EndpointRuntime, ctx: CallContext): Promise<Response> {
-  const signal = AbortSignal.timeout(ep.mergeTimeoutMs);
+  const deadline = performance.now() + ep.mergeTimeoutMs;
   const responses: (Data | undefined)[] = [];
   const outcomes: Outcome[] = [];
   for (const be of ep.backends) {
-    const outcome = await callBackend(be, ctx, responses, signal);
+    const outcome = await callBackend(be, ctx, responses, deadline);
     outcomes.push(outcome);
     if (!outcome.ok) break;
     responses.push(outcome.data);

@@ -6,7 +6,7 @@ import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
 import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
-import { UpstreamLimit } from "../proxy/upstream.limit.ts";
+import { createUpstream, type Upstream } from "../proxy/upstream.ts";
 import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
 
 /** Options of `createGateway`. */
@@ -18,8 +18,12 @@ export interface GatewayOptions {
   accessLog?: boolean;
   registry?: Registry;
   fetchSpecs?: typeof fetchBackendSpecs;
-  /** Concurrent decoded calls per backend origin (default 64, Bun's idle-socket pool); 0 disables. */
+  /** Concurrent buffered fetch calls per backend origin (default 64, Bun's idle-socket pool); 0 disables. */
   upstreamConcurrency?: number;
+  /** Backend client for plain http: "http1" (default, our keep-alive client) or "fetch". */
+  upstreamClient?: "http1" | "fetch";
+  /** Sockets per backend origin of the HTTP/1.1 client (default 256). */
+  upstreamSockets?: number;
 }
 
 /** A gateway ready to listen: its runtime reference (for reloads), handler and metrics registry. */
@@ -27,6 +31,8 @@ export interface Gateway {
   ref: RuntimeRef;
   registry: Registry;
   fetch: ReturnType<typeof createGatewayHandler>;
+  /** The backend client, e.g. to count upstream connections. */
+  upstream: Upstream;
   /** Starts `Bun.serve` on `port` (0 picks a free one). */
   listen(port: number, hostname?: string): Bun.Server<unknown>;
 }
@@ -45,13 +51,18 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const metrics = createGatewayMetrics(registry, breakers);
   const version = opts.version ?? "0.0.0-dev";
+  const upstream = createUpstream({
+    client: opts.upstreamClient,
+    maxSockets: opts.upstreamSockets,
+    fetchConcurrency: opts.upstreamConcurrency,
+  });
   const fetch = createGatewayHandler(ref, {
     logger: opts.logger,
     metrics,
     accessLog: opts.accessLog ?? true,
     metricsHandler: async () =>
       new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } }),
-    upstream: new UpstreamLimit(opts.upstreamConcurrency ?? 64),
+    upstream,
     docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
     health: () =>
       Response.json(
@@ -63,6 +74,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     ref,
     registry,
     fetch,
+    upstream,
     listen(port, hostname) {
       return Bun.serve({
         port,

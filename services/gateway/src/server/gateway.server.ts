@@ -8,7 +8,7 @@ import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.t
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";
 import { type CallContext, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
-import type { UpstreamLimit } from "../proxy/upstream.limit.ts";
+import type { Upstream } from "../proxy/upstream.ts";
 import { requestIdFrom, traceFrom } from "./trace.ts";
 
 /** Holds the runtime being served; `reload.ts` replaces `current`. */
@@ -37,7 +37,7 @@ export interface ServerDeps {
   /** `/docs`, `/docs/*`: Swagger UI and the OpenAPI document. */
   docs: (path: string, rt: GatewayRuntime) => Response | Promise<Response>;
   health: () => Response;
-  upstream: UpstreamLimit;
+  upstream: Upstream;
 }
 
 /** Encoded slashes and dot segments would let a client walk out of the backend path it was routed to. */

@@ -72,6 +72,8 @@ export function startGateway(
     loaded,
     plugins,
     logger,
+    // GATEWAY_TEST_UPSTREAM_CLIENT=fetch runs the whole suite on the fetch fallback
+    upstreamClient: process.env.GATEWAY_TEST_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
   });
   const server = gateway.listen(0, "127.0.0.1");
