@@ -8,9 +8,13 @@ import { connectBus, localBus } from "@shared/endpoint";
 import { createLifecycle } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
 import type { ServiceModule } from "@shared/service";
+import { authModule } from "../services/auth/src/server.ts";
+import { catalogModule } from "../services/catalog/src/server.ts";
+import { ordersModule } from "../services/orders/src/server.ts";
 import { usersModule } from "../services/users/src/server.ts";
 
-const modules: ServiceModule[] = [usersModule as unknown as ServiceModule];
+// Catalog before orders: orders calls catalog on the bus as soon as it serves.
+const modules = [authModule, usersModule, catalogModule, ordersModule] as unknown as ServiceModule[];
 const version = buildVersion();
 const level = (process.env.LOG_LEVEL ?? "info") as "info";
 const logger = createLogger({ service: "dev", version, level, pretty: true });

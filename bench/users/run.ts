@@ -4,6 +4,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
@@ -80,8 +81,10 @@ end
   const rows: (WrkResult & { name: string; cpuUs: number })[] = [];
   // A/B/A/B so drift on a noisy machine hits both sides alike; each side's best run is kept.
   for (let round = 0; round < 2; round++) {
-    rows.push(await measure("baseline", 18090, ["bun", "bench/users/baseline.ts"], {}));
-    rows.push(await measure("users", 18091, ["bun", "services/users/src/main.ts", "serve"], { LOG_LEVEL: "info" }));
+    rows.push(await measure("baseline", await freePort(), ["bun", "bench/users/baseline.ts"], {}));
+    rows.push(
+      await measure("users", await freePort(), ["bun", "services/users/src/main.ts", "serve"], { LOG_LEVEL: "info" }),
+    );
   }
   const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
   const base = best("baseline");

@@ -1,27 +1,34 @@
 import type { MiddlewareHandler } from "hono";
+import { bodyLimit } from "hono/body-limit";
 import { AppError } from "../errors/index.ts";
 import type { AppEnv } from "./env.ts";
 
-const bodyMethods = new Set(["POST", "PUT", "PATCH"]);
+const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /**
- * Rejects request bodies whose media type the service does not read with 415, before any handler or
- * validator sees them (Hono's validators would otherwise treat them as an empty object).
+ * Checks request bodies before any handler or validator sees them: a media type the service does not
+ * read is a 415 (Hono's validators would otherwise treat it as an empty object) and a body over the
+ * limit is a 413, whether it announces its length or streams. Requests without a body pass untouched.
  */
-export function requireContentType(accepted: readonly string[] = ["application/json"]): MiddlewareHandler<AppEnv> {
+export function requestBody(options: { limitBytes: number; accepted?: readonly string[] }): MiddlewareHandler<AppEnv> {
+  const accepted = options.accepted ?? ["application/json"];
+  const limit = bodyLimit({
+    maxSize: options.limitBytes,
+    onError: () => {
+      throw new AppError("payload_too_large", `Request body exceeds ${options.limitBytes} bytes`);
+    },
+  });
   return async (c, next) => {
-    if (bodyMethods.has(c.req.method)) {
-      const hasBody = c.req.header("content-length") !== "0" && c.req.raw.body !== null;
-      if (hasBody) {
-        const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
-        if (!accepted.includes(type)) {
-          throw new AppError(
-            "unsupported_media_type",
-            `Content-Type must be ${accepted.join(" or ")}${type ? `, got ${type}` : ""}`,
-          );
-        }
-      }
+    if (!bodyMethods.has(c.req.method) || c.req.raw.body === null || c.req.header("content-length") === "0") {
+      return next();
     }
-    await next();
+    const type = (c.req.header("content-type") ?? "").split(";")[0]!.trim().toLowerCase();
+    if (!accepted.includes(type)) {
+      throw new AppError(
+        "unsupported_media_type",
+        `Content-Type must be ${accepted.join(" or ")}${type ? `, got ${type}` : ""}`,
+      );
+    }
+    return limit(c, next);
   };
 }

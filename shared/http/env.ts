@@ -11,6 +11,9 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     traceId: string;
-    logger: Logger;
+    /** The service's logger; `requestLogger(c)` gives the per-request child, built on first use. */
+    baseLogger: Logger;
+    /** The per-request child once built; read it through `requestLogger(c)`. */
+    logger?: Logger;
   };
 }

@@ -34,6 +34,9 @@ export function createMetrics(options: { service: string; version: string; prefi
     registers: [registry],
   });
 
+  // One labelled child per (method, route, status), looked up by a string key instead of hashing a
+  // label object on every request.
+  const children = new Map<string, ReturnType<typeof duration.labels>>();
   const middleware: MiddlewareHandler = async (c, next) => {
     const started = performance.now();
     try {
@@ -41,10 +44,14 @@ export function createMetrics(options: { service: string; version: string; prefi
     } finally {
       // The route pattern, never the raw path: raw paths would explode label cardinality.
       const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
-      duration.observe(
-        { method: c.req.method, route, status: String(c.res.status) },
-        (performance.now() - started) / 1000,
-      );
+      const status = c.res.status;
+      const key = `${c.req.method} ${route} ${status}`;
+      let child = children.get(key);
+      if (!child) {
+        child = duration.labels(c.req.method, route, String(status));
+        children.set(key, child);
+      }
+      child.observe((performance.now() - started) / 1000);
     }
   };
 

@@ -8,6 +8,8 @@ import type { Logger } from "../log/index.ts";
 export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   config: C;
   logger: Logger;
+  /** Buffered logger for access lines (default `logger`). */
+  accessLogger?: Logger;
   version: string;
   database: Database;
   bus: EndpointBus;

@@ -12,6 +12,7 @@ import type { UsersService } from "./users.service.ts";
 export interface AppDeps {
   endpoints: UsersEndpoints;
   logger: Logger;
+  accessLogger?: Logger;
   version: string;
   metrics?: Metrics;
   readiness?: Record<string, ReadinessCheck>;
@@ -35,7 +36,12 @@ export function createApiDocument(version: string): Record<string, unknown> {
 
 /** The users service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = createHttpApp({ logger: deps.logger, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes });
+  const app = createHttpApp({
+    logger: deps.logger,
+    accessLogger: deps.accessLogger,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+  });
   mountUsersRoutes(app, deps.endpoints);
   mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });
   if (deps.metrics) {

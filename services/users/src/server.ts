@@ -26,6 +26,7 @@ export async function startUsers(rt: ServiceRuntime<UsersConfig>): Promise<Runni
   const app = createApp({
     endpoints,
     logger: rt.logger,
+    accessLogger: rt.accessLogger,
     version: rt.version,
     metrics: createMetrics({ service: "users", version: rt.version }),
     readiness: { database: () => rt.database.ping(), bus: () => rt.bus.ping() },
