@@ -13,6 +13,7 @@ export interface AppDeps {
   auth: AuthService;
   keys: JwksSource;
   logger: Logger;
+  accessLogger?: Logger;
   version: string;
   metrics?: Metrics;
   readiness?: Record<string, ReadinessCheck>;
@@ -39,7 +40,12 @@ export function createApiDocument(version: string): Record<string, unknown> {
 
 /** The auth service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = createHttpApp({ logger: deps.logger, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes });
+  const app = createHttpApp({
+    logger: deps.logger,
+    accessLogger: deps.accessLogger,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+  });
   if (deps.identity) app.use("/auth/*", deps.identity);
   mountAuthRoutes(app, deps.auth, deps.keys);
   mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });

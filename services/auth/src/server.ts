@@ -55,6 +55,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     auth,
     keys,
     logger,
+    accessLogger: rt.accessLogger,
     version: rt.version,
     metrics: createMetrics({ service: "auth", version: rt.version }),
     readiness: { database: () => database.ping() },

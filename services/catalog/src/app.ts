@@ -12,6 +12,7 @@ import type { CatalogService } from "./catalog.service.ts";
 export interface AppDeps {
   catalog: CatalogService;
   logger: Logger;
+  accessLogger?: Logger;
   version: string;
   /** Freshness granted to shared caches for public answers (default 30 s listings, 60 s items). */
   cache?: CachePolicy;
@@ -42,7 +43,12 @@ export function createApiDocument(version: string): Record<string, unknown> {
 
 /** The catalog service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = createHttpApp({ logger: deps.logger, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes });
+  const app = createHttpApp({
+    logger: deps.logger,
+    accessLogger: deps.accessLogger,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+  });
   mountCatalogRoutes(app, deps.catalog, makeCatalogEndpoints(deps.catalog), deps.cache ?? defaultCache);
   mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });
   if (deps.metrics) {

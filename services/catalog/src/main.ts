@@ -5,7 +5,7 @@ import { runCli } from "@shared/cli";
 import { loadConfig, redact } from "@shared/config";
 import { connectBus } from "@shared/endpoint";
 import { createLifecycle } from "@shared/lifecycle";
-import { createLogger, type Logger } from "@shared/log";
+import { createAccessLogger, createLogger, type Logger } from "@shared/log";
 import { migrateCommands, openServiceDatabase } from "@shared/service";
 import { createApiDocument } from "./app.ts";
 import { type CatalogConfig, catalogConfigSchema } from "./config.ts";
@@ -24,7 +24,14 @@ async function serve(config: CatalogConfig): Promise<void> {
   lifecycle.onStop("database", close);
   const bus = await connectBus({ natsUrl: config.nats.url, name: "catalog", logger });
   lifecycle.onStop("bus", () => bus.close());
-  const running = await startCatalog({ config, logger, version, database, bus });
+  const access = createAccessLogger({
+    service: "catalog",
+    version,
+    level: config.log.level,
+    pretty: config.log.pretty,
+  });
+  lifecycle.onStop("flush access log", () => access.flush());
+  const running = await startCatalog({ config, logger, accessLogger: access.logger, version, database, bus });
   lifecycle.onStop("catalog", () => running.stop());
   await lifecycle.stopped;
 }

@@ -28,6 +28,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
   const app = createApp({
     catalog,
     logger: rt.logger,
+    accessLogger: rt.accessLogger,
     version: rt.version,
     cache: rt.config.cache,
     metrics: createMetrics({ service: "catalog", version: rt.version }),

@@ -12,6 +12,7 @@ import type { OrdersService } from "./orders.service.ts";
 export interface AppDeps {
   endpoints: OrdersEndpoints;
   logger: Logger;
+  accessLogger?: Logger;
   version: string;
   metrics?: Metrics;
   readiness?: Record<string, ReadinessCheck>;
@@ -40,7 +41,12 @@ export function createApiDocument(version: string): Record<string, unknown> {
 
 /** The orders service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = createHttpApp({ logger: deps.logger, metrics: deps.metrics, bodyLimitBytes: deps.bodyLimitBytes });
+  const app = createHttpApp({
+    logger: deps.logger,
+    accessLogger: deps.accessLogger,
+    metrics: deps.metrics,
+    bodyLimitBytes: deps.bodyLimitBytes,
+  });
   mountOrdersRoutes(app, deps.endpoints);
   mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });
   if (deps.metrics) {

@@ -26,6 +26,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
   const app = createApp({
     endpoints,
     logger: rt.logger,
+    accessLogger: rt.accessLogger,
     version: rt.version,
     metrics: createMetrics({ service: "orders", version: rt.version }),
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
