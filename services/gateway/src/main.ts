@@ -8,6 +8,7 @@ import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
 import type { LoadedConfig } from "./config/config.load.ts";
+import { createAccessLog } from "./ops/access-log.ts";
 import { createPlugins } from "./plugins.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
@@ -21,25 +22,22 @@ const logger = createLogger({ service: "gateway", version, level, pretty });
 const plugins = createPlugins(logger);
 
 async function serve(loaded: LoadedConfig): Promise<void> {
-  // Access logs are one line per request: buffered and without the caller's stack capture.
+  // Access logs are one line per request: formatted by hand (pino's own formatting costs ~1.9 µs a line)
+  // into a buffered sink that is flushed by size (4 KiB) and on shutdown.
   const accessSink = pino.destination({ fd: 1, sync: false, minLength: 4096 });
-  const accessLogger = createLogger({
-    service: "gateway",
-    version,
-    level,
-    pretty,
-    caller: false,
-    destination: accessSink,
-  });
+  const accessLevelOn = pino({ level }).isLevelEnabled("info");
   const metrics = createMetrics({ service: "gateway", version });
   const gateway = createGateway({
     loaded,
     plugins,
-    logger: accessLogger,
+    logger,
     version,
-    accessLog: env.GATEWAY_ACCESS_LOG !== "off",
+    accessLog: env.GATEWAY_ACCESS_LOG !== "off" && accessLevelOn,
+    accessWriter: createAccessLog(accessSink, { service: "gateway", version }),
     registry: metrics.registry,
     upstreamConcurrency: Number(env.GATEWAY_UPSTREAM_CONCURRENCY ?? 64),
+    upstreamClient: env.GATEWAY_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
+    upstreamSockets: Number(env.GATEWAY_UPSTREAM_SOCKETS ?? 256),
   });
   for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
   const port = loaded.config.port ?? 8080;
@@ -72,6 +70,8 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   lifecycle.onStop("flush access log", () => accessSink.flushSync());
   lifecycle.onStop("cache purge", () => purger?.close());
   lifecycle.onStop("config reload", () => reloader.stop());
+  // steps run in reverse order: the HTTP drain first, then the upstream sockets it was using
+  lifecycle.onStop("upstream connections", () => gateway.upstream.close());
   lifecycle.onStop("http", ({ deadline }) => drainServer(server, Math.max(0, deadline - Date.now())));
   await lifecycle.stopped;
 }

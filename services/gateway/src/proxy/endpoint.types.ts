@@ -38,11 +38,15 @@ export interface BackendCache {
   purge(): void;
 }
 
+/** The outcome of `auth/validator`. */
+export type AuthVerdict =
+  | { ok: true; claims: Record<string, unknown> }
+  | { ok: false; status: 401 | 403; message: string };
+
 /** `auth/validator` as the security module implements it. */
 export interface Validator {
-  validate(
-    req: Request,
-  ): Promise<{ ok: true; claims: Record<string, unknown> } | { ok: false; status: 401 | 403; message: string }>;
+  /** Synchronous when it can be (cached token, known key): the hot path then awaits nothing. */
+  validate(req: Request): AuthVerdict | Promise<AuthVerdict>;
 }
 
 /** `qos/ratelimit/router` as the traffic module implements it. */

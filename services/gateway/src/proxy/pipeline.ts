@@ -4,7 +4,15 @@
 import { renderOutput } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
 import { type BackendFailure, failureOf, fillUrl, hopByHopResponse, toData } from "./backend.ts";
-import type { BackendCache, BackendRuntime, CachedAnswer, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
+import type {
+  BackendCache,
+  BackendRuntime,
+  CachedAnswer,
+  CacheFound,
+  EndpointRuntime,
+  PipelineMetrics,
+} from "./endpoint.types.ts";
+import { filterQuery } from "./forward.ts";
 import { problem } from "./problem.ts";
 import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
@@ -23,6 +31,8 @@ export interface CallContext {
   metrics: PipelineMetrics;
   /** Sends backend calls (keep-alive HTTP/1.1 client, or fetch). */
   upstream: Upstream;
+  /** A cache lookup the server already made for this URL (see `noopCacheHit`). */
+  cached: { url: string; found: CacheFound } | null;
 }
 
 type Outcome = { ok: true; data: Data } | { ok: false; failure: BackendFailure };
@@ -114,7 +124,7 @@ async function viaCache(
   deadline: number,
 ): Promise<UpstreamAnswer> {
   const url = origin + path;
-  const found = cache.lookup(url, ctx.req);
+  const found = ctx.cached !== null && ctx.cached.url === url ? ctx.cached.found : cache.lookup(url, ctx.req);
   if (found.kind === "hit") {
     ctx.metrics.cacheHit(be.label);
     return fromCache(found.response);
@@ -170,6 +180,44 @@ export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, request
   headers.set("x-request-id", requestId);
   if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.set("cache-control", ep.cacheControl);
   return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
+}
+
+/** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
+const cachedHeaders = new WeakMap<CachedAnswer, Headers>();
+
+/**
+ * A pass-through GET answered from a fresh `qos/http-cache` entry without awaiting anything: the body and a
+ * prebuilt header set are reused, only the request id is added. Null when the endpoint cannot answer this
+ * way (auth, breaker, several hosts, another method); a lookup that missed is returned for `runNoop` to
+ * reuse, so a miss is counted once.
+ */
+export function noopCacheHit(
+  ep: EndpointRuntime,
+  req: Request,
+  params: string[],
+  rest: string | null,
+  rawQuery: string,
+  requestId: string,
+  metrics: PipelineMetrics,
+): Response | { url: string; found: CacheFound } | null {
+  const be = ep.backends[0]!;
+  if (be.cache === null || be.breaker !== null || be.hosts.length !== 1 || (be.method ?? "GET") !== "GET") return null;
+  const query = filterQuery(rawQuery, ep.inputQuery);
+  const url = be.hosts[0]! + fillUrl(be.url, { params, rest, responses: NONE, claims: null }, query);
+  const found = be.cache.lookup(url, req);
+  if (found.kind !== "hit") return { url, found };
+  const entry = found.response;
+  let base = cachedHeaders.get(entry);
+  if (base === undefined) {
+    base = passThrough(ep, fromCache(entry), "").headers;
+    base.delete("x-request-id");
+    cachedHeaders.set(entry, base);
+  }
+  const res = new Response(entry.body, { status: entry.status, headers: base });
+  res.headers.set("x-request-id", requestId);
+  metrics.cacheHit(be.label);
+  metrics.backend(be.label, 0, "ok");
+  return res;
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */

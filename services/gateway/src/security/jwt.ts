@@ -177,7 +177,8 @@ export function createJwtValidator(
   raw: unknown,
   deps: JwtValidatorDeps = {},
 ): {
-  validate(req: Request): Promise<JwtResult>;
+  /** Synchronous when the token is cached or its key is known; a promise only while a JWKS downloads. */
+  validate(req: Request): JwtResult | Promise<JwtResult>;
   /** JWKS downloads so far. */
   jwksFetches(): number;
   /** The parsed config, e.g. for `propagate_claims`. */
@@ -262,10 +263,9 @@ export function createJwtValidator(
   return {
     validate: (req) => {
       try {
-        const r = check(req);
-        return r instanceof Promise ? r : Promise.resolve(r);
+        return check(req);
       } catch {
-        return Promise.resolve(fail401("malformed token"));
+        return fail401("malformed token");
       }
     },
     jwksFetches: () => keys.fetches(),

@@ -1,6 +1,7 @@
 // Assembles a gateway from a loaded config and its collaborators; `main.ts` and the tests both use it.
 import { Registry } from "prom-client";
 import type { LoadedConfig } from "../config/config.load.ts";
+import type { AccessEntry } from "../ops/access-log.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
@@ -16,6 +17,8 @@ export interface GatewayOptions {
   logger: ServerLogger;
   version?: string;
   accessLog?: boolean;
+  /** Writes access-log lines; default: `logger.info(entry, "request")`. */
+  accessWriter?: (entry: AccessEntry) => void;
   registry?: Registry;
   fetchSpecs?: typeof fetchBackendSpecs;
   /** Concurrent buffered fetch calls per backend origin (default 64, Bun's idle-socket pool); 0 disables. */
@@ -60,6 +63,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     logger: opts.logger,
     metrics,
     accessLog: opts.accessLog ?? true,
+    accessWriter: opts.accessWriter,
     metricsHandler: async () =>
       new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } }),
     upstream,

@@ -2,11 +2,12 @@
 // limits, authentication, then the endpoint pipeline. The runtime is read once per request, so a
 // reload swaps it atomically while in-flight requests finish on the one they started with.
 import type { Server } from "bun";
+import type { AccessEntry } from "../ops/access-log.ts";
 import { readLimited } from "../proxy/backend.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";
-import { type CallContext, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
+import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
 import { requestIdFrom, traceFrom } from "./trace.ts";
@@ -32,6 +33,8 @@ export interface ServerDeps {
   logger: ServerLogger;
   metrics: RequestMetrics;
   accessLog: boolean;
+  /** Writes access-log entries (main.ts: `createAccessLog`); default: `logger.info(entry, "request")`. */
+  accessWriter?: (entry: AccessEntry) => void;
   /** `/metrics` scrape. */
   metricsHandler: () => Promise<Response>;
   /** `/docs`, `/docs/*`: Swagger UI and the OpenAPI document. */
@@ -60,23 +63,19 @@ function unsafeRoute(params: string[], rest: string | null): boolean {
   return false;
 }
 
-/** Splits a request URL into its raw path and raw query without building a URL object. */
-export function splitUrl(url: string): { path: string; query: string } {
-  const start = url.indexOf("/", url.indexOf("//") + 2);
-  if (start === -1) return { path: "/", query: "" };
-  const q = url.indexOf("?", start);
-  return q === -1 ? { path: url.slice(start), query: "" } : { path: url.slice(start, q), query: url.slice(q + 1) };
-}
+/** Pass-through request bodies up to this size are read into memory and sent by the HTTP/1.1 client; larger
+ * ones stream through fetch. */
+const BUFFERED_UPLOAD = 64 * 1024;
 
-async function requestBody(
-  req: Request,
-  ep: EndpointRuntime,
-): Promise<{ ok: true; body: CallContext["body"] } | { ok: false }> {
-  if (req.method === "GET" || req.method === "HEAD" || !req.body) return { ok: true, body: null };
+type BodyResult = { ok: true; body: CallContext["body"] } | { ok: false };
+const NO_BODY: BodyResult = { ok: true, body: null };
+
+async function requestBody(req: Request, ep: EndpointRuntime): Promise<BodyResult> {
   const declared = req.headers.get("content-length");
   if (declared !== null) {
-    if (Number(declared) > ep.maxPayload) return { ok: false };
-    if (ep.output === "no-op") return { ok: true, body: req.body };
+    const length = Number(declared);
+    if (length > ep.maxPayload) return { ok: false };
+    if (ep.output === "no-op" && length > BUFFERED_UPLOAD) return { ok: true, body: req.body };
   }
   const bytes = await readLimited(req as unknown as Response, ep.maxPayload);
   if (bytes === null) return { ok: false };
@@ -85,59 +84,75 @@ async function requestBody(
 
 /** Creates the `fetch` handler for `Bun.serve`. */
 export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
-  const { logger, metrics } = deps;
+  const { logger, metrics, upstream } = deps;
+  const accessLog = deps.accessLog
+    ? (deps.accessWriter ?? ((entry: AccessEntry) => logger.info(entry, "request")))
+    : null;
 
-  async function route(
+  /** CORS, metrics and the access log, for every routed answer. */
+  function done(
     req: Request,
     rt: GatewayRuntime,
+    ep: EndpointRuntime | null,
     path: string,
+    answer: Response,
+    started: number,
+    requestId: string,
+    traceId: string,
+    clientIp: string,
+  ): Response {
+    const res = rt.cors ? rt.cors.apply(req, answer) : answer;
+    const ms = performance.now() - started;
+    const route = ep ? ep.path : "unmatched";
+    metrics.request(route, req.method, res.status, ms / 1000);
+    if (accessLog) {
+      accessLog({
+        requestId,
+        traceId,
+        method: req.method,
+        path,
+        route,
+        status: res.status,
+        durationMs: Math.round(ms * 100) / 100,
+        clientIp,
+      });
+    }
+    return res;
+  }
+
+  /** Everything that waits: authentication, the request body and the backends. */
+  async function proxy(
+    req: Request,
+    rt: GatewayRuntime,
+    ep: EndpointRuntime,
+    params: string[],
+    rest: string | null,
     rawQuery: string,
     clientIp: string,
     requestId: string,
     traceparent: string,
-  ): Promise<{ res: Response; ep: EndpointRuntime | null }> {
-    if (rt.cors && req.method === "OPTIONS") {
-      const pre = rt.cors.preflight(req);
-      if (pre) return { res: pre, ep: null };
-    }
-    const found = rt.table.lookup(req.method, path);
-    if (found.kind === "none") return { res: problem("not_found", "no route for this path", requestId), ep: null };
-    if (found.kind === "method") {
-      return {
-        res: problem("method_not_allowed", "method not allowed here", requestId, { allow: found.allow.join(", ") }),
-        ep: null,
-      };
-    }
-    const { value: ep, params, rest } = found.match;
-    if (unsafeRoute(params, rest)) return { res: problem("invalid_argument", "invalid path", requestId), ep };
-
-    let limitHeaders: Record<string, string> | null = null;
-    if (ep.rateLimit) {
-      const verdict = ep.rateLimit.check(req, clientIp);
-      if (!verdict.ok) {
-        const code = verdict.status === 429 ? "too_many_requests" : "unavailable";
-        return { res: problem(code, "rate limit exceeded", requestId, verdict.headers), ep };
-      }
-      limitHeaders = verdict.headers;
-    }
-
+    limitHeaders: Record<string, string> | null,
+    cached: CallContext["cached"],
+  ): Promise<Response> {
     let claims: Record<string, unknown> | null = null;
     if (ep.auth) {
-      const verdict = await ep.auth.validate(req);
+      let verdict = ep.auth.validate(req);
+      if (verdict instanceof Promise) verdict = await verdict;
       if (!verdict.ok) {
         const code = verdict.status === 401 ? "unauthenticated" : "permission_denied";
         const extra: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
-        return { res: problem(code, verdict.message, requestId, extra), ep };
+        return problem(code, verdict.message, requestId, extra);
       }
       claims = verdict.claims;
     }
 
-    const body = await requestBody(req, ep);
-    if (!body.ok) return { res: problem("payload_too_large", "request body too large", requestId), ep };
+    const method = req.method;
+    const body = method === "GET" || method === "HEAD" || req.body === null ? NO_BODY : await requestBody(req, ep);
+    if (!body.ok) return problem("payload_too_large", "request body too large", requestId);
 
     const ctx: CallContext = {
       req,
-      method: req.method,
+      method,
       params,
       rest,
       query: filterQuery(rawQuery, ep.inputQuery),
@@ -152,7 +167,8 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       claims,
       requestId,
       metrics,
-      upstream: deps.upstream,
+      upstream,
+      cached,
     };
     const res =
       ep.output === "no-op"
@@ -160,49 +176,93 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
         : ep.sequential
           ? await runSequential(ep, ctx)
           : await runMerge(ep, ctx);
-    if (limitHeaders) for (const [k, v] of Object.entries(limitHeaders)) res.headers.set(k, v);
-    return { res, ep };
+    if (limitHeaders) for (const k in limitHeaders) res.headers.set(k, limitHeaders[k]!);
+    return res;
   }
 
-  return async function handle(req: Request, server: Server<unknown>): Promise<Response> {
-    const started = performance.now();
-    const { path, query } = splitUrl(req.url);
+  return function handle(req: Request, server: Server<unknown>): Response | Promise<Response> {
+    const url = req.url;
+    const start = url.indexOf("/", url.indexOf("//") + 2);
+    const q = start === -1 ? -1 : url.indexOf("?", start);
+    const path = start === -1 ? "/" : q === -1 ? url.slice(start) : url.slice(start, q);
+    const rawQuery = q === -1 ? "" : url.slice(q + 1);
     if (path === "/__health") return deps.health();
     if (path === "/metrics") return deps.metricsHandler();
     const rt = ref.current;
     if (path === "/docs" || path.startsWith("/docs/")) return deps.docs(path, rt);
 
-    const requestId = requestIdFrom(req.headers.get("x-request-id"));
-    const trace = traceFrom(req.headers.get("traceparent"));
+    const started = performance.now();
+    const headers = req.headers;
+    const requestId = requestIdFrom(headers.get("x-request-id"));
+    const trace = traceFrom(headers.get("traceparent"));
     const address = server.requestIP(req)?.address ?? "unknown";
     const clientIp = address.startsWith("::ffff:") ? address.slice(7) : address;
-    let res: Response;
     let ep: EndpointRuntime | null = null;
-    try {
-      ({ res, ep } = await route(req, rt, path, query, clientIp, requestId, trace.traceparent));
-    } catch (err) {
+    const fail = (err: unknown): Response => {
       logger.error({ err, requestId, traceId: trace.traceId, path }, "unhandled gateway error");
-      res = problem("internal", "unexpected error", requestId);
-    }
-    if (rt.cors) res = rt.cors.apply(req, res);
-    const seconds = (performance.now() - started) / 1000;
-    const routeId = ep ? ep.path : "unmatched";
-    metrics.request(routeId, req.method, res.status, seconds);
-    if (deps.accessLog) {
-      logger.info(
-        {
-          requestId,
-          traceId: trace.traceId,
-          method: req.method,
-          path,
-          route: routeId,
-          status: res.status,
-          durationMs: Math.round(seconds * 1e5) / 100,
-          clientIp,
-        },
-        "request",
+      return done(
+        req,
+        rt,
+        ep,
+        path,
+        problem("internal", "unexpected error", requestId),
+        started,
+        requestId,
+        trace.traceId,
+        clientIp,
       );
+    };
+    try {
+      const method = req.method;
+      const answer = (res: Response) => done(req, rt, ep, path, res, started, requestId, trace.traceId, clientIp);
+      if (rt.cors && method === "OPTIONS") {
+        const pre = rt.cors.preflight(req);
+        if (pre) return answer(pre);
+      }
+      const found = rt.table.lookup(method, path);
+      if (found.kind === "none") return answer(problem("not_found", "no route for this path", requestId));
+      if (found.kind === "method") {
+        const allow = { allow: found.allow.join(", ") };
+        return answer(problem("method_not_allowed", "method not allowed here", requestId, allow));
+      }
+      const { params, rest } = found.match;
+      ep = found.match.value;
+      if (unsafeRoute(params, rest)) return answer(problem("invalid_argument", "invalid path", requestId));
+
+      let limitHeaders: Record<string, string> | null = null;
+      if (ep.rateLimit) {
+        const verdict = ep.rateLimit.check(req, clientIp);
+        if (!verdict.ok) {
+          const code = verdict.status === 429 ? "too_many_requests" : "unavailable";
+          return answer(problem(code, "rate limit exceeded", requestId, verdict.headers));
+        }
+        limitHeaders = verdict.headers;
+      }
+
+      let cached: CallContext["cached"] = null;
+      if (ep.output === "no-op" && method === "GET" && ep.auth === null) {
+        const hit = noopCacheHit(ep, req, params, rest, rawQuery, requestId, metrics);
+        if (hit instanceof Response) {
+          if (limitHeaders) for (const k in limitHeaders) hit.headers.set(k, limitHeaders[k]!);
+          return answer(hit);
+        }
+        cached = hit;
+      }
+      return proxy(
+        req,
+        rt,
+        ep,
+        params,
+        rest,
+        rawQuery,
+        clientIp,
+        requestId,
+        trace.traceparent,
+        limitHeaders,
+        cached,
+      ).then(answer, fail);
+    } catch (err) {
+      return fail(err);
     }
-    return res;
   };
 }
