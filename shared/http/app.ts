@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
 import type { Metrics } from "../metrics/index.ts";
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Media types accepted for request bodies (default JSON only). */
   acceptContentTypes?: readonly string[];
+  /** Checks forwarded identity before any route (see `verifyForwardedIdentity` in `shared/identity`). */
+  identity?: MiddlewareHandler;
 }
 
 /**
@@ -34,6 +37,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   app.use(accessLog(options.accessLogger ?? options.logger));
   app.use(securityHeaders());
   app.use(requestBody({ limitBytes: options.bodyLimitBytes ?? 1024 * 1024, accepted: options.acceptContentTypes }));
+  if (options.identity) app.use(options.identity);
 
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));
   app.onError((err, c) => {

@@ -3,6 +3,7 @@ import { mountDocs, openApiDocument } from "@shared/docs";
 import { mountHealth, type ReadinessCheck } from "@shared/health";
 import { type AppEnv, createHttpApp } from "@shared/http";
 import type { Metrics } from "@shared/metrics";
+import type { MiddlewareHandler } from "hono";
 import pino, { type Logger } from "pino";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { type CachePolicy, mountCatalogRoutes } from "./catalog.routes.ts";
@@ -13,6 +14,8 @@ export interface AppDeps {
   catalog: CatalogService;
   logger: Logger;
   accessLogger?: Logger;
+  /** Verification of forwarded identity (defence in depth); absent means the gateway alone is trusted. */
+  identity?: MiddlewareHandler;
   version: string;
   /** Freshness granted to shared caches for public answers (default 30 s listings, 60 s items). */
   cache?: CachePolicy;
@@ -46,6 +49,7 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   const app = createHttpApp({
     logger: deps.logger,
     accessLogger: deps.accessLogger,
+    identity: deps.identity,
     metrics: deps.metrics,
     bodyLimitBytes: deps.bodyLimitBytes,
   });

@@ -3,6 +3,7 @@
 import { migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { serveHttp } from "@shared/http";
+import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
 import { drainServer } from "@shared/lifecycle";
 import { createMetrics } from "@shared/metrics";
 import { defineServiceModule, type RunningService, type ServiceRuntime } from "@shared/service";
@@ -29,6 +30,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
     catalog,
     logger: rt.logger,
     accessLogger: rt.accessLogger,
+    identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
     version: rt.version,
     cache: rt.config.cache,
     metrics: createMetrics({ service: "catalog", version: rt.version }),

@@ -1,4 +1,5 @@
 import { defineServiceConfig } from "@shared/config";
+import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** How orders calls catalog: one call's budget (retries included), retries, and the breaker. */
@@ -23,6 +24,7 @@ const catalogClientSchema = z.object({
 export const ordersConfigSchema = defineServiceConfig(
   "orders",
   {
+    identity: identityConfigSchema().prefault({}),
     migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
     catalog: catalogClientSchema.prefault({}),
   },

@@ -3,6 +3,7 @@
 import { migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { serveHttp } from "@shared/http";
+import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
 import { drainServer } from "@shared/lifecycle";
 import { createMetrics } from "@shared/metrics";
 import { defineServiceModule, type RunningService, type ServiceRuntime } from "@shared/service";
@@ -27,6 +28,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     endpoints,
     logger: rt.logger,
     accessLogger: rt.accessLogger,
+    identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
     version: rt.version,
     metrics: createMetrics({ service: "orders", version: rt.version }),
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.

@@ -3,6 +3,7 @@
 import { migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { serveHttp } from "@shared/http";
+import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
 import { drainServer } from "@shared/lifecycle";
 import { createMetrics } from "@shared/metrics";
 import { defineServiceModule, type RunningService, type ServiceRuntime } from "@shared/service";
@@ -27,6 +28,7 @@ export async function startUsers(rt: ServiceRuntime<UsersConfig>): Promise<Runni
     endpoints,
     logger: rt.logger,
     accessLogger: rt.accessLogger,
+    identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
     version: rt.version,
     metrics: createMetrics({ service: "users", version: rt.version }),
     readiness: { database: () => rt.database.ping(), bus: () => rt.bus.ping() },

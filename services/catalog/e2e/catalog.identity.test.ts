@@ -1,0 +1,4 @@
+import { identityVerificationSuite } from "@shared/testing/identity-suite.ts";
+import { catalogModule } from "../src/server.ts";
+
+identityVerificationSuite(catalogModule, { path: "/products?limit=1" });
