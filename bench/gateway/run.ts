@@ -2,6 +2,9 @@
 //   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only nginx,gateway-plain]
 //   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts);
 //   REF_RAW_CLIENT=1 makes it use the Bun.connect keep-alive client of raw-client.ts instead of fetch
+//   --access-log off runs the gateway without its access log (default on, as in production; lines go to
+//   /dev/null through the gateway's buffered writer); --fetch-gateway adds a second gateway process using
+//   fetch for backends (GATEWAY_UPSTREAM_CLIENT=fetch), measured side by side as gateway-fetch-*
 // Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
 // plain proxy, with JWT validation, merging two backends and on a cache hit, plus a minimal Bun reference
 // proxy built from the same security/cache modules. Each case reports req/s, p50/p99 (wrk --latency), CPU
@@ -25,6 +28,8 @@ const CONNECTIONS = Number(opt("connections", "64"));
 const ROUNDS = Number(opt("rounds", "1"));
 const WARMUP = 1;
 const ONLY = opt("only", "").split(",").filter(Boolean);
+const ACCESS_LOG = opt("access-log", "on") !== "off";
+const FETCH_GATEWAY = args.includes("--fetch-gateway");
 const ROOT = resolve(import.meta.dir, "../..");
 const GATEWAY_MAIN = join(ROOT, "services/gateway/src/main.ts");
 const CLK_TCK = Number(spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
@@ -219,6 +224,8 @@ const referenceUp = await waitFor(`${referenceUrl}/__health`);
 let gateway: Subprocess | null = null;
 let gatewayUrl = "";
 let gatewayNote = "";
+let fetchGateway: Subprocess | null = null;
+let fetchGatewayUrl = "";
 if (existsSync(GATEWAY_MAIN)) {
   const gatewayPort = await freePort();
   const host = [backendUrl];
@@ -252,16 +259,32 @@ if (existsSync(GATEWAY_MAIN)) {
       },
     ],
   };
-  const configPath = join(tmp, "gateway.json");
-  writeFileSync(configPath, JSON.stringify(config, null, 2));
-  gateway = start("gateway", ["bun", GATEWAY_MAIN, "serve", "-c", configPath], {
-    LOG_LEVEL: "warn",
-    NODE_ENV: "production",
-  });
-  gatewayUrl = `http://127.0.0.1:${gatewayPort}`;
-  if (!(await waitFor(`${gatewayUrl}/__health`))) {
-    gatewayNote = `gateway did not become healthy: ${readFileSync(join(tmp, "gateway.stderr"), "utf8").slice(0, 600)}`;
-    gateway = null;
+  const launch = async (name: string, port: number, env: Record<string, string>) => {
+    const configPath = join(tmp, `${name}.json`);
+    writeFileSync(configPath, JSON.stringify({ ...config, port }, null, 2));
+    const proc = start(name, ["bun", GATEWAY_MAIN, "serve", "-c", configPath], {
+      LOG_LEVEL: ACCESS_LOG ? "info" : "warn",
+      NODE_ENV: "production",
+      ...env,
+    });
+    const url = `http://127.0.0.1:${port}`;
+    if (!(await waitFor(`${url}/__health`))) {
+      gatewayNote += `${name} did not become healthy: ${readFileSync(join(tmp, `${name}.stderr`), "utf8").slice(0, 600)} `;
+      return null;
+    }
+    return { proc, url };
+  };
+  const main = await launch("gateway", gatewayPort, {});
+  if (main) {
+    gateway = main.proc;
+    gatewayUrl = main.url;
+  }
+  if (FETCH_GATEWAY) {
+    const viaFetch = await launch("gateway-fetch", await freePort(), { GATEWAY_UPSTREAM_CLIENT: "fetch" });
+    if (viaFetch) {
+      fetchGateway = viaFetch.proc;
+      fetchGatewayUrl = viaFetch.url;
+    }
   }
 } else {
   gatewayNote = `no ${GATEWAY_MAIN} yet`;
@@ -286,6 +309,12 @@ if (gateway) {
     { name: "gateway-jwt", url: `${gatewayUrl}/jwt`, server: gateway, headers: auth, ratioTarget: 0.7 },
     { name: "gateway-merge", url: `${gatewayUrl}/merge`, server: gateway, ratioTarget: 0.45 },
     { name: "gateway-cache-hit", url: `${gatewayUrl}/cached`, server: gateway, ratioTarget: 1.5 },
+  );
+}
+if (fetchGateway) {
+  cases.push(
+    { name: "gateway-fetch-plain", url: `${fetchGatewayUrl}/plain`, server: fetchGateway },
+    { name: "gateway-fetch-merge", url: `${fetchGatewayUrl}/merge`, server: fetchGateway },
   );
 }
 if (referenceUp) {
@@ -370,7 +399,7 @@ const table = rows.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s), servers on CPU 0, wrk on CPU 1\n`,
+  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s), servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
 );
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));

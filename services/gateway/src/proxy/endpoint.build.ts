@@ -159,8 +159,7 @@ function buildEndpoint(
       authCfg === undefined
         ? null
         : plug(`${at}.extra_config["auth/validator"]`, "auth/validator", plugins.createJwtValidator, authCfg),
-    claimHeaders:
-      authCfg !== undefined && plugins.claimToHeaders ? (claims) => plugins.claimToHeaders!(authCfg, claims) : null,
+    claimHeaders: authCfg !== undefined && plugins.claimToHeaders ? propagated(authCfg, plugins.claimToHeaders) : null,
     rateLimit:
       rateCfg === undefined
         ? null
@@ -170,6 +169,25 @@ function buildEndpoint(
             plugins.createRouterRateLimit,
             rateCfg,
           ),
+  };
+}
+
+/**
+ * `propagate_claims` headers per claims object: the validator's token cache hands back the same claims
+ * object for a repeated token, so its headers are rendered once rather than per request.
+ */
+function propagated(
+  cfg: unknown,
+  render: (cfg: unknown, claims: Record<string, unknown>) => Record<string, string>,
+): (claims: Record<string, unknown>) => Record<string, string> {
+  const rendered = new WeakMap<Record<string, unknown>, Record<string, string>>();
+  return (claims) => {
+    let headers = rendered.get(claims);
+    if (headers === undefined) {
+      headers = render(cfg, claims);
+      rendered.set(claims, headers);
+    }
+    return headers;
   };
 }
 

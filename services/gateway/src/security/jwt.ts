@@ -189,7 +189,11 @@ export function createJwtValidator(
   const keys = keySourceFor(cfg, deps, now);
   const cacheTtlMs = deps.tokenCache?.ttlMs ?? 60_000;
   const cacheMax = deps.tokenCache?.maxEntries ?? 10_000;
-  const verified = cacheMax > 0 ? new Lru<string, { claims: Record<string, unknown>; until: number }>(cacheMax) : null;
+  // a cached entry also keeps its authorization verdict: it depends on nothing but the claims and the config
+  const verified =
+    cacheMax > 0
+      ? new Lru<string, { claims: Record<string, unknown>; until: number; verdict: JwtResult | null }>(cacheMax)
+      : null;
   const leewaySec = Math.max(1, Math.round(cfg.leeway / 1000));
   const roles = cfg.roles?.length ? cfg.roles : undefined;
   const scopes = cfg.scopes?.length ? cfg.scopes : undefined;
@@ -233,7 +237,7 @@ export function createJwtValidator(
     if (bad) return bad;
     if (verified && (claims.nbf === undefined || (claims.nbf as number) * 1000 <= t)) {
       const expMs = typeof claims.exp === "number" ? (claims.exp + leewaySec) * 1000 : Number.POSITIVE_INFINITY;
-      verified.set(token, { claims, until: Math.min(expMs, t + cacheTtlMs) });
+      verified.set(token, { claims, until: Math.min(expMs, t + cacheTtlMs), verdict: null });
     }
     return authorize(claims);
   };
@@ -244,7 +248,10 @@ export function createJwtValidator(
     if (verified) {
       const hit = verified.get(token);
       if (hit) {
-        if (now() < hit.until) return authorize(hit.claims);
+        if (now() < hit.until) {
+          hit.verdict ??= authorize(hit.claims);
+          return hit.verdict;
+        }
         verified.delete(token);
       }
     }
