@@ -1,3 +1,4 @@
+import { outboxTable } from "@shared/events/tables.ts";
 import { sql } from "drizzle-orm";
 import { index, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -70,3 +71,6 @@ export type AccountRow = typeof accounts.$inferSelect;
 export type RefreshTokenRow = typeof refreshTokens.$inferSelect;
 export type LoginAttemptRow = typeof loginAttempts.$inferSelect;
 export type SigningKeyRow = typeof signingKeys.$inferSelect;
+
+/** Events committed with the change they announce (`auth.user.registered`); the relay publishes them. */
+export const outbox = outboxTable(authSchema);

@@ -8,6 +8,7 @@ import { drainServer } from "@shared/lifecycle";
 import { createMetrics } from "@shared/metrics";
 import { defineServiceModule, type RunningService, type ServiceRuntime } from "@shared/service";
 import { createApp } from "./app.ts";
+import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
@@ -44,6 +45,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     passwords: argon2idHasher(config.password),
     signer: keys,
     policy: { refreshTtlSec: config.tokens.refreshTtlSec, lockout: config.lockout },
+    onRegistered: enqueueUserRegistered(database),
   });
   await auth.warmUp();
   const { email, password } = config.bootstrapAdmin;

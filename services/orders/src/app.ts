@@ -1,5 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { mountDocs, openApiDocument } from "@shared/docs";
+import { asyncApiDocument, mountAsyncApi, platformEvents } from "@shared/events";
 import { mountHealth, type ReadinessCheck } from "@shared/health";
 import { type AppEnv, createHttpApp } from "@shared/http";
 import type { Metrics } from "@shared/metrics";
@@ -58,5 +59,11 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
     app.get("/metrics", () => metrics.handler());
   }
   mountDocs(app, openApiDocument(app, info(deps.version)), info(deps.version));
+  // The events orders publishes, next to its OpenAPI document (ADR 0001).
+  // The kit types `app` as a plain Hono; ours carries AppEnv, which its handler never reads.
+  mountAsyncApi(
+    app as unknown as Parameters<typeof mountAsyncApi>[0],
+    asyncApiDocument(platformEvents, { service: "orders", version: deps.version }),
+  );
   return app;
 }

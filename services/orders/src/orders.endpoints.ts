@@ -30,9 +30,11 @@ export function makeOrdersEndpoints(orders: OrdersService) {
     ),
     get: implement(ordersGet, async (input, ctx) => toOrderDto(await orders.get(actorOf(ctx), input.id))),
     list: implement(ordersList, async (input, ctx) => toOrderPageDto(await orders.list(actorOf(ctx), input))),
-    cancel: implement(ordersCancel, async (input, ctx) => toOrderDto(await orders.cancel(actorOf(ctx), input.id))),
+    cancel: implement(ordersCancel, async (input, ctx) =>
+      toOrderDto(await orders.cancel(actorOf(ctx), input.id, metaOf(ctx))),
+    ),
     advance: implement(ordersAdvance, async (input, ctx) =>
-      toOrderDto(await orders.advance(actorOf(ctx), input.id, input.status)),
+      toOrderDto(await orders.advance(actorOf(ctx), input.id, input.status, metaOf(ctx))),
     ),
   };
 }

@@ -19,7 +19,7 @@ beforeAll(async () => {
 });
 
 beforeEach(async () => {
-  await database.sql`truncate orders.orders cascade`;
+  await database.sql`truncate orders.orders, orders.outbox cascade`;
 });
 
 afterAll(async () => {
@@ -48,6 +48,58 @@ test("a refused insert leaves neither the order nor any of its lines", async () 
   };
   await expect(repo.insert(bad)).rejects.toMatchObject({ code: "invalid_argument" });
   const [counts] = await database.sql`
-    select (select count(*)::int from orders.orders) as orders, (select count(*)::int from orders.order_lines) as lines`;
-  expect(counts).toEqual({ orders: 0, lines: 0 });
+    select (select count(*)::int from orders.orders) as orders, (select count(*)::int from orders.order_lines) as lines,
+      (select count(*)::int from orders.outbox) as events`;
+  expect(counts).toEqual({ orders: 0, lines: 0, events: 0 });
+});
+
+const placedOrder = () => {
+  const at = new Date();
+  return {
+    id: Bun.randomUUIDv7(),
+    userId: "0190d9a4-6b1e-7c3a-9f51-0000000000a1",
+    status: "placed" as const,
+    currency: "EUR",
+    totalMinor: 2 * 1250,
+    lines: [
+      { productId: "0190d9a4-6b1e-7c3a-9f51-00000000f001", sku: "MUG", name: "Mug", quantity: 2, unitPriceMinor: 1250 },
+    ],
+    createdAt: at,
+    updatedAt: at,
+  };
+};
+
+test("placing writes one orders.order.placed outbox row with the request's id, cancelling one cancelled row", async () => {
+  const repo = new PgOrdersRepo(database);
+  const order = placedOrder();
+  await repo.insert(order, { requestId: "req-place" });
+  await repo.updateStatus(order.id, () => ({ status: "cancelled", updatedAt: new Date() }), {
+    requestId: "req-cancel",
+  });
+  const rows =
+    await database.sql`select subject, version, payload, headers, sent_at from orders.outbox order by created_at, id`;
+  expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed", "orders.order.cancelled"]);
+  expect(rows[0]!.payload).toMatchObject({
+    orderId: order.id,
+    userId: order.userId,
+    totalMinor: 2500,
+    currency: "EUR",
+  });
+  expect(rows[0]!.headers).toMatchObject({ "X-Request-Id": "req-place" });
+  expect(rows[1]!.payload).toMatchObject({ orderId: order.id, userId: order.userId });
+  expect(rows.every((r) => r.version === 1 && r.sent_at === null)).toBe(true);
+});
+
+test("a status change other than cancelling, or a refused one, writes no event", async () => {
+  const repo = new PgOrdersRepo(database);
+  const order = placedOrder();
+  await repo.insert(order);
+  await repo.updateStatus(order.id, () => ({ status: "paid", updatedAt: new Date() }));
+  await expect(
+    repo.updateStatus(order.id, () => {
+      throw new Error("refused");
+    }),
+  ).rejects.toThrow("refused");
+  const rows = await database.sql`select subject from orders.outbox`;
+  expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed"]);
 });

@@ -1,7 +1,9 @@
 import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
+import { enqueueEvent } from "@shared/events/outbox.ts";
 import { and, asc, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
-import type { Order, OrderFilter, OrderLine, OrderStatus, PageCursor } from "./orders.model.ts";
-import { type OrderLineRow, type OrderRow, orderLines, orders } from "./orders.schema.ts";
+import { orderCancelled, orderCancelledPayload, orderPlaced, orderPlacedPayload } from "./orders.events.ts";
+import type { Order, OrderFilter, OrderLine, OrderStatus, PageCursor, RequestMeta } from "./orders.model.ts";
+import { type OrderLineRow, type OrderRow, orderLines, orders, outbox } from "./orders.schema.ts";
 import type { OrdersRepo } from "./orders.service.ts";
 
 /** Row -> domain line. */
@@ -38,9 +40,9 @@ export class PgOrdersRepo implements OrdersRepo {
     return executorOf(this.database);
   }
 
-  async insert(order: Order): Promise<Order> {
+  async insert(order: Order, meta?: RequestMeta): Promise<Order> {
     try {
-      // The order and its lines commit together; issue 4 writes the outbox row in this transaction too.
+      // The order, its lines and its `orders.order.placed` outbox row commit together.
       await inTransaction(this.database, async (tx) => {
         await tx.insert(orders).values({
           id: order.id,
@@ -62,6 +64,7 @@ export class PgOrdersRepo implements OrdersRepo {
             unitPriceMinor: line.unitPriceMinor,
           })),
         );
+        await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(order), meta);
       });
       return structuredClone(order);
     } catch (err) {
@@ -78,9 +81,10 @@ export class PgOrdersRepo implements OrdersRepo {
   async updateStatus(
     id: string,
     change: (current: Order) => { status: OrderStatus; updatedAt: Date },
+    meta?: RequestMeta,
   ): Promise<Order | null> {
     try {
-      // Issue 4 writes the orders.order.cancelled outbox row inside this transaction.
+      // A cancellation's `orders.order.cancelled` outbox row commits with the status change.
       return await inTransaction(this.database, async (tx) => {
         const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for("update").limit(1);
         if (!row) return null;
@@ -91,7 +95,11 @@ export class PgOrdersRepo implements OrdersRepo {
           .set({ status: next.status, updatedAt: next.updatedAt })
           .where(eq(orders.id, id))
           .returning();
-        return { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
+        const result = { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
+        if (result.status === "cancelled" && current.status !== "cancelled") {
+          await enqueueEvent(tx, outbox, orderCancelled, orderCancelledPayload(result), meta);
+        }
+        return result;
       });
     } catch (err) {
       throw toAppError(err) ?? err;

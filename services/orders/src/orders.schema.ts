@@ -1,3 +1,4 @@
+import { outboxTable } from "@shared/events/tables.ts";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -59,6 +60,9 @@ export const orderLines = ordersSchema.table(
     check("order_lines_price_check", sql`${t.unitPriceMinor} >= 0`),
   ],
 );
+
+/** Events committed with the order changes they announce; the relay publishes them to JetStream. */
+export const outbox = outboxTable(ordersSchema);
 
 /** An orders row as drizzle reads it; never leaves the repository. */
 export type OrderRow = typeof orders.$inferSelect;

@@ -17,18 +17,22 @@ import { assertTransition } from "./orders.state.ts";
 /** The storage the orders service needs; adapters implement it (PostgreSQL, in-memory for tests). */
 export interface OrdersRepo {
   /**
-   * Writes an order and all its lines in one transaction. Issue 4 adds the `orders.order.placed`
-   * outbox row to this same transaction.
+   * Writes an order, all its lines and its `orders.order.placed` event in one transaction; `meta` is the
+   * request the event is traced to.
    */
-  insert(order: Order): Promise<Order>;
+  insert(order: Order, meta?: RequestMeta): Promise<Order>;
   /** The order with this id, lines included, or null. */
   get(id: string): Promise<Order | null>;
   /**
    * Reads the order under a row lock, asks `change` for its next status and writes it, all in one
-   * transaction (issue 4: plus the outbox row). A throw from `change` rolls back and is rethrown;
-   * null when the id is unknown.
+   * transaction, with the `orders.order.cancelled` event when the order becomes cancelled. A throw from
+   * `change` rolls back and is rethrown; null when the id is unknown.
    */
-  updateStatus(id: string, change: (current: Order) => { status: OrderStatus; updatedAt: Date }): Promise<Order | null>;
+  updateStatus(
+    id: string,
+    change: (current: Order) => { status: OrderStatus; updatedAt: Date },
+    meta?: RequestMeta,
+  ): Promise<Order | null>;
   /** Orders matching the filter, newest first by (createdAt, id), starting strictly before the cursor. */
   list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]>;
 }
@@ -105,16 +109,19 @@ export class OrdersService {
       });
     }
     const at = this.now();
-    return this.repo.insert({
-      id: this.newId(),
-      userId: actor.userId,
-      status: "placed",
-      currency,
-      totalMinor,
-      lines: priced,
-      createdAt: at,
-      updatedAt: at,
-    });
+    return this.repo.insert(
+      {
+        id: this.newId(),
+        userId: actor.userId,
+        status: "placed",
+        currency,
+        totalMinor,
+        lines: priced,
+        createdAt: at,
+        updatedAt: at,
+      },
+      meta,
+    );
   }
 
   /** Reads an order the caller may see (owner or admin). */
@@ -145,23 +152,27 @@ export class OrdersService {
   }
 
   /** Cancels an order while it is still `placed` (owner or admin). */
-  cancel(actor: Actor, id: string): Promise<Order> {
-    return this.transition(actor, id, "cancelled");
+  cancel(actor: Actor, id: string, meta?: RequestMeta): Promise<Order> {
+    return this.transition(actor, id, "cancelled", meta);
   }
 
   /** Moves an order along (admin): `paid`, `shipped`, `delivered`, or `cancelled` while placed. */
-  async advance(actor: Actor, id: string, to: OrderStatus): Promise<Order> {
+  async advance(actor: Actor, id: string, to: OrderStatus, meta?: RequestMeta): Promise<Order> {
     if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may change an order's status");
-    return this.transition(actor, id, to);
+    return this.transition(actor, id, to, meta);
   }
 
   /** The one place an order changes status: visibility, then the state machine, under the repo's row lock. */
-  private async transition(actor: Actor, id: string, to: OrderStatus): Promise<Order> {
-    const updated = await this.repo.updateStatus(id, (current) => {
-      if (!maySee(actor, current)) throw notFound(id);
-      assertTransition(current.status, to);
-      return { status: to, updatedAt: this.now() };
-    });
+  private async transition(actor: Actor, id: string, to: OrderStatus, meta?: RequestMeta): Promise<Order> {
+    const updated = await this.repo.updateStatus(
+      id,
+      (current) => {
+        if (!maySee(actor, current)) throw notFound(id);
+        assertTransition(current.status, to);
+        return { status: to, updatedAt: this.now() };
+      },
+      meta,
+    );
     if (!updated) throw notFound(id);
     return updated;
   }

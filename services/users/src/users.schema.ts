@@ -1,3 +1,4 @@
+import { inboxTable } from "@shared/events/tables.ts";
 import { sql } from "drizzle-orm";
 import { index, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -20,6 +21,9 @@ export const profiles = usersSchema.table(
     index("profiles_created_id_idx").on(t.createdAt, t.id),
   ],
 );
+
+/** Ids of the events already processed (`auth.user.registered`), written with the profile they created. */
+export const inbox = inboxTable(usersSchema);
 
 /** A profiles row as drizzle reads it; never leaves the repository. */
 export type ProfileRow = typeof profiles.$inferSelect;

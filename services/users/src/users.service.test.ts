@@ -65,4 +65,13 @@ describe("the users service", () => {
     const service = await seeded();
     expect(await codeOf(service.list(admin, "bm9wZQ", 10))).toBe("invalid_argument");
   });
+
+  test("a registration creates the profile under the auth id once; a repeat returns it unchanged", async () => {
+    const service = new UsersService(new MemoryUsersRepo());
+    const id = "00000000-0000-4000-8000-0000000000c0";
+    const first = await service.createForRegistration({ id, email: " Carol@Example.com" });
+    expect(first).toMatchObject({ id, email: "carol@example.com", displayName: "carol" });
+    const again = await service.createForRegistration({ id, email: "other@example.com", displayName: "X" });
+    expect(again).toEqual(first);
+  });
 });

@@ -61,6 +61,19 @@ export class UsersService {
     return this.repo.create({ ...input, email: normaliseEmail(input.email) });
   }
 
+  /**
+   * Creates the profile of a user who registered with auth; the profile id is the auth user id. Idempotent:
+   * when the profile exists already (a redelivered event, or an admin was faster) it is returned unchanged.
+   * The display name defaults to the email's local part.
+   */
+  async createForRegistration(input: { id: string; email: string; displayName?: string }): Promise<Profile> {
+    const existing = await this.repo.get(input.id);
+    if (existing) return existing;
+    const email = normaliseEmail(input.email);
+    const displayName = input.displayName?.trim() || email.split("@")[0] || email;
+    return this.repo.create({ id: input.id, email, displayName });
+  }
+
   /** Reads a profile the actor may see. Unknown and forbidden ids answer differently only for admins. */
   async get(actor: Actor, id: string): Promise<Profile> {
     if (!mayAccess(actor, id)) throw new AppError("permission_denied", "You may read only your own profile");
