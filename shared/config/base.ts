@@ -64,4 +64,4 @@ export function defineServiceConfig<Extra extends z.ZodRawShape = Record<never, 
 }
 
 /** The config every service shares (what the kit reads from a service's config). */
-export type BaseConfig = z.infer<ReturnType<typeof defineServiceConfig>>;
+export type BaseConfig = z.output<z.ZodObject<ReturnType<typeof baseConfigShape>>>;

@@ -1,4 +1,5 @@
 export { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
+export { runServiceMain, type ServiceMainOptions, type ServiceTools } from "./main.ts";
 export {
   defineServiceModule,
   type RunningService,

@@ -39,7 +39,7 @@ export function identityVerificationSuite<C extends BaseConfig>(
         identity: { verify: true, jwksUrl: jwks.jwksUrl, issuer: jwks.issuer, audience: jwks.audience },
       },
     });
-    database = createDatabase({ url: tdb.url, schema: module.schema, pool: (config as BaseConfig).db.pool });
+    database = createDatabase({ url: tdb.url, schema: module.schema, pool: config.db.pool });
     const logger = pino({ level: "silent" });
     running = await module.start({ config, logger, version: "0.0.0-test", database, bus: localBus() });
     url = `http://127.0.0.1:${running.url.port}${options.path}`;
