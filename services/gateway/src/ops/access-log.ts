@@ -1,6 +1,6 @@
 // The access log: one JSON line per request, the same line pino writes for
 // `logger.info({ requestId, ... }, "request")` with our logger's options, built by hand. pino spends
-// ~1.9 µs per line on this object (measured on Bun 1.4.5); the template below ~0.3 µs. Lines go to a
+// ~1.9 µs per line on this object (measured on Bun 1.4.5); the template below well under 0.5 µs. Lines go to a
 // buffered sink (pino's SonicBoom with `minLength` in `main.ts`), flushed by size and on shutdown.
 
 /** The fields of one access-log line. */
@@ -34,18 +34,31 @@ export function createAccessLog(
   const middle = `","service":${JSON.stringify(base.service)},"version":${JSON.stringify(base.version)},"requestId":`;
   let lastMs = 0;
   let lastIso = "";
+  // routes come from the config: their JSON is computed once
+  const routes = new Map<string, string>();
   return (e) => {
     const now = Date.now();
     if (now !== lastMs) {
       lastMs = now;
       lastIso = new Date(now).toISOString();
     }
+    let route = routes.get(e.route);
+    if (route === undefined) {
+      route = JSON.stringify(e.route);
+      routes.set(e.route, route);
+    }
     sink.write(
-      `${prefix}${lastIso}${middle}${JSON.stringify(e.requestId)},"traceId":"${e.traceId}","method":${JSON.stringify(
-        e.method,
-      )},"path":${JSON.stringify(e.path)},"route":${JSON.stringify(e.route)},"status":${e.status},"durationMs":${
-        e.durationMs
-      },"clientIp":${JSON.stringify(e.clientIp)},"msg":"request"}\n`,
+      `${prefix}${lastIso}${middle}${json(e.requestId)},"traceId":"${e.traceId}","method":${json(e.method)},"path":${json(
+        e.path,
+      )},"route":${route},"status":${e.status},"durationMs":${e.durationMs},"clientIp":${json(e.clientIp)},"msg":"request"}\n`,
     );
   };
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what JSON must escape
+const needsEscape = /["\\\u0000-\u001f]|[\ud800-\udfff]/;
+
+/** A JSON string literal; the common case (nothing to escape) is a test and a concatenation. */
+function json(s: string): string {
+  return needsEscape.test(s) ? JSON.stringify(s) : `"${s}"`;
 }
