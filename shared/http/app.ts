@@ -3,12 +3,10 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { accessLog } from "./access-log.ts";
-import { requestBody } from "./content-type.ts";
+import { edge } from "./edge.ts";
 import type { AppEnv } from "./env.ts";
 import { isServerError, problemResponse, toAppError, validationHook } from "./problem.ts";
-import { requestContext, requestLogger } from "./request-context.ts";
-import { securityHeaders } from "./security-headers.ts";
+import { requestLogger } from "./request-context.ts";
 
 /** Options of the HTTP app factory; everything but the logger has a default. */
 export interface HttpAppOptions {
@@ -32,11 +30,15 @@ export interface HttpAppOptions {
  */
 export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
-  app.use(requestContext(options.logger));
-  if (options.metrics) app.use(options.metrics.middleware);
-  app.use(accessLog(options.accessLogger ?? options.logger));
-  app.use(securityHeaders());
-  app.use(requestBody({ limitBytes: options.bodyLimitBytes ?? 1024 * 1024, accepted: options.acceptContentTypes }));
+  app.use(
+    edge({
+      logger: options.logger,
+      accessLogger: options.accessLogger ?? options.logger,
+      metrics: options.metrics,
+      limitBytes: options.bodyLimitBytes ?? 1024 * 1024,
+      accepted: options.acceptContentTypes,
+    }),
+  );
   if (options.identity) app.use(options.identity);
 
   app.notFound((c) => problemResponse(c, new AppError("not_found", `No route for ${c.req.method} ${c.req.path}`)));

@@ -1,10 +1,10 @@
-export { accessLog } from "./access-log.ts";
 export { createHttpApp, type HttpAppOptions } from "./app.ts";
 export { requestBody } from "./content-type.ts";
+export { type EdgeOptions, edge } from "./edge.ts";
 export type { AppEnv, Identity } from "./env.ts";
 export { identityOf, requireIdentity } from "./identity.ts";
 export { ProblemSchema, problemResponses } from "./openapi.ts";
 export { fieldErrorsOf, problemResponse, toAppError, validationHook } from "./problem.ts";
-export { requestContext, requestLogger, traceIdFrom } from "./request-context.ts";
-export { securityHeaders } from "./security-headers.ts";
+export { requestLogger } from "./request-context.ts";
+export { securityHeaderList } from "./security-headers.ts";
 export { serveHttp } from "./serve.ts";

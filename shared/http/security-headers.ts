@@ -1,7 +1,8 @@
-import type { MiddlewareHandler } from "hono";
+// The same protective defaults Hono's secureHeaders() sets, computed once instead of per request; the
+// edge middleware sets them on every response, errors included.
 
-// The same protective defaults Hono's secureHeaders() sets, computed once instead of per request.
-const defaults: readonly [string, string][] = [
+/** The fixed security headers every response carries. */
+export const securityHeaderList: readonly [string, string][] = [
   ["cross-origin-resource-policy", "same-origin"],
   ["cross-origin-opener-policy", "same-origin"],
   ["origin-agent-cluster", "?1"],
@@ -14,12 +15,3 @@ const defaults: readonly [string, string][] = [
   ["x-permitted-cross-domain-policies", "none"],
   ["x-xss-protection", "0"],
 ];
-
-/** Sets fixed security headers on every response (after the handler, so errors get them too). */
-export function securityHeaders(): MiddlewareHandler {
-  return async (c, next) => {
-    await next();
-    const headers = c.res.headers;
-    for (const [name, value] of defaults) headers.set(name, value);
-  };
-}

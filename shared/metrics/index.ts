@@ -1,11 +1,10 @@
-import type { MiddlewareHandler } from "hono";
 import { collectDefaultMetrics, Gauge, Histogram, Registry } from "prom-client";
 
 /** Prometheus metrics of one service: its own registry, the HTTP middleware and the scrape handler. */
 export interface Metrics {
   registry: Registry;
-  /** Observes request duration by method, route pattern and status. */
-  middleware: MiddlewareHandler;
+  /** Records one finished request's duration by method, route pattern and status. */
+  observeRequest(method: string, route: string, status: number, seconds: number): void;
   /** Answers a scrape in Prometheus text format. */
   handler: () => Promise<Response>;
 }
@@ -37,26 +36,20 @@ export function createMetrics(options: { service: string; version: string; prefi
   // One labelled child per (method, route, status), looked up by a string key instead of hashing a
   // label object on every request.
   const children = new Map<string, ReturnType<typeof duration.labels>>();
-  const middleware: MiddlewareHandler = async (c, next) => {
-    const started = performance.now();
-    try {
-      await next();
-    } finally {
-      // The route pattern, never the raw path: raw paths would explode label cardinality.
-      const route = c.req.routePath === "/*" ? "unmatched" : c.req.routePath;
-      const status = c.res.status;
-      const key = `${c.req.method} ${route} ${status}`;
-      let child = children.get(key);
-      if (!child) {
-        child = duration.labels(c.req.method, route, String(status));
-        children.set(key, child);
-      }
-      child.observe((performance.now() - started) / 1000);
+  const observeRequest = (method: string, routePath: string, status: number, seconds: number) => {
+    // The route pattern, never the raw path: raw paths would explode label cardinality.
+    const route = routePath === "/*" ? "unmatched" : routePath;
+    const key = `${method} ${route} ${status}`;
+    let child = children.get(key);
+    if (!child) {
+      child = duration.labels(method, route, String(status));
+      children.set(key, child);
     }
+    child.observe(seconds);
   };
 
   const handler = async () =>
     new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
 
-  return { registry, middleware, handler };
+  return { registry, observeRequest, handler };
 }
