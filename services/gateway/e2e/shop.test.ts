@@ -1,0 +1,207 @@
+// The whole shop behind the gateway, as ops run it: every service's compiled binary and the gateway's,
+// each copied alone, on one fresh database (a schema each) and the real NATS, with the repository's
+// gateway.json. Everything a client does goes through the gateway's one port.
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { join } from "node:path";
+import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
+import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
+
+const withNats = await natsForTests();
+const config = join(import.meta.dir, "..", "gateway.json");
+const admin = { email: "root@shop.test", password: "a long admin password 1" };
+let tdb: TestDatabase;
+const running: RunningBinary[] = [];
+let gateway = "";
+
+async function start(name: string, args: string[], env: Record<string, string>) {
+  const app = await startBinary({ path: copyAlone(await buildService(name)), args, env, timeoutMs: 40_000 });
+  running.push(app);
+  return app;
+}
+
+beforeAll(async () => {
+  if (!withNats) return;
+  tdb = await createTestDatabase({ prefix: "shop" });
+  const common = { DATABASE_URL: tdb.url, NATS_URL: natsTestUrl, LOG_LEVEL: "warn" };
+  const auth = await start(
+    "auth",
+    ["serve", `--bootstrapAdmin.email=${admin.email}`, `--bootstrapAdmin.password=${admin.password}`],
+    common,
+  );
+  const [users, catalog, orders, notifier] = await Promise.all([
+    start("users", ["serve"], common),
+    start("catalog", ["serve"], common),
+    start("orders", ["serve"], common),
+    start("notifier", ["serve"], common),
+  ]);
+  const port = await freePort();
+  const gw = await startBinary({
+    path: copyAlone(await buildService("gateway")),
+    args: ["serve", "-c", config],
+    port,
+    readyPaths: ["/__health"],
+    env: {
+      GATEWAY_PORT: String(port),
+      NATS_URL: natsTestUrl,
+      LOG_LEVEL: "warn",
+      AUTH_URL: auth.url,
+      USERS_URL: users!.url,
+      CATALOG_URL: catalog!.url,
+      ORDERS_URL: orders!.url,
+      NOTIFIER_URL: notifier!.url,
+    },
+  });
+  running.push(gw);
+  gateway = gw.url;
+}, 240_000);
+
+afterAll(async () => {
+  for (const app of running.reverse()) await app.stop();
+  await tdb?.drop();
+});
+
+async function api(
+  method: string,
+  path: string,
+  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
+) {
+  const res = await fetch(`${gateway}${path}`, {
+    method,
+    headers: {
+      ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
+      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
+      ...opts.headers,
+    },
+    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
+  });
+  const text = await res.text();
+  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
+}
+
+async function login(email: string, password: string): Promise<string> {
+  const res = await api("POST", "/api/auth/login", { body: { email, password } });
+  expect(res.status).toBe(200);
+  return res.body.access_token;
+}
+
+async function eventually<T>(fn: () => Promise<T>, ok: (v: T) => boolean, ms = 3000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const v = await fn();
+    if (ok(v) || Date.now() > deadline) return v;
+    await Bun.sleep(50);
+  }
+}
+
+describe.skipIf(!withNats)("the shop through the gateway", () => {
+  let alice = "";
+  let aliceId = "";
+  let adminToken = "";
+  const products: string[] = [];
+  let orderId = "";
+
+  test("anyone registers and logs in; the rest needs a token", async () => {
+    const reg = await api("POST", "/api/auth/register", {
+      body: { email: "alice@shop.test", password: "correct horse battery" },
+    });
+    expect(reg.status).toBe(201);
+    aliceId = reg.body.id;
+    alice = await login("alice@shop.test", "correct horse battery");
+    adminToken = await login(admin.email, admin.password);
+    expect((await api("GET", "/api/me")).status).toBe(401);
+    expect((await api("GET", "/api/me", { token: `${alice}x` })).status).toBe(401);
+  });
+
+  test("an admin adds products; a user may not", async () => {
+    for (const [sku, price] of [
+      ["MUG-1", 1250],
+      ["TEE-1", 2500],
+    ] as const) {
+      const res = await api("POST", "/api/products", {
+        token: adminToken,
+        body: { sku, name: sku, description: "", priceMinor: price, currency: "EUR", stock: 10 },
+      });
+      expect(res.status).toBe(201);
+      products.push(res.body.id);
+    }
+    const denied = await api("POST", "/api/products", {
+      token: alice,
+      body: { sku: "X-1", name: "x", description: "", priceMinor: 1, currency: "EUR", stock: 1 },
+    });
+    expect(denied.status).toBe(403);
+  });
+
+  test("a user places an order at catalog's prices", async () => {
+    const res = await api("POST", "/api/orders", {
+      token: alice,
+      body: {
+        lines: [
+          { productId: products[0], quantity: 2 },
+          { productId: products[1], quantity: 1 },
+        ],
+      },
+    });
+    expect(res.status).toBe(201);
+    expect(res.body.totalMinor).toBe(2 * 1250 + 2500);
+    orderId = res.body.id;
+  });
+
+  test("/api/me merges the profile (created from the registration event) with the order history", async () => {
+    const me = await eventually(
+      () => api("GET", "/api/me", { token: alice }),
+      (r) => r.headers.get("x-krakend-completed") === "true",
+    );
+    expect(me.status).toBe(200);
+    expect(me.body.profile).toMatchObject({ id: aliceId, email: "alice@shop.test" });
+    expect(me.body.orders.items.map((o: { id: string }) => o.id)).toEqual([orderId]);
+  });
+
+  test("identity headers sent by a client are replaced by the token's", async () => {
+    const me = await api("GET", "/api/me", {
+      token: alice,
+      headers: { "x-user-id": "0190d9a4-6b1e-7c3a-9f51-0000000000b0", "x-user-roles": "admin" },
+    });
+    expect(me.body.profile.id).toBe(aliceId);
+    expect((await api("GET", "/api/users", { token: alice, headers: { "x-user-roles": "admin" } })).status).toBe(403);
+  });
+
+  test("the order details route fetches the order, then its products", async () => {
+    const res = await api("GET", `/api/orders/${orderId}/details`, { token: alice });
+    expect(res.status).toBe(200);
+    expect(res.body.id).toBe(orderId);
+    expect(JSON.stringify(res.body)).toContain("MUG-1");
+  });
+
+  test("another user cannot see or cancel the order", async () => {
+    await api("POST", "/api/auth/register", { body: { email: "bob@shop.test", password: "another good password" } });
+    const bob = await login("bob@shop.test", "another good password");
+    expect((await api("GET", `/api/orders/${orderId}`, { token: bob })).status).toBe(404);
+    expect((await api("POST", `/api/orders/${orderId}/cancel`, { token: bob })).status).toBe(404);
+    expect((await api("POST", `/api/orders/${orderId}/cancel`, { token: alice })).status).toBe(200);
+  });
+
+  test("catalog listings are cached at the gateway and purged when a product changes", async () => {
+    const first = await api("GET", "/api/products", { token: alice });
+    expect(first.status).toBe(200);
+    expect(first.headers.get("cache-control")).toContain("max-age");
+    const changed = await api("PATCH", `/api/products/${products[0]}`, {
+      token: adminToken,
+      body: { priceMinor: 999 },
+    });
+    expect(changed.status).toBe(200);
+    const after = await eventually(
+      () => api("GET", "/api/products", { token: alice }),
+      (r) => JSON.stringify(r.body).includes("999"),
+    );
+    expect(JSON.stringify(after.body)).toContain("999");
+  });
+
+  test("the user is notified of the order through the events", async () => {
+    const res = await eventually(
+      () => api("GET", "/api/notifications", { token: alice }),
+      (r) => r.status === 200 && r.body.items?.length >= 2,
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.items.length).toBeGreaterThanOrEqual(2);
+  });
+});
