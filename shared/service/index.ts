@@ -1,3 +1,4 @@
+export { createServiceApp, type ServiceAppOptions, type ServiceInfo, serviceApiDocument } from "./app.ts";
 export { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 export { runServiceMain, type ServiceMainOptions, type ServiceTools } from "./main.ts";
 export {

@@ -1,57 +1,29 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
-import { mountDocs, openApiDocument } from "@shared/docs";
-import { mountHealth, type ReadinessCheck } from "@shared/health";
-import { type AppEnv, createHttpApp } from "@shared/http";
-import type { Metrics } from "@shared/metrics";
-import type { MiddlewareHandler } from "hono";
-import pino, { type Logger } from "pino";
+import type { AppEnv } from "@shared/http";
+import { createServiceApp, type ServiceAppOptions, serviceApiDocument } from "@shared/service";
 import { makeUsersEndpoints, type UsersEndpoints } from "./users.endpoints.ts";
 import { mountUsersRoutes } from "./users.routes.ts";
 import type { UsersService } from "./users.service.ts";
 
-/** What the users HTTP app needs; main.ts builds it, tests build it with fakes. */
-export interface AppDeps {
+/** What the users HTTP app needs; server.ts builds it, tests build it with fakes. */
+export interface AppDeps extends ServiceAppOptions {
   endpoints: UsersEndpoints;
-  logger: Logger;
-  accessLogger?: Logger;
-  /** Verification of forwarded identity (defence in depth); absent means the gateway alone is trusted. */
-  identity?: MiddlewareHandler;
-  version: string;
-  metrics?: Metrics;
-  readiness?: Record<string, ReadinessCheck>;
-  bodyLimitBytes?: number;
-  isDraining?: () => boolean;
 }
 
-const info = (version: string) => ({
+const info = {
   title: "users",
-  version,
   description: "User profiles. Identity arrives from the gateway as X-User-Id and X-User-Roles.",
-});
+};
 
 /** Builds the API routes alone, e.g. to generate the OpenAPI document without serving. */
 export function createApiDocument(version: string): Record<string, unknown> {
-  const app = createHttpApp({ logger: pino({ level: "silent" }) });
-  // The document depends on route definitions only; handlers are never called here.
-  mountUsersRoutes(app, makeUsersEndpoints(undefined as unknown as UsersService));
-  return openApiDocument(app, info(version));
+  // Handlers are never called here, so the endpoints need no service.
+  return serviceApiDocument(info, version, (app) =>
+    mountUsersRoutes(app, makeUsersEndpoints(undefined as unknown as UsersService)),
+  );
 }
 
 /** The users service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  const app = createHttpApp({
-    logger: deps.logger,
-    accessLogger: deps.accessLogger,
-    identity: deps.identity,
-    metrics: deps.metrics,
-    bodyLimitBytes: deps.bodyLimitBytes,
-  });
-  mountUsersRoutes(app, deps.endpoints);
-  mountHealth(app, { checks: deps.readiness ?? {}, isDraining: deps.isDraining });
-  if (deps.metrics) {
-    const metrics = deps.metrics;
-    app.get("/metrics", () => metrics.handler());
-  }
-  mountDocs(app, openApiDocument(app, info(deps.version)), info(deps.version));
-  return app;
+  return createServiceApp(info, deps, (app) => mountUsersRoutes(app, deps.endpoints));
 }
