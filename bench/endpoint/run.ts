@@ -7,7 +7,7 @@ import { resolve } from "node:path";
 import { connect, headers } from "@nats-io/transport-node";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
-import { startPrivateNats } from "../../services/orders/e2e/nats-server.ts";
+import { startPrivateNats } from "../../shared/testing/nats-server.ts";
 import { cpuSeconds, runWrk, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");

@@ -9,7 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
-import { startPrivateNats } from "../../services/orders/e2e/nats-server.ts";
+import { startPrivateNats } from "../../shared/testing/nats-server.ts";
 import { cpuSeconds, runWrk, waitFor } from "../lib/wrk.ts";
 import { productId } from "./catalog-standin.ts";
 

@@ -6,7 +6,10 @@ import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from
 import { sql } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
 import { Registry } from "prom-client";
+import { z } from "zod";
 import { startConsumer } from "./consumer.ts";
+import { defineEvent } from "./contracts.ts";
+import { type CoreEvent, publishCore, subscribeCore } from "./core.ts";
 import { createEventTables, testEvent, uniqueToken, until } from "./fixtures.ts";
 import { eventMetrics } from "./metrics.ts";
 import { jetStreamPublisher } from "./publisher.ts";
@@ -297,5 +300,24 @@ describe.skipIf(!useNats)("durable consumer against JetStream and PostgreSQL", (
       "all four acked",
       async () => (await jsm.consumers.info(s.stream, `${s.token}_c`)).num_ack_pending === 0,
     );
+  });
+
+  test("core events over NATS carry the payload, request id and trace id to the subscriber", async () => {
+    const event = defineEvent({
+      subject: `${uniqueToken()}.cache.purged`,
+      version: 1,
+      delivery: "core",
+      summary: "t",
+      payload: z.object({ key: z.string() }),
+    });
+    const got: CoreEvent<typeof event>[] = [];
+    const sub = subscribeCore(nc, event, (e) => void got.push(e), { logger: silent });
+    await nc.flush();
+    const traceId = "0af7651916cd43dd8448eb211c80319c";
+    publishCore(nc, event, { key: "p1" }, { requestId: "r-9", traceId });
+    await until("received", () => got.length === 1);
+    expect(got[0]?.payload).toEqual({ key: "p1" });
+    expect(got[0]?.ctx).toEqual({ requestId: "r-9", traceId });
+    await sub.stop();
   });
 });

@@ -1,4 +1,5 @@
 export { type AsyncApiDocument, type AsyncApiOptions, asyncApiDocument, mountAsyncApi } from "./asyncapi.ts";
+export { connectEventBus, type EventBus, localEventBus, natsEventBus, subjectMatches } from "./bus.ts";
 export {
   type ConsumerOptions,
   type DurableConsumerSpec,

@@ -1,4 +1,10 @@
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
 export { natsForTests, natsTestUrl } from "./nats.ts";
+export {
+  natsServerBinary,
+  type PrivateNats,
+  privateNatsAvailable,
+  startPrivateNats,
+} from "./nats-server.ts";
 export { type PromSample, parsePrometheusText } from "./prometheus.ts";
 export { testAdminUrl } from "./server.ts";

@@ -1,11 +1,12 @@
 // A private nats-server for one test file or benchmark: its own port and store, so nothing else serving
-// `catalog.products.get` on the shared NATS can answer our requests. Needs the `nats-server` executable
+// a subject on the shared NATS (`catalog.products.get`, a stream name) can interfere, and a test may
+// stop and restart it. Needs the `nats-server` executable
 // (Debian's package puts it in /usr/sbin; CI installs it); without it the caller skips, except in CI.
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import { freePort } from "@shared/testing/binary.ts";
+import { freePort } from "./binary.ts";
 
 /** A running private nats-server. */
 export interface PrivateNats {
@@ -13,6 +14,8 @@ export interface PrivateNats {
   pid: number;
   /** Stops the server (SIGTERM, then SIGKILL) and deletes its store. */
   stop(): Promise<void>;
+  /** Stops the server (SIGKILL with `kill`), waits `downMs`, and starts it again on the same port and store. */
+  restart(options?: { kill?: boolean; downMs?: number }): Promise<void>;
 }
 
 /** Where the nats-server executable is: `NATS_SERVER_BIN`, /usr/sbin, /usr/bin, else the PATH. */
@@ -32,42 +35,65 @@ export function privateNatsAvailable(): boolean {
 
 /**
  * Starts nats-server on a free loopback port with JetStream in a temporary store, and resolves once a
- * client connects.
+ * client connects. `restart` brings it back on the same port and store (JetStream state survives).
  * @example const nats = await startPrivateNats(); try { ... } finally { await nats.stop(); }
  */
 export async function startPrivateNats(): Promise<PrivateNats> {
   const bin = natsServerBinary();
   if (!bin) throw new Error("nats-server not found (install it or set NATS_SERVER_BIN)");
   const port = await freePort();
-  const store = mkdtempSync(join(tmpdir(), "orders-nats-"));
-  const proc = Bun.spawn([bin, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
-    stdin: "ignore",
-    stdout: "ignore",
-    stderr: "pipe",
-  });
+  const store = mkdtempSync(join(tmpdir(), "nats-"));
   const url = `nats://127.0.0.1:${port}`;
-  const stop = async () => {
-    if (proc.exitCode === null) {
-      proc.kill("SIGTERM");
+  let proc: ReturnType<typeof spawnServer>;
+  function spawnServer() {
+    return Bun.spawn([bin!, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+      stdin: "ignore",
+      stdout: "ignore",
+      stderr: "pipe",
+    });
+  }
+  const halt = async (signal: "SIGTERM" | "SIGKILL") => {
+    if (proc.exitCode === null && proc.signalCode === null) {
+      proc.kill(signal);
       const timer = setTimeout(() => proc.kill("SIGKILL"), 5_000);
       await proc.exited;
       clearTimeout(timer);
     }
+  };
+  const stop = async () => {
+    await halt("SIGTERM");
     rmSync(store, { recursive: true, force: true });
   };
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    try {
-      const nc = await connect({ servers: url, timeout: 500, reconnect: false });
-      await nc.close();
-      return { url, pid: proc.pid, stop };
-    } catch (err) {
-      if (proc.exitCode !== null || Date.now() > deadline) {
-        const stderr = await new Response(proc.stderr).text().catch(() => "");
-        await stop();
-        throw new Error(`nats-server did not start on ${url}: ${String(err)}\n${stderr}`);
+  const ready = async () => {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      try {
+        const nc = await connect({ servers: url, timeout: 500, reconnect: false });
+        await nc.close();
+        return;
+      } catch (err) {
+        if (proc.exitCode !== null || Date.now() > deadline) {
+          const stderr = await new Response(proc.stderr).text().catch(() => "");
+          await stop();
+          throw new Error(`nats-server did not start on ${url}: ${String(err)}\n${stderr}`);
+        }
+        await Bun.sleep(50);
       }
-      await Bun.sleep(50);
     }
-  }
+  };
+  proc = spawnServer();
+  await ready();
+  const server: PrivateNats = {
+    url,
+    pid: proc.pid,
+    stop,
+    async restart(options = {}) {
+      await halt(options.kill ? "SIGKILL" : "SIGTERM");
+      if (options.downMs) await Bun.sleep(options.downMs);
+      proc = spawnServer();
+      server.pid = proc.pid;
+      await ready();
+    },
+  };
+  return server;
 }

@@ -9,10 +9,10 @@ import { createDatabase, type Database } from "@shared/db";
 import { implement, natsBus, serveOverNats } from "@shared/endpoint";
 import type { RunningService } from "@shared/service";
 import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { type PrivateNats, privateNatsAvailable, startPrivateNats } from "@shared/testing/nats-server.ts";
 import pino from "pino";
 import { ordersConfigSchema } from "../src/config.ts";
 import { startOrders } from "../src/server.ts";
-import { type PrivateNats, privateNatsAvailable, startPrivateNats } from "./nats-server.ts";
 
 const timeoutMs = 400;
 const openMs = 300;

@@ -1,0 +1,151 @@
+// Outbox -> relay -> JetStream -> durable consumer -> inbox, end to end, on a private nats-server that the
+// test restarts (SIGKILL) while events flow. Needs the nats-server executable (CI has it).
+import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createDatabase, type Database, inTransaction } from "@shared/db";
+import {
+  createTestDatabase,
+  type PrivateNats,
+  privateNatsAvailable,
+  startPrivateNats,
+  type TestDatabase,
+} from "@shared/testing";
+import { sql } from "drizzle-orm";
+import { pgSchema } from "drizzle-orm/pg-core";
+import { startConsumer } from "./consumer.ts";
+import { createEventTables, testEvent, uniqueToken, until } from "./fixtures.ts";
+import { enqueueEvent } from "./outbox.ts";
+import { jetStreamPublisher } from "./publisher.ts";
+import { startOutboxRelay } from "./relay.ts";
+import { provisionStreams } from "./streams.ts";
+import { inboxTable, outboxTable } from "./tables.ts";
+
+const silent = { debug() {}, info() {}, warn() {}, error() {} };
+
+describe.skipIf(!privateNatsAvailable())("outbox to consumer over a private nats-server", () => {
+  let tdb: TestDatabase;
+  let database: Database;
+  let nats: PrivateNats;
+  let nc: NatsConnection;
+  let jsm: JetStreamManager;
+
+  beforeAll(async () => {
+    tdb = await createTestDatabase({ prefix: "events_pipeline" });
+    database = createDatabase({
+      url: tdb.url,
+      schema: "x",
+      pool: { max: 20, idleTimeoutSec: 0, connectTimeoutSec: 5 },
+    });
+    nats = await startPrivateNats();
+    nc = await connect({ servers: nats.url, maxReconnectAttempts: -1, reconnectTimeWait: 100, timeout: 5_000 });
+    jsm = await jetstreamManager(nc);
+  });
+  afterAll(async () => {
+    await nc?.close();
+    await nats?.stop();
+    await database?.close();
+    await tdb?.drop();
+  });
+
+  async function setup() {
+    const token = uniqueToken();
+    await createEventTables(database.sql, token);
+    await database.sql.unsafe(`create table "${token}".handled (event_id uuid not null, n int not null)`);
+    const event = testEvent(token);
+    const stream = `${token}_events`.toUpperCase();
+    await provisionStreams(jsm, [{ name: stream, subjects: [`${token}.thing.>`] }]);
+    const relay = startOutboxRelay({
+      sql: database.sql,
+      schema: token,
+      publisher: jetStreamPublisher(jetstream(nc), { timeoutMs: 2_000 }),
+      logger: silent,
+      pollMs: 200,
+      batchSize: 500,
+      maxBackoffMs: 500,
+    });
+    const consumer = await startConsumer({
+      js: jetstream(nc),
+      jsm,
+      stream,
+      durable: `${token}_c`,
+      events: [event],
+      database,
+      inbox: inboxTable(pgSchema(token)),
+      logger: silent,
+      concurrency: 32,
+      ackWaitMs: 5_000,
+      handle: async (e, tx) => {
+        await tx.execute(sql.raw(`insert into "${token}".handled values ('${e.id}', ${e.payload.n})`));
+      },
+    });
+    const outbox = outboxTable(pgSchema(token));
+    const counts = async () => {
+      const [row] = await database.sql.unsafe(
+        `select count(*)::int as total, count(distinct event_id)::int as distinct_ids from "${token}".handled`,
+      );
+      return row as unknown as { total: number; distinct_ids: number };
+    };
+    const enqueue = (from: number, count: number) =>
+      inTransaction(database, async (tx) => {
+        for (let n = from; n < from + count; n++) await enqueueEvent(tx, outbox, event, { n });
+      });
+    return { token, stream, relay, consumer, counts, enqueue };
+  }
+
+  test("every committed event is handled exactly once while NATS is killed and restarted mid-stream", async () => {
+    const s = await setup();
+    const total = 3_000;
+    try {
+      let enqueued = 0;
+      const producer = (async () => {
+        while (enqueued < total) {
+          await s.enqueue(enqueued, 50);
+          enqueued += 50;
+          await Bun.sleep(5);
+        }
+      })();
+      await until("some events are handled", async () => (await s.counts()).total > 300, 20_000);
+      await nats.restart({ kill: true, downMs: 1_000 });
+      await producer;
+      await until("all events are handled", async () => (await s.counts()).total >= total, 60_000);
+      await Bun.sleep(500); // a late duplicate would show up here
+      expect(await s.counts()).toEqual({ total, distinct_ids: total });
+      // Re-sent events (acked by JetStream, then the ack or the mark lost) were dropped by Nats-Msg-Id.
+      expect((await jsm.streams.info(s.stream)).state.messages).toBe(total);
+      const [unsent] = await database.sql.unsafe(
+        `select count(*)::int as n from "${s.token}".outbox where sent_at is null`,
+      );
+      expect(unsent?.n).toBe(0);
+    } finally {
+      await s.relay.stop();
+      await s.consumer.stop();
+    }
+  }, 120_000);
+
+  test("a backlog of 5000 committed events drains from outbox to consumer ack (prints events/s)", async () => {
+    const s = await setup();
+    await s.relay.stop(); // build the backlog first
+    const total = 5_000;
+    for (let i = 0; i < total; i += 500) await s.enqueue(i, 500);
+    const started = performance.now();
+    const relay = startOutboxRelay({
+      sql: database.sql,
+      schema: s.token,
+      publisher: jetStreamPublisher(jetstream(nc)),
+      logger: silent,
+      batchSize: 500,
+    });
+    try {
+      await until("the backlog is handled", async () => (await s.counts()).total >= total, 60_000);
+      const seconds = (performance.now() - started) / 1000;
+      console.log(
+        `[events] backlog of ${total} drained outbox -> JetStream -> consumer in ${seconds.toFixed(2)} s: ${Math.round(total / seconds)} events/s`,
+      );
+      expect(await s.counts()).toEqual({ total, distinct_ids: total });
+    } finally {
+      await relay.stop();
+      await s.consumer.stop();
+    }
+  }, 120_000);
+});
