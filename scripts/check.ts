@@ -7,7 +7,7 @@
 //   --fix        let biome write its fixes first
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
-import { checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
+import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { checkTree } from "./import-rules.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -33,8 +33,7 @@ const steps: [string, () => boolean][] = [
   [
     "drift: openapi/",
     () => {
-      const results = servicesWithEntry().map((service) => checkOpenapi({ service }));
-      if (results.length === 0) console.log("no services with src/main.ts yet");
+      const results = [...servicesWithEntry().map((service) => checkOpenapi({ service })), checkAsyncapi()];
       for (const r of results)
         console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `\n  ${r.problems.join("\n  ")}`}`);
       return results.every((r) => r.ok);

@@ -1,11 +1,13 @@
 // Generated files that are committed, and how to regenerate or check them:
 //   openapi/<svc>.json  what `bun src/main.ts openapi` prints in services/<svc>/ (pretty-printed)
 //   drizzle/<svc>/      what `drizzle-kit generate` makes from services/<svc>/src/<svc>.schema.ts
+//   openapi/asyncapi.json  the AsyncAPI 3 document of every platform event (shared/events/contracts.ts)
 // Used by scripts/gen.ts (write) and scripts/check.ts (compare). Services without a main.ts or a
 // schema file are skipped, so half-written services do not break the check.
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { listServices, ROOT, serviceEntry } from "../shared/build/compile.ts";
+import { asyncApiDocument, platformEvents } from "../shared/events/index.ts";
 
 /** What a drift check found: nothing (ok) or a list of human-readable differences. */
 export interface DriftResult {
@@ -163,4 +165,27 @@ export function checkMigrations(t: Target): DriftResult {
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
+}
+
+/** The committed AsyncAPI document of all platform events. */
+export const asyncapiFile = join(ROOT, "openapi", "asyncapi.json");
+
+/** openapi/asyncapi.json as `bun run gen` writes it (from the contracts, no service involved). */
+export function renderAsyncapi(): string {
+  return `${JSON.stringify(asyncApiDocument(platformEvents), null, 2)}\n`;
+}
+
+/** Writes openapi/asyncapi.json. */
+export function writeAsyncapi(file = asyncapiFile): string {
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, renderAsyncapi());
+  return file;
+}
+
+/** Compares openapi/asyncapi.json with what the contracts generate now. */
+export function checkAsyncapi(file = asyncapiFile): DriftResult {
+  const name = "openapi/asyncapi.json";
+  if (!existsSync(file)) return { name, ok: false, problems: [`${name} is missing: run \`bun run gen\``] };
+  const ok = readFileSync(file, "utf8") === renderAsyncapi();
+  return { name, ok, problems: ok ? [] : [`${name} differs from shared/events/contracts.ts: run \`bun run gen\``] };
 }

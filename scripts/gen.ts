@@ -1,10 +1,11 @@
 #!/usr/bin/env bun
 // `bun run gen [svc...] [-- drizzle-kit args]`: regenerates the committed generated files:
-// openapi/<svc>.json from each service's `openapi` subcommand and new drizzle/<svc>/ migrations from
+// openapi/<svc>.json from each service's `openapi` subcommand, openapi/asyncapi.json from the event
+// contracts (always, whatever services are named), and new drizzle/<svc>/ migrations from
 // its schema (`bun run gen users -- --name add_nickname` names the migration). Commit the result.
 import { relative } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
-import { servicesWithEntry, servicesWithSchema, writeMigrations, writeOpenapi } from "./drift.ts";
+import { servicesWithEntry, servicesWithSchema, writeAsyncapi, writeMigrations, writeOpenapi } from "./drift.ts";
 
 const argv = process.argv.slice(2);
 const dash = argv.indexOf("--");
@@ -13,6 +14,7 @@ const kitArgs = dash >= 0 ? argv.slice(dash + 1) : [];
 const pick = (all: string[]) => (names.length === 0 ? all : all.filter((s) => names.includes(s)));
 
 let failed = false;
+console.log(`gen: wrote ${relative(ROOT, writeAsyncapi())}`);
 for (const service of pick(servicesWithEntry())) {
   try {
     console.log(`gen: wrote ${relative(ROOT, writeOpenapi({ service }))}`);
