@@ -5,16 +5,18 @@ import { buildVersion } from "@shared/build";
 import { loadConfig } from "@shared/config";
 import { createDatabase, resolveDatabaseUrl } from "@shared/db";
 import { connectBus, localBus } from "@shared/endpoint";
+import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { createLifecycle } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
 import type { ServiceModule } from "@shared/service";
 import { authModule } from "../services/auth/src/server.ts";
 import { catalogModule } from "../services/catalog/src/server.ts";
+import { notifierModule } from "../services/notifier/src/server.ts";
 import { ordersModule } from "../services/orders/src/server.ts";
 import { usersModule } from "../services/users/src/server.ts";
 
 // Catalog before orders: orders calls catalog on the bus as soon as it serves.
-const modules = [authModule, usersModule, catalogModule, ordersModule] as unknown as ServiceModule[];
+const modules = [authModule, usersModule, catalogModule, ordersModule, notifierModule] as unknown as ServiceModule[];
 const version = buildVersion();
 const level = (process.env.LOG_LEVEL ?? "info") as "info";
 const logger = createLogger({ service: "dev", version, level, pretty: true });
@@ -30,6 +32,9 @@ lifecycle.onStop("postgres", () => pg.stop());
 const bus = process.env.NATS_URL
   ? await connectBus({ natsUrl: process.env.NATS_URL, name: "dev", logger })
   : localBus();
+// One event bus for every service: JetStream with NATS_URL, else in memory (outbox and inbox still used).
+const events: EventBus = await connectEventBus({ natsUrl: process.env.NATS_URL, name: "dev-events", logger });
+lifecycle.onStop("events", () => events.close());
 lifecycle.onStop("bus", () => bus.close());
 
 const urls: Record<string, string> = {};
@@ -45,7 +50,9 @@ for (const module of modules) {
   const serviceLogger = createLogger({ service: module.name, version, level, pretty: true });
   const database = createDatabase({ url: pg.url, schema: module.schema, pool: config.db.pool, logger: serviceLogger });
   lifecycle.onStop(`${module.name} database`, () => database.close());
-  const running = await module.start({ config, logger: serviceLogger, version, database, bus });
+  // Services that publish or consume events take the shared bus as `events` (beyond the kit's runtime).
+  const runtime = { config, logger: serviceLogger, version, database, bus, events };
+  const running = await module.start(runtime);
   lifecycle.onStop(module.name, () => running.stop());
   urls[`${module.name.toUpperCase()}_URL`] = `http://127.0.0.1:${running.url.port}`;
 }

@@ -2,6 +2,7 @@
 // binary, scripts/dev.ts for the single-process dev stack.
 import { type Database, migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { serveHttp } from "@shared/http";
 import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
 import { drainServer } from "@shared/lifecycle";
@@ -12,6 +13,7 @@ import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
+import { startRelay } from "./auth.relay.ts";
 import { PgAuthRepo } from "./auth.repo.ts";
 import { AuthService } from "./auth.service.ts";
 import { type AuthConfig, authConfigSchema } from "./config.ts";
@@ -34,10 +36,33 @@ export function keyRingFor(config: AuthConfig, database: Database): KeyRing {
   });
 }
 
-/** Migrates (when configured), loads or creates the signing key, bootstraps the admin, serves HTTP. */
-export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<RunningService> {
+/** What auth is started with: the kit's runtime, plus the event bus the dev stack shares between services. */
+export type AuthRuntime = ServiceRuntime<AuthConfig> & { events?: EventBus };
+
+/**
+ * Migrates (when configured), loads or creates the signing key, bootstraps the admin, relays the outbox
+ * (`auth.user.registered`) to the event bus given or to JetStream at the NATS URL, and serves HTTP. A lone
+ * binary without NATS keeps its events in the outbox.
+ */
+export async function startAuth(rt: AuthRuntime): Promise<RunningService> {
   const { config, database, logger } = rt;
   if (config.migrateOnStart) await migrate({ sql: database.sql, schema, migrations, logger });
+  const metrics = createMetrics({ service: "auth", version: rt.version });
+  const natsUrl = config.nats.url;
+  const ownBus = !rt.events && natsUrl ? await connectEventBus({ natsUrl, name: "auth-events", logger }) : null;
+  const events = rt.events ?? ownBus;
+  const relay = events
+    ? await startRelay({
+        service: "auth",
+        schema,
+        events,
+        config: config.relay,
+        database,
+        databaseUrl: config.db.url,
+        logger,
+        registry: metrics.registry,
+      })
+    : null;
   const keys = keyRingFor(config, database);
   await keys.init();
   const auth = new AuthService({
@@ -59,7 +84,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     logger,
     accessLogger: rt.accessLogger,
     version: rt.version,
-    metrics: createMetrics({ service: "auth", version: rt.version }),
+    metrics,
     readiness: { database: () => database.ping() },
     bodyLimitBytes: config.http.bodyLimitBytes,
     identity: verifyForwardedIdentity(identityOptionsOf(config.identity)),
@@ -70,6 +95,8 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     url: server.url,
     async stop() {
       await drainServer(server, config.http.drainMs);
+      await relay?.stop();
+      await ownBus?.close();
     },
   };
 }

@@ -1,0 +1,54 @@
+// Publishes auth's outbox through the event bus from inside the auth process: provisions the AUTH
+// stream (exactly auth's durable event subjects, never a wildcard that could capture requests) and runs
+// the relay in the configured mode. The relay elects one leader per schema
+// through an advisory lock, so every instance may start it.
+import type { Database } from "@shared/db";
+import { eventMetrics, platformEvents, startOutboxRelay } from "@shared/events";
+import type { EventBus } from "@shared/events/bus.ts";
+import type { Logger } from "@shared/log";
+import type { Registry } from "prom-client";
+import type { RelayConfig } from "./config.ts";
+
+/** The subjects of the durable events a service owns. */
+export function ownedDurableSubjects(service: string): string[] {
+  return platformEvents
+    .filter((e) => e.delivery === "jetstream" && e.subject.startsWith(`${service}.`))
+    .map((e) => e.subject);
+}
+
+/** Provisions the service's stream and starts the outbox relay in the configured mode. */
+export async function startRelay(options: {
+  service: string;
+  schema: string;
+  events: EventBus;
+  config: RelayConfig;
+  database: Database;
+  /** The database URL (WAL mode opens its own replication-capable connections). */
+  databaseUrl?: string;
+  logger: Logger;
+  registry?: Registry;
+}): Promise<{ stop(): Promise<void> }> {
+  const { config, events, logger } = options;
+  await events.provision([
+    {
+      name: config.stream.name,
+      subjects: ownedDurableSubjects(options.service),
+      duplicateWindowMs: config.stream.duplicateWindowMs,
+      maxAgeMs: config.stream.maxAgeMs,
+    },
+  ]);
+  const sql = options.database.sql;
+  // WAL mode arrives with the kit's startWalRelay (shared/events/wal); until then it refuses to start.
+  if (config.mode === "wal") throw new Error("relay.mode wal is not available in this build yet");
+  const relay = startOutboxRelay({
+    sql,
+    schema: options.schema,
+    publisher: events.publisher,
+    logger,
+    metrics: options.registry ? eventMetrics(options.registry) : undefined,
+    pollMs: config.pollMs,
+    batchSize: config.batchSize,
+  });
+  logger.info({ mode: config.mode, stream: config.stream.name }, "outbox relay started");
+  return relay;
+}
