@@ -181,9 +181,16 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
   });
 
   test("catalog listings are cached at the gateway and purged when a product changes", async () => {
+    const hits = async () => {
+      const text = await (await fetch(`${gateway}/metrics`)).text();
+      return [...text.matchAll(/^gateway_cache_hits_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
+    };
     const first = await api("GET", "/api/products", { token: alice });
     expect(first.status).toBe(200);
     expect(first.headers.get("cache-control")).toContain("max-age");
+    const before = await hits();
+    expect((await api("GET", "/api/products", { token: alice })).body).toEqual(first.body);
+    expect(await hits()).toBe(before + 1);
     const changed = await api("PATCH", `/api/products/${products[0]}`, {
       token: adminToken,
       body: { priceMinor: 999 },
