@@ -2,6 +2,7 @@
 // nats-server. Needs the nats-server executable; skipped without it unless CI is set.
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
 import { Registry } from "prom-client";
+import { eventMetrics } from "../metrics.ts";
 import {
   addStream,
   confirmedLsn,
@@ -62,10 +63,11 @@ describe.skipIf(!runs)("WAL relay", () => {
     const registry = new Registry();
     const start = (extra: Partial<WalRelayOptions> = {}) => {
       const relay = startWalRelay({
-        url: pg.url,
+        // A client that never connects, as in a fresh process: the relay only takes its options.
+        sql: postgres(pg.url),
         schema,
         publisher: bus.publisher,
-        registry,
+        metrics: eventMetrics(registry),
         pollMs: 20,
         statsMs: 100,
         heartbeatMs: 200,

@@ -2,9 +2,11 @@
 // publishes them in commit order, marks the rows sent and only then confirms the slot. A crash anywhere in
 // between replays from the last confirmed position: at-least-once, and JetStream drops the re-sends by
 // `Nats-Msg-Id`.
-import type { DbLogger } from "@shared/db/logger.ts";
 import postgres from "postgres";
-import { Counter, Gauge, type Registry } from "prom-client";
+import type { EventMetrics } from "../metrics.ts";
+import type { EventPublisher, OutgoingEvent } from "../publisher.ts";
+import type { EventsLogger } from "../relay.ts";
+import { outboxChannel } from "../tables.ts";
 import {
   advanceSlot,
   checkSlotNames,
@@ -17,28 +19,16 @@ import {
   type WalOutboxEvent,
 } from "./slot.ts";
 
-/**
- * What the relay needs from a publisher: publish one event and resolve only once the server acknowledged
- * it (for JetStream: the PubAck), rejecting otherwise. Declared here so the relay does not depend on NATS.
- */
-export interface WalPublisher {
-  publish(
-    subject: string,
-    data: Uint8Array,
-    options: { msgId: string; headers: Record<string, string> },
-  ): Promise<void>;
-}
-
 /** Options of `startWalRelay`. */
 export interface WalRelayOptions {
-  /** Database URL. The relay opens its own single connection for the lead, the slot and the marks (plus one for
-   * LISTEN); its user needs REPLICATION (or superuser) and must own the outbox table to create the publication. */
-  url: string;
-  /** Extra postgres.js options for those connections (ssl, timeouts...). */
-  connection?: Omit<postgres.Options<Record<string, postgres.PostgresType>>, "max" | "onclose">;
+  /** The service's pool, only for its connection options: the relay opens its own single connection (same
+   * options) for the lead, the slot and the marks, plus one for LISTEN. Its user needs REPLICATION (or superuser)
+   * and must own the outbox table to create the publication. */
+  sql: postgres.Sql;
   /** The service's schema; the outbox is `<schema>.<table>`. */
   schema: string;
-  publisher: WalPublisher;
+  /** Resolves once JetStream acknowledged (e.g. `jetStreamPublisher(js)`). */
+  publisher: EventPublisher;
   /** Default `outbox`. */
   table?: string;
   /** Permanent logical slot; default `<schema>_outbox_relay`. */
@@ -51,7 +41,7 @@ export interface WalRelayOptions {
   maxInFlight?: number;
   /** Idle poll interval when no notification arrives. Default 50 ms. */
   pollMs?: number;
-  /** LISTEN channel that wakes the relay at once (the outbox trigger's); false to only poll. Default `<schema>_outbox`. */
+  /** LISTEN channel that wakes the relay at once; false to only poll. Default `outboxChannel(schema)`. */
   notifyChannel?: string | false;
   /** When idle this long, write a heartbeat message so the slot can be confirmed past unrelated WAL. Default 10 s. */
   heartbeatMs?: number;
@@ -65,9 +55,9 @@ export interface WalRelayOptions {
   backoff?: { initialMs?: number; maxMs?: number };
   /** While another instance leads, retry the advisory lock this often. Default 1 s. */
   leaderRetryMs?: number;
-  /** Metrics go here when given. */
-  registry?: Registry;
-  logger?: DbLogger;
+  /** `events_published_total{subject}` and `outbox_wal_retained_bytes{slot}` go here when given. */
+  metrics?: EventMetrics;
+  logger?: EventsLogger;
 }
 
 /** A running WAL relay. */
@@ -84,44 +74,19 @@ class PublishError extends Error {
   override readonly name = "PublishError";
 }
 
-const silent: DbLogger = { debug() {}, info() {}, warn() {}, error() {} };
-const encoder = new TextEncoder();
+const silent: EventsLogger = { debug() {}, info() {}, warn() {}, error() {} };
+/** The notify-mode relay's lock (relay.ts): one relay per schema, whichever the mode, so two never publish at once. */
+const lockKeys = (schema: string) => ["shop.outbox-relay", schema] as const;
 
-function metricsOf(registry: Registry | undefined) {
-  if (!registry) return undefined;
-  const existing = <T>(name: string) => registry.getSingleMetric(name) as T | undefined;
+/** An outbox row decoded from the WAL as the publisher's event (the payload parsed, so both modes send the same bytes). */
+export function toOutgoing(event: WalOutboxEvent): OutgoingEvent {
   return {
-    retained:
-      existing<Gauge>("outbox_wal_retained_bytes") ??
-      new Gauge({
-        name: "outbox_wal_retained_bytes",
-        help: "WAL bytes the outbox relay slot retains (pg_current_wal_lsn() - confirmed_flush_lsn)",
-        registers: [registry],
-      }),
-    published:
-      existing<Counter>("outbox_wal_published_total") ??
-      new Counter({
-        name: "outbox_wal_published_total",
-        help: "Events the WAL relay published and saw acknowledged (re-sends after a crash included)",
-        registers: [registry],
-      }),
-    failures:
-      existing<Counter>("outbox_wal_failures_total") ??
-      new Counter({
-        name: "outbox_wal_failures_total",
-        help: "WAL relay batches that failed (database or publish error) and were retried",
-        labelNames: ["kind"],
-        registers: [registry],
-      }),
-  };
-}
-
-/** The NATS headers of an event: the row's own headers plus version and occurrence time. */
-export function headersOf(event: WalOutboxEvent): Record<string, string> {
-  return {
-    ...event.headers,
-    "Event-Subject-Version": String(event.version),
-    "Event-Occurred-At": event.createdAt,
+    id: event.id,
+    subject: event.subject,
+    version: event.version,
+    payload: JSON.parse(event.payload),
+    headers: event.headers,
+    occurredAt: new Date(event.createdAt),
   };
 }
 
@@ -131,7 +96,8 @@ export function headersOf(event: WalOutboxEvent): Record<string, string> {
  * events were all acknowledged and marked sent, so a SIGKILL, a PostgreSQL restart or a NATS outage replays
  * from there. Database errors drop the lead and reconnect with backoff; publish errors retry the batch.
  * @example
- * const relay = startWalRelay({ url: config.db.url, schema: "orders", publisher, registry: metrics.registry, logger });
+ * const relay = startWalRelay({ sql: database.sql, schema: "orders", publisher: jetStreamPublisher(js),
+ *   metrics: eventMetrics(registry), logger });
  * // ... at shutdown
  * await relay.stop();
  */
@@ -154,10 +120,10 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
   const backoffInitial = options.backoff?.initialMs ?? 100;
   const backoffMax = options.backoff?.maxMs ?? 5_000;
   const leaderRetryMs = options.leaderRetryMs ?? 1_000;
-  const channel = options.notifyChannel === undefined ? `${schema}_outbox` : options.notifyChannel;
+  const channel = options.notifyChannel === undefined ? outboxChannel(schema) : options.notifyChannel;
   const logger = options.logger ?? silent;
-  const metrics = metricsOf(options.registry);
-  const lockKey = `outbox_wal_relay:${names.slot}`;
+  const metrics = options.metrics;
+  const [k1, k2] = lockKeys(schema);
   // Identifiers checked by checkSlotNames, so plain interpolation is safe.
   const outboxTable = `"${names.schema}"."${names.table}"`;
 
@@ -170,12 +136,13 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
   /** The leader's client while it leads; the stats timer reads the gauge through it. */
   let leaderSql: postgres.Sql | undefined;
   let listenSql: postgres.Sql | undefined;
+  const baseOptions = options.sql.options as unknown as postgres.Options<Record<string, never>>;
   const clientOptions = {
+    ...baseOptions,
+    fetch_types: false,
     onnotice: () => {},
-    connect_timeout: 5,
-    ...options.connection,
-    connection: { application_name: `${schema}-outbox-wal-relay`, ...options.connection?.connection },
-  };
+    connection: { ...baseOptions.connection, application_name: `${schema}-outbox-wal-relay` },
+  } as postgres.Options<Record<string, never>>;
 
   const sleep = (ms: number) =>
     new Promise<void>((resolve) => {
@@ -202,7 +169,7 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
     if (!channel || unlisten) return;
     try {
       // postgres.js re-listens by itself after a reconnect; notifications sent meanwhile are lost (the poll covers them).
-      listenSql ??= postgres(options.url, { ...clientOptions, max: 1 });
+      listenSql ??= postgres({ ...clientOptions, max: 1 });
       const meta = await listenSql.listen(channel, nudge);
       unlisten = meta.unlisten;
     } catch (err) {
@@ -218,7 +185,7 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
     refreshing = true;
     try {
       const bytes = await retainedBytes(conn, names.slot);
-      if (bytes !== null) metrics.retained.set(bytes);
+      if (bytes !== null) metrics.walRetainedBytes.set({ slot: names.slot }, bytes);
     } catch {
       // the database is away; the gauge keeps its last value
     } finally {
@@ -232,25 +199,24 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
     for (let i = 0; i < events.length; i += maxInFlight) {
       const window = events.slice(i, i + maxInFlight);
       // Issued synchronously in order on one connection, so the stream stores them in commit order.
-      await Promise.all(
-        window.map((e) =>
-          publisher.publish(e.subject, encoder.encode(e.payload), { msgId: e.id, headers: headersOf(e) }),
-        ),
-      ).catch((err: unknown) => {
+      await Promise.all(window.map((e) => publisher.publish(toOutgoing(e)))).catch((err: unknown) => {
         throw new PublishError(`publish failed: ${err instanceof Error ? err.message : String(err)}`, { cause: err });
       });
       counts.published += window.length;
-      metrics?.published.inc(window.length);
+      if (metrics) for (const e of window) metrics.published.inc({ subject: e.subject });
     }
   }
 
   async function markSent(conn: postgres.Sql, ids: string[]) {
     if (!ids.length) return;
+    // An array literal built here: without fetched types postgres.js cannot serialise a JS array. The ids are
+    // uuids PostgreSQL printed itself.
+    const literal = `{${ids.join(",")}}`;
     if (retentionMs === 0) {
-      await conn.unsafe(`delete from ${outboxTable} where id = any($1::uuid[])`, [ids]);
+      await conn.unsafe(`delete from ${outboxTable} where id = any($1::uuid[])`, [literal]);
     } else {
       await conn.unsafe(`update ${outboxTable} set sent_at = now() where id = any($1::uuid[]) and sent_at is null`, [
-        ids,
+        literal,
       ]);
     }
   }
@@ -315,7 +281,6 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
       } catch (err) {
         if (!(err instanceof PublishError)) throw err;
         counts.failures++;
-        metrics?.failures.inc({ kind: "publish" });
         logger.warn({ err, events: batch.events.length, backoffMs: backoff }, "WAL relay: publish failed; retrying");
         await sleep(backoff);
         backoff = Math.min(backoff * 2, backoffMax);
@@ -341,17 +306,18 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
     let closed = false;
     // A client of its own with one connection, ended after any error: a reserved pool connection whose backend
     // died throws uncatchable errors on its next query (porsager/postgres#1208).
-    const conn = postgres(options.url, {
+    const conn = postgres({
       ...clientOptions,
       max: 1,
-      idle_timeout: 0,
+      idle_timeout: null as unknown as number,
+      max_lifetime: null,
       onclose: () => {
         closed = true;
       },
     });
     let clean = false;
     try {
-      const [row] = await conn`select pg_try_advisory_lock(hashtext(${lockKey})) as locked`;
+      const [row] = await conn`select pg_try_advisory_lock(hashtext(${k1}), hashtext(${k2})) as locked`;
       if (!row?.locked) {
         clean = true;
         return false;
@@ -366,7 +332,7 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
       leaderSql = conn;
       logger.info({ slot: names.slot }, "WAL relay: leading");
       await tail(conn, () => closed);
-      await conn`select pg_advisory_unlock(hashtext(${lockKey}))`;
+      await conn`select pg_advisory_unlock(hashtext(${k1}), hashtext(${k2}))`;
       clean = true;
       return true;
     } finally {
@@ -387,7 +353,6 @@ export function startWalRelay(options: WalRelayOptions): WalRelay {
         backoff = backoffInitial;
       } catch (err) {
         counts.failures++;
-        metrics?.failures.inc({ kind: "database" });
         logger.warn({ err, backoffMs: backoff }, "WAL relay: database error; reconnecting");
         await sleep(backoff);
         backoff = Math.min(backoff * 2, backoffMax);

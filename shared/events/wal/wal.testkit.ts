@@ -4,10 +4,10 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type EmbeddedPostgresServer, freePort, startEmbeddedPostgres } from "@shared/db";
 import postgres from "postgres";
-import type { WalPublisher } from "./wal-relay.ts";
+import { type EventPublisher, jetStreamPublisher } from "../publisher.ts";
 
 /** A temporary directory every user can traverse (the embedded server runs as `postgres` when we are root). */
 export function tempDir(prefix: string): string {
@@ -137,7 +137,7 @@ export interface TestJetStream {
   nc: NatsConnection;
   js: JetStreamClient;
   jsm: JetStreamManager;
-  publisher: WalPublisher;
+  publisher: EventPublisher;
   close(): Promise<void>;
 }
 
@@ -146,13 +146,7 @@ export async function connectJetStream(url: string): Promise<TestJetStream> {
   const nc = await connect({ servers: url, maxReconnectAttempts: -1, reconnectTimeWait: 100 });
   const jsm = await jetstreamManager(nc);
   const js = jetstream(nc);
-  const publisher: WalPublisher = {
-    async publish(subject, data, options) {
-      const h = headers();
-      for (const [k, v] of Object.entries(options.headers)) h.set(k, v);
-      await js.publish(subject, data, { msgID: options.msgId, headers: h, timeout: 2_000 });
-    },
-  };
+  const publisher = jetStreamPublisher(js, { timeoutMs: 2_000 });
   return { nc, js, jsm, publisher, close: () => nc.close() };
 }
 

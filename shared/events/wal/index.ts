@@ -1,0 +1,11 @@
+export { decodePgOutput, formatLsn, type PgOutputMessage, parseLsn } from "./pgoutput.ts";
+export {
+  advanceSlot,
+  ensureSlot,
+  peekBatch,
+  retainedBytes,
+  type SlotNames,
+  type WalBatch,
+  type WalOutboxEvent,
+} from "./slot.ts";
+export { startWalRelay, toOutgoing, type WalRelay, type WalRelayOptions } from "./wal-relay.ts";
