@@ -5,6 +5,7 @@
 import type { Database } from "@shared/db";
 import { eventMetrics, platformEvents, startOutboxRelay } from "@shared/events";
 import type { EventBus } from "@shared/events/bus.ts";
+import { startWalRelay } from "@shared/events/wal/wal-relay.ts";
 import type { Logger } from "@shared/log";
 import type { Registry } from "prom-client";
 import type { RelayConfig } from "./config.ts";
@@ -23,8 +24,6 @@ export async function startRelay(options: {
   events: EventBus;
   config: RelayConfig;
   database: Database;
-  /** The database URL (WAL mode opens its own replication-capable connections). */
-  databaseUrl?: string;
   logger: Logger;
   registry?: Registry;
 }): Promise<{ stop(): Promise<void> }> {
@@ -38,17 +37,25 @@ export async function startRelay(options: {
     },
   ]);
   const sql = options.database.sql;
-  // WAL mode arrives with the kit's startWalRelay (shared/events/wal); until then it refuses to start.
-  if (config.mode === "wal") throw new Error("relay.mode wal is not available in this build yet");
-  const relay = startOutboxRelay({
-    sql,
-    schema: options.schema,
-    publisher: events.publisher,
-    logger,
-    metrics: options.registry ? eventMetrics(options.registry) : undefined,
-    pollMs: config.pollMs,
-    batchSize: config.batchSize,
-  });
+  const metrics = options.registry ? eventMetrics(options.registry) : undefined;
+  const relay =
+    config.mode === "wal"
+      ? startWalRelay({
+          sql,
+          schema: options.schema,
+          publisher: events.publisher,
+          metrics,
+          logger,
+        })
+      : startOutboxRelay({
+          sql,
+          schema: options.schema,
+          publisher: events.publisher,
+          logger,
+          metrics,
+          pollMs: config.pollMs,
+          batchSize: config.batchSize,
+        });
   logger.info({ mode: config.mode, stream: config.stream.name }, "outbox relay started");
   return relay;
 }

@@ -58,7 +58,6 @@ export async function startAuth(rt: AuthRuntime): Promise<RunningService> {
         events,
         config: config.relay,
         database,
-        databaseUrl: config.db.url,
         logger,
         registry: metrics.registry,
       })

@@ -38,6 +38,8 @@ export interface FaultScenario {
   restartDatabase?: () => Promise<void>;
   /** Concurrent placing clients (default 16). */
   clients?: number;
+  /** Stop placing after this long, whatever was placed (default 150 s). */
+  placeMs?: number;
   /** Give up waiting for the notifier after this long once placing is done (default 120 s). */
   settleMs?: number;
   log?: (line: string) => void;
@@ -178,8 +180,16 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     }
   })();
 
+  const placeDeadline = setTimeout(
+    () => {
+      stopPlacing = true;
+      log(`placing stopped by its deadline at ${placedOk}`);
+    },
+    s.placeMs ?? Number(process.env.EVENTS_FAULT_PLACE_MS ?? 150_000),
+  );
   try {
     await Promise.all([...Array.from({ length: s.clients ?? 16 }, (_, i) => place(i)), chaos]);
+    clearTimeout(placeDeadline);
     const placingMs = Date.now() - started;
     log(`placed ${placedOk} in ${placingMs} ms (${failedAttempts} failed attempts retried)`);
 
@@ -192,7 +202,10 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     };
     const settleStart = Date.now();
     let last = await count();
-    while (last.notes < last.orders && Date.now() - settleStart < (s.settleMs ?? 120_000)) {
+    while (
+      last.notes < last.orders &&
+      Date.now() - settleStart < (s.settleMs ?? Number(process.env.EVENTS_FAULT_SETTLE_MS ?? 120_000))
+    ) {
       await Bun.sleep(250);
       last = await count();
     }
@@ -200,6 +213,14 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     await Bun.sleep(4_000);
     last = await count();
     const settleMs = Date.now() - settleStart;
+    if (last.notes !== last.orders || placedOk < s.n) {
+      for (const [name, p] of [
+        ["orders", orders],
+        ["notifier", notifier],
+      ] as const) {
+        log(`${name} output (last 12 lines):\n${[...p.stdout, ...p.stderr].slice(-12).join("\n")}`);
+      }
+    }
     const [missing] = await sql<{ n: number }[]>`
       select count(*)::int as n from orders.orders o
       where not exists (select 1 from notifier.notifications n where n.data->>'orderId' = o.id::text)`;

@@ -42,7 +42,6 @@ export async function startOrders(rt: OrdersRuntime): Promise<RunningService> {
         events,
         config: rt.config.relay,
         database: rt.database,
-        databaseUrl: rt.config.db.url,
         logger: rt.logger,
         registry: metrics.registry,
       })
