@@ -34,5 +34,6 @@ export { type EventMetrics, eventMetrics } from "./metrics.ts";
 export { EventPayloadError, enqueueEvent, validatePayload } from "./outbox.ts";
 export { type EventPublisher, envelopeHeaders, jetStreamPublisher, type OutgoingEvent } from "./publisher.ts";
 export { type EventsLogger, type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "./relay.ts";
+export { ownedDurableSubjects, type RelayConfig, relayConfigSchema, startServiceRelay } from "./service-relay.ts";
 export { provisionStreams, type StreamSpec } from "./streams.ts";
 export { type InboxTable, inboxTable, type OutboxTable, outboxChannel, outboxTable, schemaOf } from "./tables.ts";

@@ -1,38 +1,14 @@
 import { defineServiceConfig, secret } from "@shared/config";
+import { relayConfigSchema } from "@shared/events";
 import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
-
-/** How the outbox reaches JetStream: relay mode and the stream auth publishes into. */
-const relaySchema = z.object({
-  mode: z
-    .enum(["notify", "wal"])
-    .default("notify")
-    .describe("notify: LISTEN/NOTIFY plus polling; wal: tail the outbox through a logical replication slot"),
-  pollMs: z.number().int().min(10).default(1_000).describe("notify mode: poll this often when no notification comes"),
-  batchSize: z.number().int().min(1).max(10_000).default(500).describe("events read and published per round"),
-  stream: z
-    .object({
-      name: z.string().default("AUTH"),
-      duplicateWindowMs: z.number().int().min(1_000).default(120_000).describe("JetStream drops re-sent ids within it"),
-      maxAgeMs: z
-        .number()
-        .int()
-        .min(0)
-        .default(7 * 86_400_000)
-        .describe("0 keeps events forever"),
-    })
-    .prefault({}),
-});
-
-/** Resolved relay config. */
-export type RelayConfig = z.output<typeof relaySchema>;
 
 /** The auth service's config: the kit's sections plus its own keys. */
 export const authConfigSchema = defineServiceConfig(
   "auth",
   {
     migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
-    relay: relaySchema.prefault({}),
+    relay: relayConfigSchema({ stream: "AUTH" }).prefault({}),
     tokens: z
       .object({
         issuer: z.string().min(1).default("shop-auth"),

@@ -2,6 +2,7 @@
 // binary, scripts/dev.ts for the single-process dev stack.
 import { type Database, migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { startServiceRelay } from "@shared/events";
 import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { serveHttp } from "@shared/http";
 import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
@@ -13,7 +14,6 @@ import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
-import { startRelay } from "./auth.relay.ts";
 import { PgAuthRepo } from "./auth.repo.ts";
 import { AuthService } from "./auth.service.ts";
 import { type AuthConfig, authConfigSchema } from "./config.ts";
@@ -52,7 +52,7 @@ export async function startAuth(rt: AuthRuntime): Promise<RunningService> {
   const ownBus = !rt.events && natsUrl ? await connectEventBus({ natsUrl, name: "auth-events", logger }) : null;
   const events = rt.events ?? ownBus;
   const relay = events
-    ? await startRelay({
+    ? await startServiceRelay({
         service: "auth",
         schema,
         events,

@@ -2,6 +2,7 @@
 // binary, the dev stack can start it in-process.
 import { migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { startServiceRelay } from "@shared/events";
 import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { serveHttp } from "@shared/http";
 import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
@@ -12,7 +13,6 @@ import { createApp } from "./app.ts";
 import { type OrdersConfig, ordersConfigSchema } from "./config.ts";
 import { catalogClient } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
-import { startRelay } from "./orders.relay.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
 import { OrdersService } from "./orders.service.ts";
 
@@ -36,7 +36,7 @@ export async function startOrders(rt: OrdersRuntime): Promise<RunningService> {
     !rt.events && natsUrl ? await connectEventBus({ natsUrl, name: "orders-events", logger: rt.logger }) : null;
   const events = rt.events ?? ownBus;
   const relay = events
-    ? await startRelay({
+    ? await startServiceRelay({
         service: "orders",
         schema,
         events,
