@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { identityConfigSchema } from "../identity/config.ts";
 import { secret } from "./secret.ts";
 
 /** The `http` section: where the server listens and how it drains. */
@@ -51,6 +52,9 @@ export function baseConfigShape(defaults: { port: number }) {
     db: dbConfigSchema().prefault({}),
     log: logConfigSchema().prefault({}),
     nats: natsConfigSchema().prefault({}),
+    /** Defence in depth: verify the access token the gateway forwards (off by default). */
+    identity: identityConfigSchema().prefault({}),
+    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
   };
 }
 

@@ -7,3 +7,4 @@ export {
   type ServiceModule,
   type ServiceRuntime,
 } from "./module.ts";
+export { migrateOnStart, serveService, serviceAppOptions, serviceMetrics } from "./serve.ts";

@@ -3,6 +3,7 @@ import { type ExtraCommand, runCli } from "../cli/index.ts";
 import { type BaseConfig, loadConfig, redact } from "../config/index.ts";
 import type { EmbeddedMigration } from "../db/index.ts";
 import { connectBus } from "../endpoint/index.ts";
+import { connectEventBus } from "../events/bus.ts";
 import { createLifecycle } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
 import { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
@@ -53,6 +54,9 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     lifecycle.onStop("database", close);
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
+    const natsUrl = config.nats.url;
+    const events = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    if (events) lifecycle.onStop("events", () => events.close());
     const access = createAccessLogger({
       service: module.name,
       version,
@@ -60,7 +64,7 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       pretty: config.log.pretty,
     });
     lifecycle.onStop("flush access log", () => access.flush());
-    const running = await module.start({ config, logger, accessLogger: access.logger, version, database, bus });
+    const running = await module.start({ config, logger, accessLogger: access.logger, version, database, bus, events });
     lifecycle.onStop(module.name, () => running.stop());
     await lifecycle.stopped;
   }

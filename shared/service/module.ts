@@ -2,6 +2,7 @@ import type { z } from "zod";
 import type { BaseConfig } from "../config/index.ts";
 import type { Database } from "../db/index.ts";
 import type { EndpointBus } from "../endpoint/index.ts";
+import type { EventBus } from "../events/bus.ts";
 import type { Logger } from "../log/index.ts";
 
 /** What a service is started with: resolved config and connections made by its caller. */
@@ -12,7 +13,11 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   accessLogger?: Logger;
   version: string;
   database: Database;
+  /** Request-reply: where the service serves endpoints and calls others'. */
   bus: EndpointBus;
+  /** Events: JetStream and core NATS, or the in-process bus the dev stack shares; absent in a lone
+   * binary without NATS (durable events then wait in the outbox). */
+  events?: EventBus;
 }
 
 /** A started service; `stop` stops serving on the bus and drains HTTP (the caller closes connections). */

@@ -1,13 +1,11 @@
 import { defineServiceConfig, secret } from "@shared/config";
 import { relayConfigSchema } from "@shared/events";
-import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** The auth service's config: the kit's sections plus its own keys. */
 export const authConfigSchema = defineServiceConfig(
   "auth",
   {
-    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
     relay: relayConfigSchema({ stream: "AUTH" }).prefault({}),
     tokens: z
       .object({
@@ -54,7 +52,6 @@ export const authConfigSchema = defineServiceConfig(
         password: secret(z.string()).optional(),
       })
       .prefault({}),
-    identity: identityConfigSchema().prefault({}),
   },
   { port: 8082 },
 );

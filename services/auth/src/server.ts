@@ -1,14 +1,17 @@
-// Wires the auth service from ready-made parts (config, logger, database); main.ts calls it for the
+// Wires the auth service from ready-made parts (config, logger, database, buses); main.ts calls it for the
 // binary, scripts/dev.ts for the single-process dev stack.
-import { type Database, migrate } from "@shared/db";
+import type { Database } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { startServiceRelay } from "@shared/events";
-import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
-import { serveHttp } from "@shared/http";
-import { identityOptionsOf, verifyForwardedIdentity } from "@shared/identity";
-import { drainServer } from "@shared/lifecycle";
-import { createMetrics } from "@shared/metrics";
-import { defineServiceModule, type RunningService, type ServiceRuntime } from "@shared/service";
+import {
+  defineServiceModule,
+  migrateOnStart,
+  type RunningService,
+  type ServiceRuntime,
+  serveService,
+  serviceAppOptions,
+  serviceMetrics,
+} from "@shared/service";
 import { createApp } from "./app.ts";
 import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
@@ -36,26 +39,20 @@ export function keyRingFor(config: AuthConfig, database: Database): KeyRing {
   });
 }
 
-/** What auth is started with: the kit's runtime, plus the event bus the dev stack shares between services. */
-export type AuthRuntime = ServiceRuntime<AuthConfig> & { events?: EventBus };
-
 /**
  * Migrates (when configured), loads or creates the signing key, bootstraps the admin, relays the outbox
  * (`auth.user.registered`) to the event bus given or to JetStream at the NATS URL, and serves HTTP. A lone
  * binary without NATS keeps its events in the outbox.
  */
-export async function startAuth(rt: AuthRuntime): Promise<RunningService> {
+export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<RunningService> {
   const { config, database, logger } = rt;
-  if (config.migrateOnStart) await migrate({ sql: database.sql, schema, migrations, logger });
-  const metrics = createMetrics({ service: "auth", version: rt.version });
-  const natsUrl = config.nats.url;
-  const ownBus = !rt.events && natsUrl ? await connectEventBus({ natsUrl, name: "auth-events", logger }) : null;
-  const events = rt.events ?? ownBus;
-  const relay = events
+  await migrateOnStart(rt, schema, migrations);
+  const metrics = serviceMetrics(rt, "auth");
+  const relay = rt.events
     ? await startServiceRelay({
         service: "auth",
         schema,
-        events,
+        events: rt.events,
         config: config.relay,
         database,
         logger,
@@ -77,27 +74,13 @@ export async function startAuth(rt: AuthRuntime): Promise<RunningService> {
     const admin = await auth.bootstrapAdmin(email, password);
     logger.info({ userId: admin.id }, "bootstrap admin ready");
   }
-  const app = createApp({
-    auth,
-    keys,
-    logger,
-    accessLogger: rt.accessLogger,
-    version: rt.version,
-    metrics,
-    readiness: { database: () => database.ping() },
-    bodyLimitBytes: config.http.bodyLimitBytes,
-    identity: verifyForwardedIdentity(identityOptionsOf(config.identity)),
+  logger.info({ kids: await keys.kids() }, "signing keys ready");
+  return serveService(rt, {
+    name: "auth",
+    description: "Accounts and sessions",
+    app: createApp({ auth, keys, ...serviceAppOptions(rt, metrics) }),
+    background: [relay],
   });
-  const server = serveHttp(app, config.http);
-  logger.info({ url: server.url.toString(), kids: await keys.kids() }, "serving");
-  return {
-    url: server.url,
-    async stop() {
-      await drainServer(server, config.http.drainMs);
-      await relay?.stop();
-      await ownBus?.close();
-    },
-  };
 }
 
 /** The auth service as the binary and the dev stack start it. */

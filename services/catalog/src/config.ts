@@ -1,13 +1,10 @@
 import { defineServiceConfig } from "@shared/config";
-import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** The catalog service's config: the kit's sections plus its own keys. */
 export const catalogConfigSchema = defineServiceConfig(
   "catalog",
   {
-    identity: identityConfigSchema().prefault({}),
-    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
     cache: z
       .object({
         listMaxAgeSec: z.number().int().nonnegative().default(30).describe("max-age of public product listings"),

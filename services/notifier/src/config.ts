@@ -1,5 +1,4 @@
 import { defineServiceConfig } from "@shared/config";
-import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** How the notifier consumes: durable name, redelivery and dead-letter limits, concurrency, streams. */
@@ -33,8 +32,6 @@ export type ConsumerConfig = z.output<typeof consumerSchema>;
 export const notifierConfigSchema = defineServiceConfig(
   "notifier",
   {
-    identity: identityConfigSchema().prefault({}),
-    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
     consumer: consumerSchema.prefault({}),
   },
   { port: 8085 },

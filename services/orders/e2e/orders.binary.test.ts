@@ -1,106 +1,39 @@
-// End-to-end: the compiled orders binary, copied alone into an empty folder, against a fresh database.
-// The same smoke test as users, plus the bad-input cases of placing an order against the binary.
-import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { Validator } from "@seriousme/openapi-schema-validator";
-import { createTestDatabase, parsePrometheusText, type TestDatabase } from "@shared/testing";
-import { buildService, copyAlone, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
+// End-to-end: the compiled orders binary, copied alone into an empty folder, against a fresh database:
+// the smoke test every service passes, plus the bad-input cases of placing an order against the binary.
+import { describe, expect, test } from "bun:test";
+import { smokeTestBinary } from "@shared/testing/smoke.ts";
 import postgres from "postgres";
 
-const version = `9.8.7-e2e.${Date.now().toString(36)}`;
-let binary: string;
-
-beforeAll(async () => {
-  binary = copyAlone(await buildService("orders", { version }));
-}, 180_000);
-
-function run(args: string[], env: Record<string, string> = {}) {
-  const p = Bun.spawnSync([binary, ...args], {
-    env: { PATH: process.env.PATH ?? "", ...env },
-    cwd: binary.replace(/\/[^/]+$/, ""),
-  });
-  return { code: p.exitCode, out: p.stdout.toString(), err: p.stderr.toString() };
-}
-
+const smoke = smokeTestBinary("orders", { exercisePath: "/orders?limit=1" });
 const alice = { "x-user-id": "0190d9a4-6b1e-7c3a-9f51-0000000000a1", "x-user-roles": "user" };
 const json = { "content-type": "application/json" };
 const mug = "0190d9a4-6b1e-7c3a-9f51-00000000f001";
 
-describe("the orders binary copied alone", () => {
-  let tdb: TestDatabase;
-  let app: RunningBinary;
-  let sql: postgres.Sql;
-  const snapshot = async () => ({
-    orders: [...(await sql`select * from orders.orders order by id`)],
-    lines: [...(await sql`select * from orders.order_lines order by order_id, line_no`)],
+test("config print shows the catalog client's defaults and redacts the database URL", () => {
+  const r = smoke.run(["config", "print"], {
+    DATABASE_URL: "postgres://u:hunter2@db/x",
+    ORDERS_CATALOG_TIMEOUT_MS: "650",
   });
+  expect(r.code).toBe(0);
+  expect(r.out).not.toContain("hunter2");
+  expect(r.out).toContain("650");
+  expect(r.out).toContain("failureThreshold");
+});
 
-  beforeAll(async () => {
-    tdb = await createTestDatabase({ prefix: "orders_bin" });
-    sql = postgres(tdb.url, { max: 2, onnotice: () => {} });
-  });
-  afterAll(async () => {
-    await app?.stop();
-    await sql.end();
-    await tdb.drop();
-  });
-
-  test("prints the version injected at build time", () => {
-    expect(run(["--version"]).out.trim()).toBe(version);
-    expect(run(["version"]).out.trim()).toBe(version);
-  });
-
-  test("refuses to serve without a database URL, saying so", () => {
-    const r = run(["serve"]);
-    expect(r.code).not.toBe(0);
-    expect(r.err).toContain("DATABASE_URL");
-  });
-
-  test("config print shows the catalog client's defaults and redacts the database URL", () => {
-    const r = run(["config", "print"], { DATABASE_URL: "postgres://u:hunter2@db/x", ORDERS_CATALOG_TIMEOUT_MS: "650" });
-    expect(r.code).toBe(0);
-    expect(r.out).not.toContain("hunter2");
-    expect(r.out).toContain("650");
-    expect(r.out).toContain("failureThreshold");
-  });
-
-  test("migrate up creates the schema and its tables", async () => {
-    const r = run(["migrate", "up"], { DATABASE_URL: tdb.url, LOG_LEVEL: "warn" });
-    expect(r.code).toBe(0);
-    expect(r.out).toContain("0000_init");
-    const [t] = await sql`select count(*)::int as n from information_schema.tables
-      where table_schema = 'orders' and table_name in ('orders', 'order_lines')`;
-    expect(t!.n).toBe(2);
-    expect(run(["migrate", "status"], { DATABASE_URL: tdb.url }).out).toMatch(/^applied\s+0000_init/m);
-  });
-
-  test("serve answers /readyz 200", async () => {
-    app = await startBinary({ path: binary, args: ["serve"], env: { DATABASE_URL: tdb.url, LOG_LEVEL: "info" } });
-    const res = await fetch(`${app.url}/readyz`);
-    expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: "ok", checks: { database: "ok", bus: "ok" } });
-  });
-
-  test("/openapi.json is valid OpenAPI 3.1 carrying the build version", async () => {
-    const doc = (await (await fetch(`${app.url}/openapi.json`)).json()) as { info: { version: string } };
-    const result = await new Validator().validate(doc as Parameters<Validator["validate"]>[0]);
-    expect(result.errors).toBeUndefined();
-    expect(result.valid).toBe(true);
-    expect(doc.info.version).toBe(version);
-    expect(JSON.parse(run(["openapi"]).out)).toEqual(doc);
-  });
-
-  test("/docs serves Swagger UI from the binary itself", async () => {
-    const html = await (await fetch(`${app.url}/docs`)).text();
-    const assets = [...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]!);
-    expect(assets.length).toBeGreaterThanOrEqual(2);
-    for (const a of assets) {
-      expect(a.startsWith("/")).toBe(true);
-      const res = await fetch(`${app.url}${a}`);
-      expect(res.status).toBe(200);
-      expect((await res.arrayBuffer()).byteLength).toBeGreaterThan(1000);
+describe("placing orders with bad input against the binary", () => {
+  const snapshot = async () => {
+    const sql = postgres(smoke.databaseUrl, { max: 1, onnotice: () => {} });
+    try {
+      return {
+        orders: [...(await sql`select * from orders.orders order by id`)],
+        lines: [...(await sql`select * from orders.order_lines order by order_id, line_no`)],
+        outbox: [...(await sql`select * from orders.outbox order by id`)],
+      };
+    } finally {
+      await sql.end();
     }
-  });
-
+  };
+  const line = `{"lines":[{"productId":"${mug}","quantity":1}]}`;
   const bad: [string, RequestInit, number, string][] = [
     ["malformed JSON", { method: "POST", headers: { ...alice, ...json }, body: "{nope" }, 400, "invalid_argument"],
     ["no lines", { method: "POST", headers: { ...alice, ...json }, body: '{"lines":[]}' }, 400, "invalid_argument"],
@@ -116,15 +49,10 @@ describe("the orders binary copied alone", () => {
       415,
       "unsupported_media_type",
     ],
-    [
-      "no identity",
-      { method: "POST", headers: json, body: `{"lines":[{"productId":"${mug}","quantity":1}]}` },
-      401,
-      "unauthenticated",
-    ],
+    ["no identity", { method: "POST", headers: json, body: line }, 401, "unauthenticated"],
     [
       "no catalog to price the order (no NATS: the in-process bus has no catalog)",
-      { method: "POST", headers: { ...alice, ...json }, body: `{"lines":[{"productId":"${mug}","quantity":1}]}` },
+      { method: "POST", headers: { ...alice, ...json }, body: line },
       503,
       "unavailable",
     ],
@@ -132,7 +60,7 @@ describe("the orders binary copied alone", () => {
   for (const [name, init, status, code] of bad) {
     test(`placing with ${name} answers ${status} problem+json and writes nothing`, async () => {
       const before = await snapshot();
-      const res = await fetch(`${app.url}/orders`, init);
+      const res = await fetch(`${smoke.app.url}/orders`, init);
       expect(res.status).toBe(status);
       expect(res.headers.get("content-type")).toBe("application/problem+json");
       const body = (await res.json()) as { code: string; requestId: string };
@@ -141,26 +69,4 @@ describe("the orders binary copied alone", () => {
       expect(await snapshot()).toEqual(before);
     });
   }
-
-  test("/metrics parses as Prometheus text with build info and request durations", async () => {
-    await fetch(`${app.url}/orders?limit=1`, { headers: alice });
-    const samples = parsePrometheusText(await (await fetch(`${app.url}/metrics`)).text());
-    expect(samples.find((s) => s.name === "build_info")?.labels.version).toBe(version);
-    expect(samples.some((s) => s.name === "http_request_duration_seconds_count" && s.labels.route === "/orders")).toBe(
-      true,
-    );
-    expect(samples.some((s) => s.name === "process_resident_memory_bytes")).toBe(true);
-  });
-
-  test("log lines are JSON naming the TypeScript source of the caller", async () => {
-    const line = app.stdout.find((l) => l.includes('"msg":"serving"'));
-    expect(line).toBeDefined();
-    const parsed = JSON.parse(line!) as Record<string, unknown>;
-    expect(parsed).toMatchObject({ level: "info", service: "orders", version });
-    expect(parsed.caller).toMatch(/^services\/orders\/src\/server\.ts:\d+$/);
-  });
-
-  test("SIGTERM stops it with exit code 0", async () => {
-    expect(await app.stop("SIGTERM")).toBe(0);
-  });
 });

@@ -1,6 +1,5 @@
 import { defineServiceConfig } from "@shared/config";
 import { relayConfigSchema } from "@shared/events";
-import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** How orders calls catalog: one call's budget (retries included), retries, and the breaker. */
@@ -25,8 +24,6 @@ const catalogClientSchema = z.object({
 export const ordersConfigSchema = defineServiceConfig(
   "orders",
   {
-    identity: identityConfigSchema().prefault({}),
-    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
     catalog: catalogClientSchema.prefault({}),
     relay: relayConfigSchema({ stream: "ORDERS" }).prefault({}),
   },

@@ -1,5 +1,4 @@
 import { defineServiceConfig } from "@shared/config";
-import { identityConfigSchema } from "@shared/identity";
 import { z } from "zod";
 
 /** How users consumes `auth.user.registered`. */
@@ -17,8 +16,6 @@ const consumerSchema = z.object({
 export const usersConfigSchema = defineServiceConfig(
   "users",
   {
-    migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
-    identity: identityConfigSchema().prefault({}),
     consumer: consumerSchema.prefault({}),
   },
   { port: 8081 },

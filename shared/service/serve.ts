@@ -1,0 +1,80 @@
+import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { BaseConfig } from "../config/index.ts";
+import { type EmbeddedMigration, migrate } from "../db/index.ts";
+import type { Endpoint } from "../endpoint/index.ts";
+import { type AppEnv, serveHttp } from "../http/index.ts";
+import { identityOptionsOf, verifyForwardedIdentity } from "../identity/index.ts";
+import { drainServer } from "../lifecycle/index.ts";
+import { createMetrics, type Metrics } from "../metrics/index.ts";
+import type { ServiceAppOptions } from "./app.ts";
+import type { RunningService, ServiceRuntime } from "./module.ts";
+
+/** Applies the service's embedded migrations unless `migrateOnStart` is off. */
+export async function migrateOnStart<C extends BaseConfig>(
+  rt: ServiceRuntime<C>,
+  schema: string,
+  migrations: readonly EmbeddedMigration[],
+): Promise<void> {
+  if (rt.config.migrateOnStart) await migrate({ sql: rt.database.sql, schema, migrations, logger: rt.logger });
+}
+
+/**
+ * The options every service's HTTP app takes, from the runtime: loggers, identity verification as
+ * configured, version, the service's metrics, readiness of the database (and of the request bus when
+ * `busReady`), body limit.
+ */
+export function serviceAppOptions<C extends BaseConfig>(
+  rt: ServiceRuntime<C>,
+  metrics: Metrics,
+  options: { busReady?: boolean } = {},
+): ServiceAppOptions {
+  return {
+    logger: rt.logger,
+    accessLogger: rt.accessLogger,
+    identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
+    version: rt.version,
+    metrics,
+    readiness: {
+      database: () => rt.database.ping(),
+      ...(options.busReady ? { bus: () => rt.bus.ping() } : {}),
+    },
+    bodyLimitBytes: rt.config.http.bodyLimitBytes,
+  };
+}
+
+/** The service's metrics registry (request durations, build info, process metrics). */
+export function serviceMetrics<C extends BaseConfig>(rt: ServiceRuntime<C>, name: string): Metrics {
+  return createMetrics({ service: name, version: rt.version });
+}
+
+/**
+ * Serves a built service: its endpoints on the request bus, its app over HTTP. Stopping stops bus
+ * serving, drains HTTP, then stops the background work (consumers, relays) in order.
+ */
+export async function serveService<C extends BaseConfig>(
+  rt: ServiceRuntime<C>,
+  options: {
+    name: string;
+    description: string;
+    app: OpenAPIHono<AppEnv>;
+    busEndpoints?: readonly Endpoint[];
+    background?: readonly ({ stop(): Promise<void> } | null)[];
+  },
+): Promise<RunningService> {
+  const served = options.busEndpoints?.length
+    ? await rt.bus.serve(
+        { name: options.name, version: rt.version, description: options.description },
+        options.busEndpoints,
+      )
+    : null;
+  const server = serveHttp(options.app, rt.config.http);
+  rt.logger.info({ url: server.url.toString() }, "serving");
+  return {
+    url: server.url,
+    async stop() {
+      await served?.stop();
+      await drainServer(server, rt.config.http.drainMs);
+      for (const work of options.background ?? []) await work?.stop();
+    },
+  };
+}
