@@ -88,31 +88,6 @@ export function fillUrl(tpl: UrlTemplate, inputs: UrlInputs, query: string): str
   return out;
 }
 
-/** Reads a body up to `limit` bytes; returns null when it is larger. */
-export async function readLimited(res: Response, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
-  const declared = res.headers.get("content-length");
-  if (declared !== null && Number(declared) > limit) {
-    await res.body?.cancel().catch(() => {});
-    return null;
-  }
-  if (declared !== null) return new Uint8Array(await res.arrayBuffer());
-  if (!res.body) return new Uint8Array(0);
-  const reader = res.body.getReader();
-  const chunks: Uint8Array<ArrayBuffer>[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      return null;
-    }
-    chunks.push(value);
-  }
-  return Bun.concatArrayBuffers(chunks, Infinity, true);
-}
-
 const decoder = new TextDecoder();
 const empty = new Uint8Array(0);
 

@@ -2,6 +2,7 @@
 // HTTP/1.1 keep-alive client (about half of fetch's CPU per call, measured with bench/gateway); https
 // backends, streamed request bodies, and everything when `client: "fetch"` is chosen go through Bun's
 // fetch, behind the per-origin gate that keeps it inside its 64 pooled sockets.
+
 import { brotliDecompressSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import { Http1Agent, UpstreamTooLargeError } from "./http1.client.ts";
 import { UpstreamLimit } from "./upstream.limit.ts";
@@ -54,13 +55,20 @@ export interface UpstreamOptions {
 /** The body limit was exceeded. */
 export { UpstreamTooLargeError };
 
-/** Reads a fetch body up to `limit` bytes; null when it is larger. */
-async function readLimited(res: Response, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
+function flatHeaders(h: Headers): string[] {
+  const out: string[] = [];
+  for (const [k, v] of h) out.push(k, v);
+  return out;
+}
+
+/** Reads a body up to `limit` bytes; returns null when it is larger. */
+export async function readLimited(res: Response, limit: number): Promise<Uint8Array<ArrayBuffer> | null> {
   const declared = res.headers.get("content-length");
   if (declared !== null && Number(declared) > limit) {
     await res.body?.cancel().catch(() => {});
     return null;
   }
+  // A declared length within the limit, or no limit at all: read it in one go.
   if (declared !== null || limit === Number.POSITIVE_INFINITY) return new Uint8Array(await res.arrayBuffer());
   if (!res.body) return new Uint8Array(0);
   const reader = res.body.getReader();
@@ -77,12 +85,6 @@ async function readLimited(res: Response, limit: number): Promise<Uint8Array<Arr
     chunks.push(value);
   }
   return Bun.concatArrayBuffers(chunks, Infinity, true);
-}
-
-function flatHeaders(h: Headers): string[] {
-  const out: string[] = [];
-  for (const [k, v] of h) out.push(k, v);
-  return out;
 }
 
 /** Creates the upstream used by one gateway. */

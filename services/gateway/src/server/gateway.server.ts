@@ -3,13 +3,13 @@
 // reload swaps it atomically while in-flight requests finish on the one they started with.
 import type { Server } from "bun";
 import type { AccessEntry } from "../ops/access-log.ts";
-import { readLimited } from "../proxy/backend.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";
 import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
+import { readLimited } from "../proxy/upstream.ts";
 import { requestIdFrom, traceFrom } from "./trace.ts";
 
 /** Holds the runtime being served; `reload.ts` replaces `current`. */
