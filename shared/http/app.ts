@@ -2,6 +2,7 @@ import { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
+import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { edge } from "./edge.ts";
 import type { AppEnv } from "./env.ts";
@@ -11,8 +12,8 @@ import { requestLogger } from "./request-context.ts";
 /** Options of the HTTP app factory; everything but the logger has a default. */
 export interface HttpAppOptions {
   logger: Logger;
-  /** Where access lines go (default `logger`); main.ts gives a buffered logger without caller capture. */
-  accessLogger?: Logger;
+  /** Where access lines go (default `logger`); main.ts gives the kit's buffered access log. */
+  accessLog?: AccessLog;
   metrics?: Metrics;
   /** Largest accepted request body in bytes (default 1 MiB). */
   bodyLimitBytes?: number;
@@ -33,7 +34,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   app.use(
     edge({
       logger: options.logger,
-      accessLogger: options.accessLogger ?? options.logger,
+      accessLog: options.accessLog,
       metrics: options.metrics,
       limitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       accepted: options.acceptContentTypes,

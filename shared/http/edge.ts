@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
+import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { requestBody } from "./content-type.ts";
 import type { AppEnv } from "./env.ts";
@@ -13,7 +14,8 @@ const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 /** Options of the edge middleware. */
 export interface EdgeOptions {
   logger: Logger;
-  accessLogger: Logger;
+  /** Where access lines go; default: `logger` at info (5xx at error). */
+  accessLog?: AccessLog;
   metrics?: Metrics;
   limitBytes: number;
   accepted?: readonly string[];
@@ -29,7 +31,9 @@ export interface EdgeOptions {
 export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
   const checkBody = requestBody({ limitBytes: options.limitBytes, accepted: options.accepted });
   const quiet = new Set(options.quiet ?? ["/healthz", "/readyz", "/metrics"]);
-  const { logger, accessLogger, metrics } = options;
+  const { logger, metrics } = options;
+  const accessLog: AccessLog =
+    options.accessLog ?? ((e) => (e.status >= 500 ? logger.error(e, "request failed") : logger.info(e, "request")));
   return async (c, next) => {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
@@ -57,7 +61,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
     const seconds = (performance.now() - started) / 1000;
     metrics?.observeRequest(c.req.method, c.req.routePath, status, seconds);
     if (quiet.has(c.req.path)) return;
-    const line = {
+    accessLog({
       requestId,
       traceId,
       method: c.req.method,
@@ -65,8 +69,6 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
       route: c.req.routePath,
       status,
       durationMs: Math.round(seconds * 100_000) / 100,
-    };
-    if (status >= 500) accessLogger.error(line, "request failed");
-    else accessLogger.info(line, "request");
+    });
   };
 }

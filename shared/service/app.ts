@@ -4,13 +4,15 @@ import pino, { type Logger } from "pino";
 import { type DocsInfo, mountDocs, openApiDocument } from "../docs/index.ts";
 import { mountHealth, type ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, createHttpApp } from "../http/index.ts";
+import type { AccessLog } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
 /** What every service's HTTP app is built from; main.ts and server.ts fill it, tests use fakes. */
 export interface ServiceAppOptions {
   version: string;
   logger: Logger;
-  accessLogger?: Logger;
+  /** The buffered access log (default: the logger). */
+  accessLog?: AccessLog;
   /** Verification of forwarded identity (defence in depth); absent means the gateway alone is trusted. */
   identity?: MiddlewareHandler;
   metrics?: Metrics;
@@ -35,7 +37,7 @@ export function createServiceApp(
 ): OpenAPIHono<AppEnv> {
   const app = createHttpApp({
     logger: options.logger,
-    accessLogger: options.accessLogger,
+    accessLog: options.accessLog,
     identity: options.identity,
     metrics: options.metrics,
     bodyLimitBytes: options.bodyLimitBytes,

@@ -64,7 +64,7 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       pretty: config.log.pretty,
     });
     lifecycle.onStop("flush access log", () => access.flush());
-    const running = await module.start({ config, logger, accessLogger: access.logger, version, database, bus, events });
+    const running = await module.start({ config, logger, accessLog: access.log, version, database, bus, events });
     lifecycle.onStop(module.name, () => running.stop());
     await lifecycle.stopped;
   }

@@ -3,14 +3,14 @@ import type { BaseConfig } from "../config/index.ts";
 import type { Database } from "../db/index.ts";
 import type { EndpointBus } from "../endpoint/index.ts";
 import type { EventBus } from "../events/bus.ts";
-import type { Logger } from "../log/index.ts";
+import type { AccessLog, Logger } from "../log/index.ts";
 
 /** What a service is started with: resolved config and connections made by its caller. */
 export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   config: C;
   logger: Logger;
-  /** Buffered logger for access lines (default `logger`). */
-  accessLogger?: Logger;
+  /** The buffered access log (default: the logger). */
+  accessLog?: AccessLog;
   version: string;
   database: Database;
   /** Request-reply: where the service serves endpoints and calls others'. */

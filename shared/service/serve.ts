@@ -30,7 +30,7 @@ export function serviceAppOptions<C extends BaseConfig>(
 ): ServiceAppOptions {
   return {
     logger: rt.logger,
-    accessLogger: rt.accessLogger,
+    accessLog: rt.accessLog,
     identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
     version: rt.version,
     metrics,

@@ -2,13 +2,12 @@
 // the HTTP server, the NATS purge subscription and the reload watcher, and wires them together.
 import { buildVersion } from "@shared/build";
 import { createLifecycle, drainServer } from "@shared/lifecycle";
-import { createLogger, LineBuffer } from "@shared/log";
+import { createAccessLog, createLogger, LineBuffer } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
 import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
 import type { LoadedConfig } from "./config/config.load.ts";
-import { createAccessLog } from "./ops/access-log.ts";
 import { createPlugins } from "./plugins.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";

@@ -1,7 +1,8 @@
 // Assembles a gateway from a loaded config and its collaborators; `main.ts` and the tests both use it.
+
+import type { AccessEntry } from "@shared/log";
 import { Registry } from "prom-client";
 import type { LoadedConfig } from "../config/config.load.ts";
-import type { AccessEntry } from "../ops/access-log.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";

@@ -1,8 +1,9 @@
 // The gateway's request handler for `Bun.serve`: operational routes, CORS, routing, rate limits, body
 // limits, authentication, then the endpoint pipeline. The runtime is read once per request, so a
 // reload swaps it atomically while in-flight requests finish on the one they started with.
+
+import type { AccessEntry } from "@shared/log";
 import type { Server } from "bun";
-import type { AccessEntry } from "../ops/access-log.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";

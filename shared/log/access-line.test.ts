@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { createLogger } from "@shared/log";
-import { createAccessLog } from "./access-log.ts";
+import { createAccessLog } from "./access-line.ts";
 
 describe("access log", () => {
   test("writes the line pino writes for the same entry, field for field and in the same order", () => {
