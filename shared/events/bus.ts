@@ -3,7 +3,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type DurableConsumerSpec, filterOf, type RunningConsumer, startConsumer } from "./consumer.ts";
 import type { EventContract, PayloadIn } from "./contracts.ts";
 import { type CoreEvent, type CoreSubscription, coreMessage, decodeCore, publishCore, subscribeCore } from "./core.ts";
-import { type Delivery, deadLetterHeaders, defaultDlqSubject, processDelivery } from "./delivery.ts";
+import { type Delivery, deadLetterHeaders, defaultDlqSubject, processBatch } from "./delivery.ts";
 import type { EventContext } from "./headers.ts";
 import { type EventPublisher, envelopeHeaders, jetStreamPublisher } from "./publisher.ts";
 import type { EventsLogger } from "./relay.ts";
@@ -144,28 +144,50 @@ export function localEventBus(logger: EventsLogger, options: { maxLog?: number }
       const inflight = new Set<Promise<void>>();
       const timers = new Set<Timer>();
 
-      const settle = async (msg: LocalMessage) => {
-        const delivery: Delivery = { ...msg, deliveryCount: msg.deliveryCount + 1 };
-        msg.deliveryCount = delivery.deliveryCount;
-        if (delivery.deliveryCount > 1) spec.metrics?.redelivered.inc({ subject: msg.subject, durable: spec.durable });
-        const outcome = await processDelivery(delivery, spec);
-        if (outcome.kind === "retry") {
-          const t = setTimeout(() => {
-            timers.delete(t);
-            queue.push(msg);
-            pump();
-          }, outcome.delayMs);
-          timers.add(t);
-          return;
-        }
-        st.unacked.delete(msg.id);
-        if (outcome.kind === "dead") {
-          const headers = deadLetterHeaders(delivery, outcome.error, { durable: spec.durable });
-          deliverCore(dlqSubject(msg.subject), msg.data, headers);
-          spec.metrics?.deadLettered.inc({ subject: msg.subject, durable: spec.durable });
-          logger.error({ subject: msg.subject, eventId: msg.id, error: outcome.error }, "event dead-lettered");
-        } else {
-          spec.metrics?.consumed.inc({ subject: msg.subject, durable: spec.durable, result: outcome.kind });
+      const batchSize = Math.max(1, Math.min(spec.batchSize ?? concurrency, concurrency));
+      const transactions = Math.max(
+        1,
+        spec.transactions ?? Math.min(concurrency, Math.ceil(concurrency / batchSize) + 1),
+      );
+      let handling = 0;
+
+      // The same batching as over JetStream (see processBatch), so dev exercises shared transactions too.
+      const settle = async (batch: LocalMessage[]) => {
+        const deliveries = batch.map((msg): Delivery => {
+          msg.deliveryCount++;
+          if (msg.deliveryCount > 1) spec.metrics?.redelivered.inc({ subject: msg.subject, durable: spec.durable });
+          return { ...msg, deliveryCount: msg.deliveryCount };
+        });
+        const outcomes = await processBatch(deliveries, spec);
+        for (let i = 0; i < batch.length; i++) {
+          const msg = batch[i]!;
+          const delivery = deliveries[i]!;
+          const outcome = outcomes[i]!;
+          if (outcome.kind === "retry") {
+            const t = setTimeout(() => {
+              timers.delete(t);
+              queue.push(msg);
+              pump();
+            }, outcome.delayMs);
+            timers.add(t);
+            spec.onSettled?.({ id: msg.id, subject: msg.subject, outcome: "retry", deliveryCount: msg.deliveryCount });
+            continue;
+          }
+          st.unacked.delete(msg.id);
+          if (outcome.kind === "dead") {
+            const headers = deadLetterHeaders(delivery, outcome.error, { durable: spec.durable });
+            deliverCore(dlqSubject(msg.subject), msg.data, headers);
+            spec.metrics?.deadLettered.inc({ subject: msg.subject, durable: spec.durable });
+            logger.error({ subject: msg.subject, eventId: msg.id, error: outcome.error }, "event dead-lettered");
+          } else {
+            spec.metrics?.consumed.inc({ subject: msg.subject, durable: spec.durable, result: outcome.kind });
+          }
+          spec.onSettled?.({
+            id: msg.id,
+            subject: msg.subject,
+            outcome: outcome.kind,
+            deliveryCount: msg.deliveryCount,
+          });
         }
       };
 
@@ -181,12 +203,14 @@ export function localEventBus(logger: EventsLogger, options: { maxLog?: number }
             queue.push(copy);
           }
         }
-        while (queue.length && inflight.size < concurrency) {
-          const msg = queue.shift()!;
-          const p: Promise<void> = settle(msg)
-            .catch((err) => logger.error({ err, subject: msg.subject }, "consumer failed to settle a message"))
+        while (queue.length && inflight.size < transactions && handling < concurrency) {
+          const batch = queue.splice(0, Math.min(batchSize, concurrency - handling));
+          handling += batch.length;
+          const p: Promise<void> = settle(batch)
+            .catch((err) => logger.error({ err, size: batch.length }, "consumer failed to settle messages"))
             .finally(() => {
               inflight.delete(p);
+              handling -= batch.length;
               pump();
             });
           inflight.add(p);

@@ -182,11 +182,16 @@ describe.skipIf(!useNats)("durable consumer against JetStream and PostgreSQL", (
     }
   });
 
-  test("a poison message lands on the dead-letter subject after maxDeliver and does not block the others", async () => {
+  test("a poison message in a batch lands on the dead-letter subject after maxDeliver and does not block the others", async () => {
     const s = await setup();
     const registry = new Registry();
     const metrics = eventMetrics(registry);
-    let poisonCalls = 0;
+    const poisonDeliveries: number[] = [];
+    const poison = outgoing(s.event.subject, 0, { poison: true });
+    // Stored before the consumer starts, so the first pull hands all eleven over and they share a batch.
+    await publisher().publish(poison);
+    for (let n = 1; n <= 10; n++) await publisher().publish(outgoing(s.event.subject, n));
+    const txids = new Set<string>();
     const consumer = await startConsumer({
       js,
       jsm,
@@ -199,28 +204,31 @@ describe.skipIf(!useNats)("durable consumer against JetStream and PostgreSQL", (
       metrics,
       maxDeliver: 3,
       backoffMs: () => 300,
-      concurrency: 2,
+      concurrency: 16,
+      batchSize: 16,
       dlqSubject: (subject) => `${s.token}.dlq.${subject}`,
-      handle: async (e, tx) => {
+      handle: async (e, tx, ctx) => {
+        const [row] = await tx.execute(sql.raw("select txid_current()::text as txid"));
+        txids.add(String(row?.txid));
         if (e.payload.poison) {
-          poisonCalls++;
+          poisonDeliveries.push(ctx.deliveryCount);
           throw new Error("cannot handle this one");
         }
         await tx.execute(sql.raw(`insert into "${s.token}".handled values ('${e.id}', ${e.payload.n})`));
       },
     });
     try {
-      const poison = outgoing(s.event.subject, 0, { poison: true });
-      await publisher().publish(poison);
-      for (let n = 1; n <= 10; n++) await publisher().publish(outgoing(s.event.subject, n));
       // The others are done long before the poison message's three deliveries (300 ms apart) are.
       await until("the others are handled", async () => (await s.handled()).length === 10, 5_000);
-      expect(poisonCalls).toBeLessThan(3);
+      expect(Math.max(...poisonDeliveries)).toBeLessThan(3);
       await until(
         "the poison message is dead-lettered",
         async () => (await jsm.streams.info(s.dlqStream)).state.messages === 1,
       );
-      expect(poisonCalls).toBe(3);
+      // The batch ran the poison handler once, then it ran alone; every delivery after that was alone.
+      expect(poisonDeliveries).toEqual([1, 1, 2, 3]);
+      expect(txids.size).toBeGreaterThan(1);
+      expect((await s.handled()).map((r) => r.n)).toEqual([...Array(10).keys()].map((n) => n + 1));
       const dead = await jsm.streams.getMessage(s.dlqStream, { seq: 1 });
       expect(dead?.subject).toBe(`${s.token}.dlq.${s.event.subject}`);
       expect(dead?.json()).toEqual({ n: 0, poison: true });
@@ -230,10 +238,56 @@ describe.skipIf(!useNats)("durable consumer against JetStream and PostgreSQL", (
       expect(dead?.header.get("Nats-Msg-Id")).toBe(poison.id);
       expect((await metrics.deadLettered.get()).values[0]?.value).toBe(1);
       expect((await metrics.redelivered.get()).values[0]?.value).toBe(2);
+      const [inbox] = await database.sql.unsafe(`select count(*)::int as n from "${s.token}".inbox`);
+      expect(inbox?.n).toBe(10); // the poison message's inbox row was rolled back each time
       await until("the poison message is no longer pending", async () => {
         const info = await jsm.consumers.info(s.stream, `${s.token}_c`);
         return info.num_ack_pending === 0 && info.num_pending === 0;
       });
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  test("a batch is one transaction: its inbox rows and handler writes commit together, a copy in it counts once", async () => {
+    const s = await setup({ duplicateWindowMs: 100 });
+    const registry = new Registry();
+    const metrics = eventMetrics(registry);
+    const first = outgoing(s.event.subject, 0);
+    await publisher().publish(first);
+    for (let n = 1; n < 20; n++) await publisher().publish(outgoing(s.event.subject, n));
+    await Bun.sleep(150);
+    await publisher().publish(first); // stored again after the duplicate window: the same event twice
+    expect((await jsm.streams.info(s.stream)).state.messages).toBe(21);
+    const txids: string[] = [];
+    let acked = 0;
+    const consumer = await startConsumer({
+      js,
+      jsm,
+      stream: s.stream,
+      durable: `${s.token}_c`,
+      events: [s.event],
+      database,
+      inbox: s.inbox,
+      logger: silent,
+      metrics,
+      concurrency: 32,
+      onSettled: () => void acked++,
+      handle: async (e, tx) => {
+        const [row] = await tx.execute(sql.raw("select txid_current()::text as txid"));
+        txids.push(String(row?.txid));
+        await tx.execute(sql.raw(`insert into "${s.token}".handled values ('${e.id}', ${e.payload.n})`));
+      },
+    });
+    try {
+      await until("all 21 acked", () => acked === 21);
+      expect((await s.handled()).map((r) => r.n)).toEqual([...Array(20).keys()]);
+      expect(new Set(txids).size).toBeLessThan(txids.length); // shared transactions
+      expect(txids).toHaveLength(20); // the handler never ran for the copy
+      const results = Object.fromEntries((await metrics.consumed.get()).values.map((v) => [v.labels.result, v.value]));
+      expect(results).toEqual({ processed: 20, duplicate: 1 });
+      const [inbox] = await database.sql.unsafe(`select count(*)::int as n from "${s.token}".inbox`);
+      expect(inbox?.n).toBe(20);
     } finally {
       await consumer.stop();
     }

@@ -9,7 +9,7 @@ import {
 } from "@nats-io/jetstream";
 import { nanos, headers as natsHeaders } from "@nats-io/transport-node";
 import type { EventContract } from "./contracts.ts";
-import { type Delivery, type DeliverySpec, deadLetterHeaders, defaultDlqSubject, processDelivery } from "./delivery.ts";
+import { type Delivery, type DeliverySpec, deadLetterHeaders, defaultDlqSubject, processBatch } from "./delivery.ts";
 import { lowerCaseKeys } from "./headers.ts";
 import type { EventMetrics } from "./metrics.ts";
 import { isNotFound } from "./streams.ts";
@@ -25,11 +25,35 @@ export interface DurableConsumerSpec<E extends EventContract, TTables extends Re
   filterSubjects?: string[];
   /** How long JetStream waits for an ack before redelivering (default 30 s). */
   ackWaitMs?: number;
-  /** Messages handled at once (default 8). */
+  /** Messages handled at once (default 8): being handled in transactions, not yet acknowledged. */
   concurrency?: number;
+  /**
+   * Most messages handled in one transaction (default: `concurrency`). Messages that arrive together
+   * share a transaction: their inbox rows go in one statement, the handler runs for each in turn on
+   * the same `tx`, one commit, then all are acked. When that transaction fails, each message is
+   * handled again in a transaction of its own, so a failing one is retried and dead-lettered alone.
+   * 1 = one transaction per message. Handlers must not assume that `tx` holds their event alone.
+   */
+  batchSize?: number;
+  /** Transactions at once (default: enough for `concurrency` in batches of `batchSize`, plus one). */
+  transactions?: number;
   /** Where an event goes after `maxDeliver` failed deliveries (default `dlq.<subject>`); a stream must capture it. */
   dlqSubject?: (subject: string) => string;
   metrics?: EventMetrics;
+  /**
+   * Called after a message was settled: acked (`processed`, `duplicate`, after the commit), nak'ed
+   * (`retry`) or dead-lettered (`dead`). For tracing and measurement; must not throw or block.
+   */
+  onSettled?: (settled: SettledMessage) => void;
+}
+
+/** What `onSettled` receives. */
+export interface SettledMessage {
+  /** The event id (`Nats-Msg-Id`), when the message had one. */
+  id: string | undefined;
+  subject: string;
+  outcome: "processed" | "duplicate" | "retry" | "dead";
+  deliveryCount: number;
 }
 
 /** Options of `startConsumer`. */
@@ -81,8 +105,10 @@ async function provisionConsumer(
 
 /**
  * Starts a durable pull consumer: provisions it (idempotently), handles up to `concurrency` messages at
- * once, each in one transaction with its inbox row, acks after commit, naks with backoff on failure, and
- * after `maxDeliver` deliveries publishes the message to the dead-letter subject and terminates it.
+ * once in batches of up to `batchSize` per transaction (inbox rows and handler writes of the batch commit
+ * together; a failed batch is redone one message per transaction), acks after commit, naks with backoff
+ * on failure, and after `maxDeliver` deliveries publishes the message to the dead-letter subject and
+ * terminates it.
  * @example
  * const consumer = await startConsumer({ js, jsm, stream: "ORDERS", durable: "notifier", events: [orderPlaced],
  *   database, inbox, logger, handle: async (event, tx) => { await tx.insert(notifications).values(...) } });
@@ -90,14 +116,19 @@ async function provisionConsumer(
 export async function startConsumer<E extends EventContract, TTables extends Record<string, unknown>>(
   options: ConsumerOptions<E, TTables>,
 ): Promise<RunningConsumer> {
-  const { js, jsm, stream, durable, metrics, logger } = options;
-  const concurrency = options.concurrency ?? 8;
+  const { js, jsm, stream, durable, metrics, logger, onSettled } = options;
+  const concurrency = Math.max(1, options.concurrency ?? 8);
+  const batchSize = Math.max(1, Math.min(options.batchSize ?? concurrency, concurrency));
+  const transactions = Math.max(
+    1,
+    options.transactions ?? Math.min(concurrency, Math.ceil(concurrency / batchSize) + 1),
+  );
   const dlqSubject = options.dlqSubject ?? defaultDlqSubject;
   const filters = filterOf(options);
+  // Pulled and not yet acked: being handled (<= concurrency) plus the next batches waiting (<= concurrency).
   await provisionConsumer(jsm, stream, durable, filters, options.ackWaitMs ?? 30_000, Math.max(concurrency * 4, 64));
   const consumer = await js.consumers.get(stream, durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency });
-  const inflight = new Set<Promise<void>>();
 
   async function deadLetter(msg: JsMsg, delivery: Delivery, error: string) {
     const h = natsHeaders();
@@ -114,50 +145,115 @@ export async function startConsumer<E extends EventContract, TTables extends Rec
     // No reason text: nats-server before 2.10 ignores "+TERM <reason>"; the reason is in the DLQ headers.
     msg.term();
     metrics?.deadLettered.inc({ subject: delivery.subject, durable });
+    onSettled?.({ id, subject: delivery.subject, outcome: "dead", deliveryCount: delivery.deliveryCount });
     logger.error(
       { subject: delivery.subject, eventId: id, error, deliveries: delivery.deliveryCount },
       "event dead-lettered",
     );
   }
 
-  async function handle(msg: JsMsg) {
-    const delivery: Delivery = {
-      subject: msg.subject,
-      data: msg.data,
-      headers: msg.headers ? lowerCaseKeys(msg.headers) : {},
-      deliveryCount: msg.info.deliveryCount,
-    };
-    if (delivery.deliveryCount > 1) metrics?.redelivered.inc({ subject: msg.subject, durable });
-    const outcome = await processDelivery(delivery, options);
-    switch (outcome.kind) {
-      case "processed":
-      case "duplicate":
-        msg.ack();
-        metrics?.consumed.inc({ subject: msg.subject, durable, result: outcome.kind });
-        return;
-      case "retry":
-        msg.nak(outcome.delayMs);
-        return;
-      case "dead":
-        await deadLetter(msg, delivery, outcome.error);
+  /** Handles messages in one transaction (see `processBatch`), then acks, naks or dead-letters each. */
+  async function handleBatch(batch: JsMsg[]) {
+    const deliveries = batch.map((msg): Delivery => {
+      const deliveryCount = msg.info.deliveryCount;
+      if (deliveryCount > 1) metrics?.redelivered.inc({ subject: msg.subject, durable });
+      return {
+        subject: msg.subject,
+        data: msg.data,
+        headers: msg.headers ? lowerCaseKeys(msg.headers) : {},
+        deliveryCount,
+      };
+    });
+    const outcomes = await processBatch(deliveries, options);
+    const dead: Promise<void>[] = [];
+    for (let i = 0; i < batch.length; i++) {
+      const msg = batch[i]!;
+      const delivery = deliveries[i]!;
+      const outcome = outcomes[i]!;
+      switch (outcome.kind) {
+        case "processed":
+        case "duplicate":
+          // After the commit, never before: a crash in between redelivers, and the inbox makes that a no-op.
+          msg.ack();
+          metrics?.consumed.inc({ subject: msg.subject, durable, result: outcome.kind });
+          onSettled?.({
+            id: outcome.id,
+            subject: msg.subject,
+            outcome: outcome.kind,
+            deliveryCount: delivery.deliveryCount,
+          });
+          break;
+        case "retry":
+          msg.nak(outcome.delayMs);
+          onSettled?.({
+            id: delivery.headers["nats-msg-id"],
+            subject: msg.subject,
+            outcome: "retry",
+            deliveryCount: delivery.deliveryCount,
+          });
+          break;
+        case "dead":
+          dead.push(deadLetter(msg, delivery, outcome.error));
+      }
+    }
+    await Promise.all(dead);
+  }
+
+  // Messages wait in `queue` until a transaction slot takes them; a slot takes everything that arrived
+  // since (up to batchSize), so batches grow with the load and a lone message goes through at once.
+  const queue: JsMsg[] = [];
+  const inflight = new Set<Promise<void>>();
+  let handling = 0;
+  let scheduled = false;
+  let resumeReader: (() => void) | null = null;
+  const resume = () => {
+    const r = resumeReader;
+    resumeReader = null;
+    r?.();
+  };
+
+  function dispatch() {
+    scheduled = false;
+    while (queue.length && inflight.size < transactions && handling < concurrency) {
+      const batch = queue.splice(0, Math.min(batchSize, concurrency - handling));
+      handling += batch.length;
+      const p: Promise<void> = handleBatch(batch)
+        .catch((err) => logger.error({ err, size: batch.length }, "consumer failed to settle messages"))
+        .finally(() => {
+          inflight.delete(p);
+          handling -= batch.length;
+          dispatch();
+          resume();
+        });
+      inflight.add(p);
     }
   }
+  // Deferred to the next turn of the event loop, after every message that came in the same read is queued.
+  const schedule = () => {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(dispatch);
+  };
 
   const loop = (async () => {
     for await (const msg of messages) {
-      while (inflight.size >= concurrency) await Promise.race(inflight);
-      const p: Promise<void> = handle(msg)
-        .catch((err) => logger.error({ err, subject: msg.subject }, "consumer failed to settle a message"))
-        .finally(() => inflight.delete(p));
-      inflight.add(p);
+      queue.push(msg);
+      schedule();
+      // Backpressure: the next pull waits while a full window is queued behind the ones being handled.
+      while (queue.length >= concurrency) await new Promise<void>((r) => (resumeReader = r));
     }
   })();
 
   return {
     async stop() {
       await messages.close();
+      resume();
       await loop;
-      await Promise.all(inflight);
+      // What was already pulled is still handled and acked (quicker than waiting for ack_wait).
+      while (queue.length || inflight.size) {
+        dispatch();
+        if (inflight.size) await Promise.race(inflight);
+      }
     },
   };
 }

@@ -70,36 +70,44 @@ export type Outcome =
   | { kind: "dead"; error: string };
 
 const decoder = new TextDecoder();
+const uuidShape = /^[0-9a-f-]{36}$/i;
+const msgIdKey = eventHeaderNames.msgId.toLowerCase();
+const versionKey = eventHeaderNames.version.toLowerCase();
+const occurredAtKey = eventHeaderNames.occurredAt.toLowerCase();
 const defaultBackoff = (n: number) => Math.min(500 * 2 ** (n - 1), 30_000);
 
-/** Processes one delivery; never throws. */
-export async function processDelivery<E extends EventContract, TTables extends Record<string, unknown>>(
+/** A delivery that decoded and validated: ready for the handler. */
+interface Prepared<E extends EventContract> {
+  id: string;
+  delivery: Delivery;
+  event: ReceivedEvent<E>;
+  ctx: HandlerContext;
+}
+
+/** Decodes and validates a delivery against the contracts; a string is why it must be dead-lettered. */
+function prepare<E extends EventContract, TTables extends Record<string, unknown>>(
   delivery: Delivery,
   spec: DeliverySpec<E, TTables>,
-): Promise<Outcome> {
+): Prepared<E> | string {
   const h = delivery.headers;
-  const id = h[eventHeaderNames.msgId.toLowerCase()];
-  const version = Number(h[eventHeaderNames.version.toLowerCase()] ?? "1");
-  const { requestId, traceId } = contextFromHeaders(h);
-  const bindings = { eventId: id, subject: delivery.subject, requestId, ...(traceId ? { traceId } : {}) };
-  const logger = spec.logger.child ? spec.logger.child(bindings) : spec.logger;
-
+  const id = h[msgIdKey];
   // Problems no redelivery can fix go to the dead-letter subject at once.
-  if (!id || !/^[0-9a-f-]{36}$/i.test(id)) return { kind: "dead", error: "message has no event id (Nats-Msg-Id)" };
+  if (!id || !uuidShape.test(id)) return "message has no event id (Nats-Msg-Id)";
+  const version = Number(h[versionKey] ?? "1");
   const contract = spec.events.find((e) => e.subject === delivery.subject && e.version === version);
-  if (!contract) return { kind: "dead", error: `no handler for ${delivery.subject} version ${version}` };
+  if (!contract) return `no handler for ${delivery.subject} version ${version}`;
   let raw: unknown;
   try {
     raw = JSON.parse(decoder.decode(delivery.data));
   } catch {
-    return { kind: "dead", error: "payload is not JSON" };
+    return "payload is not JSON";
   }
   const parsed = contract.payload.safeParse(raw);
   if (!parsed.success) {
     const detail = parsed.error.issues.map((i) => `/${i.path.map(String).join("/")} ${i.message}`).join("; ");
-    return { kind: "dead", error: `payload breaks ${contract.subject} v${version}: ${detail}` };
+    return `payload breaks ${contract.subject} v${version}: ${detail}`;
   }
-  const occurred = h[eventHeaderNames.occurredAt.toLowerCase()];
+  const occurred = h[occurredAtKey];
   const event = {
     id,
     subject: contract.subject,
@@ -107,7 +115,42 @@ export async function processDelivery<E extends EventContract, TTables extends R
     payload: parsed.data,
     occurredAt: occurred ? new Date(occurred) : null,
   } as ReceivedEvent<E>;
+  const { requestId, traceId } = contextFromHeaders(h);
+  // The bound logger is made on first use: most handlers never log, and pino's child costs microseconds.
+  let bound: EventsLogger | undefined;
+  const ctx: HandlerContext = {
+    requestId,
+    ...(traceId ? { traceId } : {}),
+    get logger() {
+      if (!bound) {
+        const bindings = { eventId: id, subject: delivery.subject, requestId, ...(traceId ? { traceId } : {}) };
+        bound = spec.logger.child ? spec.logger.child(bindings) : spec.logger;
+      }
+      return bound;
+    },
+    deliveryCount: delivery.deliveryCount,
+  };
+  return { id, delivery, event, ctx };
+}
 
+function failure<E extends EventContract, TTables extends Record<string, unknown>>(
+  prepared: Prepared<E>,
+  err: unknown,
+  spec: DeliverySpec<E, TTables>,
+): Outcome {
+  const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
+  const { deliveryCount } = prepared.delivery;
+  if (deliveryCount >= (spec.maxDeliver ?? 5)) return { kind: "dead", error };
+  prepared.ctx.logger.warn({ err, deliveryCount }, "event handler failed; will redeliver");
+  return { kind: "retry", delayMs: (spec.backoffMs ?? defaultBackoff)(deliveryCount), error };
+}
+
+/** One prepared delivery in a transaction of its own. */
+async function processOne<E extends EventContract, TTables extends Record<string, unknown>>(
+  prepared: Prepared<E>,
+  spec: DeliverySpec<E, TTables>,
+): Promise<Outcome> {
+  const { id, delivery } = prepared;
   try {
     const fresh = await inTransaction(spec.database, async (tx) => {
       const inserted = await tx
@@ -116,21 +159,78 @@ export async function processDelivery<E extends EventContract, TTables extends R
         .onConflictDoNothing()
         .returning({ id: spec.inbox.eventId });
       if (!inserted.length) return false; // processed before: commit nothing else
-      await spec.handle(event, tx, {
-        requestId,
-        ...(traceId ? { traceId } : {}),
-        logger,
-        deliveryCount: delivery.deliveryCount,
-      });
+      await spec.handle(prepared.event, tx, prepared.ctx);
       return true;
     });
     return { kind: fresh ? "processed" : "duplicate", id };
   } catch (err) {
-    const error = err instanceof Error ? `${err.name}: ${err.message}` : String(err);
-    const maxDeliver = spec.maxDeliver ?? 5;
-    if (delivery.deliveryCount >= maxDeliver) return { kind: "dead", error };
-    logger.warn({ err, deliveryCount: delivery.deliveryCount }, "event handler failed; will redeliver");
-    return { kind: "retry", delayMs: (spec.backoffMs ?? defaultBackoff)(delivery.deliveryCount), error };
+    return failure(prepared, err, spec);
+  }
+}
+
+/** Processes one delivery in a transaction of its own; never throws. */
+export async function processDelivery<E extends EventContract, TTables extends Record<string, unknown>>(
+  delivery: Delivery,
+  spec: DeliverySpec<E, TTables>,
+): Promise<Outcome> {
+  const prepared = prepare(delivery, spec);
+  if (typeof prepared === "string") return { kind: "dead", error: prepared };
+  return processOne(prepared, spec);
+}
+
+/**
+ * Processes deliveries in ONE transaction: one statement inserts all their inbox rows (the ones already
+ * there are duplicates: nothing else is done for them), then the handler runs for each fresh event, in
+ * order, on the same transaction; one commit covers them all. If anything in it fails (a handler throws,
+ * the commit fails), everything is rolled back and each delivery is processed again in a transaction of
+ * its own, so a poison message is retried and dead-lettered alone and the others go through. Deliveries
+ * that cannot be decoded are dead-lettered without touching the database. Outcomes are in the order of
+ * `deliveries`; never throws.
+ */
+export async function processBatch<E extends EventContract, TTables extends Record<string, unknown>>(
+  deliveries: readonly Delivery[],
+  spec: DeliverySpec<E, TTables>,
+): Promise<Outcome[]> {
+  const outcomes: Outcome[] = new Array(deliveries.length);
+  const ready: { index: number; prepared: Prepared<E> }[] = [];
+  for (let i = 0; i < deliveries.length; i++) {
+    const prepared = prepare(deliveries[i]!, spec);
+    if (typeof prepared === "string") outcomes[i] = { kind: "dead", error: prepared };
+    else ready.push({ index: i, prepared });
+  }
+  if (ready.length === 1) outcomes[ready[0]!.index] = await processOne(ready[0]!.prepared, spec);
+  if (ready.length <= 1) return outcomes;
+
+  try {
+    const handled = await inTransaction(spec.database, async (tx) => {
+      // The same event stored twice (a re-send after the duplicate window) may come twice in one batch.
+      const rows = new Map<string, string>();
+      for (const { prepared } of ready) if (!rows.has(prepared.id)) rows.set(prepared.id, prepared.delivery.subject);
+      const inserted = await tx
+        .insert(spec.inbox)
+        .values([...rows].map(([eventId, subject]) => ({ eventId, subject })))
+        .onConflictDoNothing()
+        .returning({ id: spec.inbox.eventId });
+      const fresh = new Set(inserted.map((r) => r.id));
+      const handled = new Set<string>();
+      for (const { prepared } of ready) {
+        if (!fresh.has(prepared.id) || handled.has(prepared.id)) continue;
+        handled.add(prepared.id);
+        await spec.handle(prepared.event, tx, prepared.ctx);
+      }
+      return handled;
+    });
+    for (const { index, prepared } of ready) {
+      outcomes[index] = { kind: handled.has(prepared.id) ? "processed" : "duplicate", id: prepared.id };
+      handled.delete(prepared.id); // a second copy in the same batch is a duplicate
+    }
+    return outcomes;
+  } catch (err) {
+    // Nothing of the batch was committed (or, if the commit's answer was lost, the inbox rows make the
+    // second attempt a duplicate). One by one now: only the guilty one fails.
+    spec.logger.debug({ err, size: ready.length }, "batch transaction failed; processing its events one by one");
+    for (const { index, prepared } of ready) outcomes[index] = await processOne(prepared, spec);
+    return outcomes;
   }
 }
 
