@@ -1,6 +1,7 @@
 // What a consumer does with one delivery, whatever brought it (JetStream or the in-process bus): decode,
 // validate against the contract, run the handler in one transaction with the inbox insert, and say
 // what to do with the message. The transports only apply the outcome (ack, nak, dead-letter).
+import { sql } from "drizzle-orm";
 import { type Database, inTransaction, type Tx } from "../db/index.ts";
 import type { EventContract, PayloadOf } from "./contracts.ts";
 import { contextFromHeaders, eventHeaderNames } from "./headers.ts";
@@ -206,11 +207,12 @@ export async function processBatch<E extends EventContract, TTables extends Reco
       // The same event stored twice (a re-send after the duplicate window) may come twice in one batch.
       const rows = new Map<string, string>();
       for (const { prepared } of ready) if (!rows.has(prepared.id)) rows.set(prepared.id, prepared.delivery.subject);
-      const inserted = await tx
-        .insert(spec.inbox)
-        .values([...rows].map(([eventId, subject]) => ({ eventId, subject })))
-        .onConflictDoNothing()
-        .returning({ id: spec.inbox.eventId });
+      // One statement of one shape whatever the batch size (postgres.js prepares each distinct text once).
+      const inserted = (await tx.execute(
+        sql`insert into ${spec.inbox} (event_id, subject)
+          select * from unnest(${sql.param([...rows.keys()])}::uuid[], ${sql.param([...rows.values()])}::text[])
+          on conflict do nothing returning event_id as id`,
+      )) as unknown as { id: string }[];
       const fresh = new Set(inserted.map((r) => r.id));
       const handled = new Set<string>();
       for (const { prepared } of ready) {

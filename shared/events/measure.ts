@@ -94,7 +94,7 @@ async function rig(options: PipelineMeasureOptions): Promise<Rig> {
   const stream = `${token}_events`.toUpperCase();
   await provisionStreams(jsm, [{ name: stream, subjects: [`${token}.thing.>`], storage: options.storage ?? "file" }]);
   const outbox = outboxTable(pgSchema(token));
-  const insert = `insert into "${token}".handled values `;
+  const handledTable = dsql.raw(`"${token}".handled`);
   return {
     database,
     nc,
@@ -128,7 +128,7 @@ async function rig(options: PipelineMeasureOptions): Promise<Rig> {
         concurrency: 32,
         ...options.consumer,
         handle: async (e, tx) => {
-          await tx.execute(dsql.raw(`${insert}('${e.id}', ${e.payload.n})`));
+          await tx.execute(dsql`insert into ${handledTable} values (${e.id}, ${e.payload.n})`);
         },
         ...(onAck ? { onSettled: (s) => s.id && s.outcome !== "retry" && onAck(s.id) } : {}),
       }),

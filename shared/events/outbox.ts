@@ -7,6 +7,9 @@ import { type OutboxTable, outboxChannel, schemaOf } from "./tables.ts";
 // biome-ignore lint/suspicious/noExplicitAny: any drizzle database or transaction over any schema
 type Executor = PgDatabase<PgQueryResultHKT, any, any>;
 
+/** The NOTIFY channel of each outbox table (drizzle's getTableConfig is not free). */
+const channels = new WeakMap<OutboxTable, string>();
+
 /** Thrown when a payload does not match its event contract; nothing is written. */
 export class EventPayloadError extends Error {
   override readonly name = "EventPayloadError";
@@ -50,7 +53,11 @@ export async function enqueueEvent<E extends EventContract>(
   if (event.delivery !== "jetstream") throw new Error(`${event.subject} is a core NATS event: use publishCore`);
   const data = validatePayload(event, payload);
   const id = Bun.randomUUIDv7();
-  const channel = outboxChannel(schemaOf(outbox));
+  let channel = channels.get(outbox);
+  if (channel === undefined) {
+    channel = outboxChannel(schemaOf(outbox));
+    channels.set(outbox, channel);
+  }
   // `from pg_notify(...)` yields one row, so the insert and the notification are one round trip.
   await tx.execute(sql`insert into ${outbox} (id, subject, version, payload, headers)
     select ${id}::uuid, ${event.subject}, ${event.version}, ${JSON.stringify(data)}::jsonb, ${JSON.stringify(contextHeaders(ctx))}::jsonb

@@ -151,7 +151,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     const results = await Promise.allSettled(rows.map((r) => publisher.publish(toOutgoing(r))));
     const acked = rows.filter((_, i) => results[i]?.status === "fulfilled");
     if (acked.length) {
-      await sql`update ${sql(schema)}.outbox set sent_at = now() where id in ${sql(acked.map((r) => r.id))}`;
+      // One statement of one shape for the whole batch (an `in (...)` list would prepare one per size).
+      await sql.unsafe(`update ${table} set sent_at = now() where id = any($1::uuid[])`, [acked.map((r) => r.id)]);
       if (metrics) for (const r of acked) metrics.published.inc({ subject: r.subject });
     }
     const failed = rows.length - acked.length;
