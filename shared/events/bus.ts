@@ -40,7 +40,7 @@ export async function natsEventBus(nc: NatsConnection, logger: EventsLogger): Pr
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   return {
-    publisher: jetStreamPublisher(js),
+    publisher: jetStreamPublisher(js, { nc }),
     async provision(streams) {
       await provisionStreams(jsm, streams);
     },

@@ -1,5 +1,5 @@
 import type { JetStreamClient } from "@nats-io/jetstream";
-import { headers as natsHeaders } from "@nats-io/transport-node";
+import { createInbox, type Msg, type NatsConnection, headers as natsHeaders } from "@nats-io/transport-node";
 import { eventHeaderNames } from "./headers.ts";
 
 /** One event on its way out: an outbox row, or a message in flight. */
@@ -18,6 +18,13 @@ export interface OutgoingEvent {
 /** Where a relay publishes durable events. `publish` resolves only once the event is stored (acknowledged). */
 export interface EventPublisher {
   publish(event: OutgoingEvent): Promise<void>;
+  /**
+   * Publishes events in this order without waiting for each acknowledgement in turn (they are
+   * pipelined) and resolves once every one is acknowledged or has failed: one entry per event, null when
+   * stored (or dropped as a duplicate), else why not. Optional: the relay calls `publish` for each
+   * event when it is absent.
+   */
+  publishBatch?(events: readonly OutgoingEvent[]): Promise<(Error | null)[]>;
 }
 
 const encoder = new TextEncoder();
@@ -32,14 +39,44 @@ export function envelopeHeaders(event: OutgoingEvent): Record<string, string> {
   };
 }
 
+function natsHeadersOf(event: OutgoingEvent) {
+  const h = natsHeaders();
+  for (const [k, v] of Object.entries(envelopeHeaders(event))) if (k !== eventHeaderNames.msgId) h.set(k, v);
+  h.set(eventHeaderNames.msgId, event.id);
+  return h;
+}
+
+/** The error in a JetStream PubAck (or a status reply such as 503, no stream for the subject), else null. */
+function pubAckError(msg: Msg): Error | null {
+  const status = msg.headers?.code ?? 0;
+  if (status >= 300) {
+    return new Error(status === 503 ? `no stream captures ${msg.subject}` : `publish failed: ${status}`);
+  }
+  if (!msg.data.length) return new Error("empty publish acknowledgement");
+  try {
+    const ack = msg.json<{ error?: { code?: number; err_code?: number; description?: string } }>();
+    if (ack.error) return new Error(`JetStream refused the message: ${ack.error.description} (${ack.error.err_code})`);
+  } catch {
+    return new Error("unreadable publish acknowledgement");
+  }
+  return null;
+}
+
 /**
  * Publishes to JetStream with `Nats-Msg-Id` = event id and waits for the PubAck; a re-sent id inside the
- * stream's duplicate window is acknowledged without being stored twice.
+ * stream's duplicate window is acknowledged without being stored twice. `publishBatch` sends a whole batch
+ * at once on the connection (so the stream stores it in this order) with every PubAck coming back to
+ * one subscription and one timer for the batch: no request, promise and timer per event.
  * @example startOutboxRelay({ ..., publisher: jetStreamPublisher(jetstream(nc)) });
  */
-export function jetStreamPublisher(js: JetStreamClient, options: { timeoutMs?: number } = {}): EventPublisher {
+export function jetStreamPublisher(
+  js: JetStreamClient,
+  options: { timeoutMs?: number; nc?: NatsConnection } = {},
+): EventPublisher {
   const timeout = options.timeoutMs ?? 5_000;
-  return {
+  // The JetStream client's own connection (public in the implementation, not in the interface).
+  const nc = options.nc ?? (js as unknown as { nc?: NatsConnection }).nc;
+  const publisher: EventPublisher = {
     async publish(event) {
       const h = natsHeaders();
       for (const [k, v] of Object.entries(envelopeHeaders(event))) if (k !== eventHeaderNames.msgId) h.set(k, v);
@@ -52,4 +89,56 @@ export function jetStreamPublisher(js: JetStreamClient, options: { timeoutMs?: n
       });
     },
   };
+  if (!nc) return publisher;
+
+  const prefix = createInbox();
+  const waiting = new Map<string, (err: Error | null) => void>();
+  let sub: ReturnType<NatsConnection["subscribe"]> | null = null;
+  let next = 0;
+  publisher.publishBatch = async (events) => {
+    if (!sub || sub.isClosed()) {
+      sub = nc.subscribe(`${prefix}.*`, {
+        callback: (err, msg) => {
+          if (err) return;
+          const done = waiting.get(msg.subject);
+          if (!done) return; // late: its batch timed out and will be re-sent
+          waiting.delete(msg.subject);
+          done(pubAckError(msg));
+        },
+      });
+    }
+    const replies: string[] = [];
+    const results = events.map(
+      (event) =>
+        new Promise<Error | null>((resolve) => {
+          const reply = `${prefix}.${(next++).toString(36)}`;
+          replies.push(reply);
+          waiting.set(reply, resolve);
+          try {
+            nc.publish(event.subject, encoder.encode(JSON.stringify(event.payload)), {
+              reply,
+              headers: natsHeadersOf(event),
+            });
+          } catch (err) {
+            waiting.delete(reply);
+            resolve(err instanceof Error ? err : new Error(String(err)));
+          }
+        }),
+    );
+    const timer = setTimeout(() => {
+      const late = new Error(`no publish acknowledgement within ${timeout} ms`);
+      for (const reply of replies) {
+        const done = waiting.get(reply);
+        if (!done) continue;
+        waiting.delete(reply);
+        done(late);
+      }
+    }, timeout);
+    try {
+      return await Promise.all(results);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+  return publisher;
 }

@@ -148,8 +148,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     if (!rows.length) return { read: 0, failed: 0 };
     // Sent together on one connection, so the stream stores them in this order; a failed one is re-sent
     // in a later round (and may then land after its successors).
-    const results = await Promise.allSettled(rows.map((r) => publisher.publish(toOutgoing(r))));
-    const acked = rows.filter((_, i) => results[i]?.status === "fulfilled");
+    const events = rows.map(toOutgoing);
+    const errors: (unknown | null)[] = publisher.publishBatch
+      ? await publisher.publishBatch(events)
+      : (await Promise.allSettled(events.map((e) => publisher.publish(e)))).map((r) =>
+          r.status === "fulfilled" ? null : r.reason,
+        );
+    const acked = rows.filter((_, i) => errors[i] === null);
     if (acked.length) {
       // One statement of one shape for the whole batch (an `in (...)` list would prepare one per size).
       await sql.unsafe(`update ${table} set sent_at = now() where id = any($1::uuid[])`, [acked.map((r) => r.id)]);
@@ -157,8 +162,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
     }
     const failed = rows.length - acked.length;
     if (failed) {
-      const first = results.find((r) => r.status === "rejected") as PromiseRejectedResult;
-      logger.warn(log({ failed, err: first.reason }), "outbox relay could not publish; will retry");
+      logger.warn(log({ failed, err: errors.find((e) => e !== null) }), "outbox relay could not publish; will retry");
     }
     return { read: rows.length, failed };
   }
