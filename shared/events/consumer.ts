@@ -242,7 +242,11 @@ export async function startConsumer<E extends EventContract, TTables extends Rec
       // Backpressure: the next pull waits while a full window is queued behind the ones being handled.
       while (queue.length >= concurrency) await new Promise<void>((r) => (resumeReader = r));
     }
-  })();
+  })().catch((err) => {
+    // The connection was closed under the consumer (the iterator's next pull throws): nothing more
+    // arrives; what was pulled is still handled, and what is not acked is redelivered elsewhere.
+    logger.error({ err, stream, durable }, "consumer stopped receiving messages");
+  });
 
   return {
     async stop() {
