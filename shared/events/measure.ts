@@ -4,7 +4,8 @@
 // schema, a stream and a durable of its own, and removes them afterwards.
 //
 // As a library (bench/events/run.ts): `measureBacklogDrain(...)` and `measureLatencyAtRate(...)`.
-// As a script: `bun shared/events/measure.ts [--events 5000] [--rate 500] [--seconds 10] [--repeat 3]`
+// As a script: `bun shared/events/measure.ts [--drain|--latency] [--events 5000] [--rate 500] [--seconds 10]
+// [--concurrency 32] [--batch 32] [--repeat 3]`
 // (DATABASE_URL or TEST_ADMIN_DATABASE_URL, else 127.0.0.1:5432; NATS_URL, else 127.0.0.1:4222).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
@@ -34,7 +35,8 @@ export interface PipelineMeasureOptions {
   /** Relay options besides the wiring (default batchSize 500). */
   relay?: Partial<Pick<OutboxRelayOptions, "batchSize" | "pollMs">> & Record<string, unknown>;
   /** Consumer options besides the wiring (default concurrency 32). */
-  consumer?: Partial<Pick<ConsumerOptions<never, never>, "concurrency" | "ackWaitMs">> & Record<string, unknown>;
+  consumer?: Partial<Pick<ConsumerOptions<never, never>, "concurrency" | "batchSize" | "transactions" | "ackWaitMs">> &
+    Record<string, unknown>;
   /** Called with progress lines; default silent. */
   log?: (line: string) => void;
 }
@@ -294,6 +296,10 @@ if (import.meta.main) {
       process.env.DATABASE_URL ?? process.env.TEST_ADMIN_DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres",
     natsUrl: process.env.NATS_URL ?? "nats://127.0.0.1:4222",
     log: (line) => console.log(`[events] ${line}`),
+    consumer: {
+      concurrency: arg("concurrency", 32),
+      ...(process.argv.includes("--batch") ? { batchSize: arg("batch", 32) } : {}),
+    },
   };
   const repeat = arg("repeat", 1);
   const only = process.argv.includes("--drain") ? "drain" : process.argv.includes("--latency") ? "latency" : "both";
