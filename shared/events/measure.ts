@@ -19,6 +19,7 @@ import { jetStreamPublisher } from "./publisher.ts";
 import { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "./relay.ts";
 import { provisionStreams } from "./streams.ts";
 import { inboxTable, outboxTable } from "./tables.ts";
+import { startWalRelay } from "./wal/wal-relay.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -33,7 +34,11 @@ export interface PipelineMeasureOptions {
   /** Stream storage (default `file`, as in production). */
   storage?: "file" | "memory";
   /** Relay options besides the wiring (default batchSize 500). */
-  relay?: Partial<Pick<OutboxRelayOptions, "batchSize" | "pollMs">> & Record<string, unknown>;
+  /** `mode: "wal"` tails the outbox through a logical replication slot (needs wal_level=logical). */
+  relay?: Partial<Pick<OutboxRelayOptions, "batchSize" | "pollMs">> & { mode?: "notify" | "wal" } & Record<
+      string,
+      unknown
+    >;
   /** Consumer options besides the wiring (default concurrency 32). */
   consumer?: Partial<Pick<ConsumerOptions<never, never>, "concurrency" | "batchSize" | "transactions" | "ackWaitMs">> &
     Record<string, unknown>;
@@ -109,14 +114,16 @@ async function rig(options: PipelineMeasureOptions): Promise<Rig> {
         return ids;
       }),
     startRelay: () =>
-      startOutboxRelay({
-        sql: database.sql,
-        schema: token,
-        publisher: jetStreamPublisher(js),
-        logger: silent,
-        batchSize: 500,
-        ...options.relay,
-      }),
+      options.relay?.mode === "wal"
+        ? startWalRelay({ sql: database.sql, schema: token, publisher: jetStreamPublisher(js), logger: silent })
+        : startOutboxRelay({
+            sql: database.sql,
+            schema: token,
+            publisher: jetStreamPublisher(js),
+            logger: silent,
+            batchSize: 500,
+            ...options.relay,
+          }),
     startConsumer: (onAck) =>
       startConsumer({
         js,
@@ -310,3 +317,6 @@ if (import.meta.main) {
     }
   }
 }
+
+/** This module can measure the WAL-mode relay too (`relay: { mode: "wal" }`). */
+export const supportsWalRelay = true;
