@@ -5,8 +5,14 @@ export class MemoryKeyStore implements KeyStore {
   readonly keys: StoredKey[] = [];
 
   async recent(limit: number): Promise<StoredKey[]> {
-    return [...this.keys]
-      .sort((a, b) => Number(a.retiredAt !== null) - Number(b.retiredAt !== null) || order(b) - order(a))
+    // Later keys win ties: two rotations within one millisecond retire keys at the same instant.
+    return this.keys
+      .map((k, i) => ({ k, i }))
+      .sort(
+        (a, b) =>
+          Number(a.k.retiredAt !== null) - Number(b.k.retiredAt !== null) || order(b.k) - order(a.k) || b.i - a.i,
+      )
+      .map(({ k }) => ({ ...k }))
       .slice(0, limit)
       .map((k) => ({ ...k }));
   }

@@ -25,6 +25,8 @@ export class PgKeyStore implements KeyStore {
       .orderBy(
         sql`${signingKeys.retiredAt} is not null`,
         desc(sql`coalesce(${signingKeys.retiredAt}, ${signingKeys.createdAt})`),
+        // Two rotations within one millisecond retire keys at the same instant: the later-created key wins.
+        desc(signingKeys.createdAt),
       )
       .limit(limit);
     return rows.map(keyFromRow);
