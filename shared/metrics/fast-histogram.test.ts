@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { Histogram, Registry } from "prom-client";
-import { FastHistogram } from "./metrics.ts";
+import { FastHistogram } from "./fast-histogram.ts";
 
 describe("FastHistogram", () => {
   test("scrapes exactly like prom-client's Histogram given the same observations", async () => {
