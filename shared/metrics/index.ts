@@ -41,11 +41,20 @@ export function createMetrics(options: { service: string; version: string; prefi
     // The route pattern, never the raw path: raw paths would explode label cardinality.
     const route = routePath === "/*" ? "unmatched" : routePath;
     let byRoute = observers.get(method);
-    if (!byRoute) observers.set(method, (byRoute = new Map()));
+    if (!byRoute) {
+      byRoute = new Map();
+      observers.set(method, byRoute);
+    }
     let byStatus = byRoute.get(route);
-    if (!byStatus) byRoute.set(route, (byStatus = new Map()));
+    if (!byStatus) {
+      byStatus = new Map();
+      byRoute.set(route, byStatus);
+    }
     let observer = byStatus.get(status);
-    if (!observer) byStatus.set(status, (observer = duration.series(method, route, String(status))));
+    if (!observer) {
+      observer = duration.series(method, route, String(status));
+      byStatus.set(status, observer);
+    }
     observer.observe(seconds);
   };
 
