@@ -134,6 +134,8 @@ describe.skipIf(!privateNatsAvailable())("outbox to consumer over a private nats
 
   test("relay failover and a consumer that dies mid-batch (acks lost) still handle every event exactly once", async () => {
     const s = await setup();
+    // The standby starts once the first relay holds the lead, so which one leads is not a race.
+    await until("the first relay leads", () => s.relay.leading, 10_000);
     const standby = s.startRelay(); // waits for the lead
     const total = 3_000;
     // The first consumer runs on a connection of its own, closed without stopping: its batches in flight
