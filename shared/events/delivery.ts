@@ -169,16 +169,6 @@ async function processOne<E extends EventContract, TTables extends Record<string
   }
 }
 
-/** Processes one delivery in a transaction of its own; never throws. */
-export async function processDelivery<E extends EventContract, TTables extends Record<string, unknown>>(
-  delivery: Delivery,
-  spec: DeliverySpec<E, TTables>,
-): Promise<Outcome> {
-  const prepared = prepare(delivery, spec);
-  if (typeof prepared === "string") return { kind: "dead", error: prepared };
-  return processOne(prepared, spec);
-}
-
 /**
  * Processes deliveries in ONE transaction: one statement inserts all their inbox rows (the ones already
  * there are duplicates: nothing else is done for them), then the handler runs for each fresh event, in

@@ -317,6 +317,3 @@ if (import.meta.main) {
     }
   }
 }
-
-/** This module can measure the WAL-mode relay too (`relay: { mode: "wal" }`). */
-export const supportsWalRelay = true;
