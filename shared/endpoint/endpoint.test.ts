@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { AppError } from "../errors/index.ts";
 import { createHttpApp } from "../http/index.ts";
+import { errorCodeOf } from "../testing/errors.ts";
 import { createBreaker } from "./breaker.ts";
 import { createClient, type RequestTransport } from "./client.ts";
 import { itemsEndpoint, itemsGet, U1, U2 } from "./fixtures.ts";
@@ -12,15 +13,6 @@ const ctxOf = (userId: string | null, roles: string[] = []) => ({
   identity: userId ? { userId, roles } : null,
   requestId: "r-1",
 });
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${err}`;
-  }
-}
 
 describe("an endpoint served over HTTP", () => {
   const { endpoint } = itemsEndpoint();
@@ -54,8 +46,8 @@ describe("an endpoint called through the in-process bus", () => {
     bus.serve([itemsEndpoint().endpoint]);
     const client = createClient(itemsGet, { transport: bus, timeoutMs: 500 });
     expect(await client.call({ id: "a" }, ctxOf(U1))).toEqual({ id: "a", owner: U1, verbose: false });
-    expect(await codeOf(client.call({ id: "zz" }, ctxOf(U1)))).toBe("not_found");
-    expect(await codeOf(client.call({ id: "b" }, ctxOf(U1)))).toBe("permission_denied");
+    expect(await errorCodeOf(client.call({ id: "zz" }, ctxOf(U1)))).toBe("not_found");
+    expect(await errorCodeOf(client.call({ id: "b" }, ctxOf(U1)))).toBe("permission_denied");
     expect(await client.call({ id: "b" }, ctxOf("admin-1", ["admin"]))).toMatchObject({ owner: U2 });
   });
 
@@ -64,13 +56,13 @@ describe("an endpoint called through the in-process bus", () => {
     const { endpoint, calls } = itemsEndpoint();
     bus.serve([endpoint]);
     const client = createClient(itemsGet, { transport: bus, timeoutMs: 500 });
-    expect(await codeOf(client.call({ id: "" }, ctxOf(U1)))).toBe("invalid_argument");
+    expect(await errorCodeOf(client.call({ id: "" }, ctxOf(U1)))).toBe("invalid_argument");
     expect(calls.n).toBe(0);
   });
 
   test("answers unavailable when nothing serves the endpoint", async () => {
     const client = createClient(itemsGet, { transport: new LocalBus(), timeoutMs: 200, retries: 0 });
-    expect(await codeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
+    expect(await errorCodeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
   });
 });
 
@@ -99,14 +91,14 @@ describe("the endpoint client's resilience", () => {
   test("never retries a call that is not idempotent", async () => {
     const transport = flakyTransport(1);
     const client = createClient({ ...itemsGet, idempotent: false }, { transport, timeoutMs: 1000, retries: 5 });
-    expect(await codeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
+    expect(await errorCodeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
     expect(transport.sent).toBe(1);
   });
 
   test("does not retry business errors", async () => {
     const transport = flakyTransport(0);
     const client = createClient(itemsGet, { transport, timeoutMs: 1000, retries: 5 });
-    expect(await codeOf(client.call({ id: "zz" }, ctxOf(U1)))).toBe("not_found");
+    expect(await errorCodeOf(client.call({ id: "zz" }, ctxOf(U1)))).toBe("not_found");
     expect(transport.sent).toBe(1);
   });
 
@@ -115,9 +107,9 @@ describe("the endpoint client's resilience", () => {
     const breaker = createBreaker({ failureThreshold: 3, openMs: 1000, now: () => now });
     const transport = flakyTransport(3);
     const client = createClient(itemsGet, { transport, timeoutMs: 1000, retries: 0, breaker });
-    for (let i = 0; i < 3; i++) expect(await codeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
+    for (let i = 0; i < 3; i++) expect(await errorCodeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
     expect(breaker.state()).toBe("open");
-    expect(await codeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
+    expect(await errorCodeOf(client.call({ id: "a" }, ctxOf(U1)))).toBe("unavailable");
     expect(transport.sent).toBe(3);
     now = 1001;
     expect(await client.call({ id: "a" }, ctxOf(U1))).toMatchObject({ id: "a" });

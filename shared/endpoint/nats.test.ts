@@ -1,7 +1,8 @@
 // Needs NATS at NATS_URL (default nats://127.0.0.1:4222); subjects are unique per test.
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
-import { AppError } from "../errors/index.ts";
+import { errorCodeOf } from "../testing/errors.ts";
 import { natsForTests, natsTestUrl } from "../testing/nats.ts";
 import { createClient } from "./client.ts";
 import { implement } from "./contract.ts";
@@ -21,15 +22,6 @@ function uniqueContract() {
   return { ...itemsGet, name: `test${crypto.randomUUID().slice(0, 8)}.items.get` };
 }
 
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${err}`;
-  }
-}
-
 const ctx = { identity: { userId: U1, roles: [] }, requestId: "nats-test" };
 
 describe.skipIf(!withNats)("an endpoint served over NATS", () => {
@@ -45,8 +37,8 @@ describe.skipIf(!withNats)("an endpoint served over NATS", () => {
     try {
       const client = createClient(contract, { transport: natsTransport(nc), timeoutMs: 1000 });
       expect(await client.call({ id: "a" }, ctx)).toEqual({ id: "a", owner: U1, verbose: false });
-      expect(await codeOf(client.call({ id: "zz" }, ctx))).toBe("not_found");
-      expect(await codeOf(client.call({ id: "b" }, ctx))).toBe("permission_denied");
+      expect(await errorCodeOf(client.call({ id: "zz" }, ctx))).toBe("not_found");
+      expect(await errorCodeOf(client.call({ id: "b" }, ctx))).toBe("permission_denied");
     } finally {
       await service.stop();
     }
@@ -125,7 +117,7 @@ describe.skipIf(!withNats)("an endpoint served over NATS", () => {
   test("a call nobody serves fails fast as unavailable", async () => {
     const client = createClient(uniqueContract(), { transport: natsTransport(nc), timeoutMs: 2000, retries: 0 });
     const started = performance.now();
-    expect(await codeOf(client.call({ id: "a" }, ctx))).toBe("unavailable");
+    expect(await errorCodeOf(client.call({ id: "a" }, ctx))).toBe("unavailable");
     expect(performance.now() - started).toBeLessThan(1000);
   });
 });

@@ -1,4 +1,5 @@
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
+export { errorCodeOf } from "./errors.ts";
 export { natsForTests, natsTestUrl } from "./nats.ts";
 export {
   natsServerBinary,

@@ -1,15 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { AuthRepo } from "./auth.service.ts";
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-}
 
 const id = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
 const account = (n: number, email = `${n}@example.com`) => ({
@@ -44,7 +36,7 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
     test("an email taken in any case is a conflict", async () => {
       const repo = await makeRepo();
       await repo.createAccount(account(1, "a@example.com"));
-      expect(await codeOf(repo.createAccount(account(2, "A@EXAMPLE.com")))).toBe("conflict");
+      expect(await errorCodeOf(repo.createAccount(account(2, "A@EXAMPLE.com")))).toBe("conflict");
     });
 
     test("roles are replaced, and an unknown id gives null", async () => {
@@ -80,7 +72,7 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
         await repo.insertRefreshToken(token(1, 1));
         throw new AppError("conflict", "boom");
       });
-      expect(await codeOf(failed)).toBe("conflict");
+      expect(await errorCodeOf(failed)).toBe("conflict");
       expect(await repo.accountById(id(1))).toBeNull();
       expect(await repo.refreshTokenByHash("h1")).toBeNull();
     });

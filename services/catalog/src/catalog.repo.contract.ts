@@ -1,16 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { NewProduct } from "./catalog.model.ts";
 import type { CatalogRepo } from "./catalog.service.ts";
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-}
 
 /** A test id that sorts by `n`. */
 export const productId = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
@@ -41,8 +33,8 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
     test("a taken sku in any letter case, or a taken id, is a conflict", async () => {
       const repo = await makeRepo();
       await repo.create(widget(1, { sku: "abc-1" }));
-      expect(await codeOf(repo.create(widget(2, { sku: "ABC-1" })))).toBe("conflict");
-      expect(await codeOf(repo.create(widget(1, { sku: "other" })))).toBe("conflict");
+      expect(await errorCodeOf(repo.create(widget(2, { sku: "ABC-1" })))).toBe("conflict");
+      expect(await errorCodeOf(repo.create(widget(1, { sku: "other" })))).toBe("conflict");
       expect(await repo.get(productId(2))).toBeNull();
     });
 
@@ -94,7 +86,7 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
       const failing = repo.update(productId(1), () => {
         throw new AppError("precondition_failed", "stale");
       });
-      expect(await codeOf(failing)).toBe("precondition_failed");
+      expect(await errorCodeOf(failing)).toBe("precondition_failed");
       expect(await repo.get(productId(1))).toEqual(created);
     });
 
@@ -102,7 +94,7 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
       const repo = await makeRepo();
       await repo.create(widget(1));
       const second = await repo.create(widget(2));
-      expect(await codeOf(repo.update(productId(2), () => ({ sku: "sku-1" })))).toBe("conflict");
+      expect(await errorCodeOf(repo.update(productId(2), () => ({ sku: "sku-1" })))).toBe("conflict");
       expect(await repo.get(productId(2))).toEqual(second);
     });
 

@@ -1,20 +1,11 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { Actor, NewProduct, ProductChanged } from "./catalog.model.ts";
 import { MemoryCatalogRepo } from "./catalog.repo.memory.ts";
 import { CatalogService, decodeCursor, encodeCursor } from "./catalog.service.ts";
 
 const admin: Actor = { userId: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
 const alice: Actor = { userId: "00000000-0000-4000-8000-0000000000a1", roles: ["user"] };
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
-}
 
 const chair: NewProduct = { sku: "CHAIR-1", name: "Chair", priceMinor: 4900, currency: "EUR", stock: 3 };
 
@@ -28,8 +19,8 @@ function setup() {
 describe("the catalog service", () => {
   test("lets only admins create products; anonymous callers are unauthenticated", async () => {
     const { service } = setup();
-    expect(await codeOf(service.create(null, chair))).toBe("unauthenticated");
-    expect(await codeOf(service.create(alice, chair))).toBe("permission_denied");
+    expect(await errorCodeOf(service.create(null, chair))).toBe("unauthenticated");
+    expect(await errorCodeOf(service.create(alice, chair))).toBe("permission_denied");
     const created = await service.create(admin, chair);
     expect(created).toMatchObject({ sku: "CHAIR-1", version: 1, active: true, description: "" });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
@@ -46,7 +37,7 @@ describe("the catalog service", () => {
       { sku: "has space" },
       { name: "   " },
     ]) {
-      expect(await codeOf(service.create(admin, { ...chair, ...bad }))).toBe("invalid_argument");
+      expect(await errorCodeOf(service.create(admin, { ...chair, ...bad }))).toBe("invalid_argument");
     }
     expect(await repo.list({}, null, 10)).toEqual([]);
   });
@@ -54,18 +45,18 @@ describe("the catalog service", () => {
   test("a duplicate sku in another case is a conflict", async () => {
     const { service } = setup();
     await service.create(admin, chair);
-    expect(await codeOf(service.create(admin, { ...chair, sku: "chair-1" }))).toBe("conflict");
+    expect(await errorCodeOf(service.create(admin, { ...chair, sku: "chair-1" }))).toBe("conflict");
   });
 
   test("hides inactive products from everyone but admins", async () => {
     const { service } = setup();
     const p = await service.create(admin, { ...chair, active: false });
-    expect(await codeOf(service.get(null, p.id))).toBe("not_found");
-    expect(await codeOf(service.get(alice, p.id))).toBe("not_found");
+    expect(await errorCodeOf(service.get(null, p.id))).toBe("not_found");
+    expect(await errorCodeOf(service.get(alice, p.id))).toBe("not_found");
     expect((await service.get(admin, p.id)).active).toBe(false);
     expect((await service.list(alice, {}, undefined, 10)).items).toEqual([]);
     expect((await service.list(admin, {}, undefined, 10)).items.map((x) => x.id)).toEqual([p.id]);
-    expect(await codeOf(service.list(null, { active: false }, undefined, 10))).toBe("permission_denied");
+    expect(await errorCodeOf(service.list(null, { active: false }, undefined, 10))).toBe("permission_denied");
   });
 
   test("an update bumps the version once, and setting the same values changes nothing", async () => {
@@ -86,7 +77,7 @@ describe("the catalog service", () => {
     const p = await service.create(admin, chair);
     await service.update(admin, p.id, { stock: 9 });
     const stale = service.update(admin, p.id, { stock: 1 }, { kind: "one-of", versions: [1] });
-    expect(await codeOf(stale)).toBe("precondition_failed");
+    expect(await errorCodeOf(stale)).toBe("precondition_failed");
     expect((await service.get(admin, p.id)).stock).toBe(9);
     const fresh = await service.update(admin, p.id, { stock: 1 }, { kind: "one-of", versions: [1, 2] });
     expect(fresh).toMatchObject({ stock: 1, version: 3 });
@@ -96,9 +87,11 @@ describe("the catalog service", () => {
   test("an update needs at least one field and a known id", async () => {
     const { service } = setup();
     const p = await service.create(admin, chair);
-    expect(await codeOf(service.update(admin, p.id, {}))).toBe("invalid_argument");
-    expect(await codeOf(service.update(admin, "00000000-0000-4000-8000-00000000ffff", { stock: 1 }))).toBe("not_found");
-    expect(await codeOf(service.update(alice, p.id, { stock: 1 }))).toBe("permission_denied");
+    expect(await errorCodeOf(service.update(admin, p.id, {}))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.update(admin, "00000000-0000-4000-8000-00000000ffff", { stock: 1 }))).toBe(
+      "not_found",
+    );
+    expect(await errorCodeOf(service.update(alice, p.id, { stock: 1 }))).toBe("permission_denied");
   });
 
   test("deactivating is idempotent and tells the listener once", async () => {
@@ -107,7 +100,7 @@ describe("the catalog service", () => {
     expect(await service.deactivate(admin, p.id)).toMatchObject({ active: false, version: 2 });
     expect(await service.deactivate(admin, p.id)).toMatchObject({ active: false, version: 2 });
     expect(events.map((e) => e.kind)).toEqual(["created", "deactivated"]);
-    expect(await codeOf(service.deactivate(alice, p.id))).toBe("permission_denied");
+    expect(await errorCodeOf(service.deactivate(alice, p.id))).toBe("permission_denied");
   });
 
   test("getMany returns products in the order asked, inactive ones included, unknown ones as missing", async () => {
@@ -121,7 +114,7 @@ describe("the catalog service", () => {
       [a.id, true],
     ]);
     expect(got.missing).toEqual([unknown]);
-    expect(await codeOf(service.getMany([]))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.getMany([]))).toBe("invalid_argument");
   });
 
   test("pages through filtered products, and refuses a malformed cursor or an inverted price range", async () => {
@@ -135,8 +128,8 @@ describe("the catalog service", () => {
       cursor = page.nextCursor ?? undefined;
     } while (cursor);
     expect(seen).toEqual([200, 300, 400, 500, 600]);
-    expect(await codeOf(service.list(alice, {}, "bm9wZQ", 2))).toBe("invalid_argument");
-    expect(await codeOf(service.list(alice, { minPrice: 5, maxPrice: 4 }, undefined, 2))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.list(alice, {}, "bm9wZQ", 2))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.list(alice, { minPrice: 5, maxPrice: 4 }, undefined, 2))).toBe("invalid_argument");
   });
 
   test("cursors round-trip and stay opaque", () => {

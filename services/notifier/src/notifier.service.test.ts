@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { Actor } from "./notifier.model.ts";
 import { MemoryNotificationsRepo } from "./notifier.repo.memory.ts";
 import { NotifierService } from "./notifier.service.ts";
@@ -7,15 +7,6 @@ import { NotifierService } from "./notifier.service.ts";
 const alice: Actor = { userId: "00000000-0000-4000-8000-0000000000a1", roles: ["user"] };
 const bob: Actor = { userId: "00000000-0000-4000-8000-0000000000b0", roles: ["user"] };
 const order = "00000000-0000-4000-8000-00000000f001";
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
-}
 
 function makeService() {
   let n = 0;
@@ -89,7 +80,7 @@ describe("the notifier service", () => {
       userId: alice.userId,
       orderId: order,
     });
-    expect(await codeOf(service.markRead(bob, n.id))).toBe("not_found");
+    expect(await errorCodeOf(service.markRead(bob, n.id))).toBe("not_found");
     expect(repo.all()[0]!.readAt).toBeNull();
     expect((await service.markRead(alice, n.id)).readAt).not.toBeNull();
     expect((await service.list(alice, { limit: 10, unread: true })).items).toEqual([]);
@@ -97,6 +88,6 @@ describe("the notifier service", () => {
 
   test("a malformed cursor is invalid_argument", async () => {
     const { service } = makeService();
-    expect(await codeOf(service.list(alice, { limit: 10, cursor: "!!!" }))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.list(alice, { limit: 10, cursor: "!!!" }))).toBe("invalid_argument");
   });
 });

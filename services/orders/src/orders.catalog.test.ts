@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { catalogProductsGet } from "@shared/contracts/catalog.ts";
 import { createBreaker, implement, LocalBus } from "@shared/endpoint";
 import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import { catalogClient } from "./orders.catalog.ts";
 
 const mug = "0190d9a4-6b1e-7c3a-9f51-00000000f001";
@@ -20,15 +21,6 @@ function catalogOn(bus: LocalBus, answer: CatalogAnswer) {
     }),
   ]);
   return calls;
-}
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
 }
 
 describe("the catalog adapter", () => {
@@ -71,7 +63,7 @@ describe("the catalog adapter", () => {
         breaker: { failureThreshold: 9, openMs: 1 },
       });
       const started = performance.now();
-      expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+      expect(await errorCodeOf(client.getProducts([mug], meta))).toBe("unavailable");
       expect(performance.now() - started).toBeLessThan(300);
     }
   });
@@ -85,9 +77,9 @@ describe("the catalog adapter", () => {
       retries: 1,
       breaker: createBreaker({ failureThreshold: 2, openMs: 1000, now: () => now }),
     });
-    expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+    expect(await errorCodeOf(client.getProducts([mug], meta))).toBe("unavailable");
     const calls = catalogOn(bus, async () => ({ products: [], missing: [mug] }));
-    expect(await codeOf(client.getProducts([mug], meta))).toBe("unavailable");
+    expect(await errorCodeOf(client.getProducts([mug], meta))).toBe("unavailable");
     expect(calls.n).toBe(0);
     now += 1000;
     expect(await client.getProducts([mug], meta)).toEqual({ products: [], missing: [mug] });

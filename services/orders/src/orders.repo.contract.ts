@@ -1,16 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { Order } from "./orders.model.ts";
 import type { OrdersRepo } from "./orders.service.ts";
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-}
 
 const id = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
 const alice = "0190d9a4-6b1e-7c3a-9f51-0000000000a1";
@@ -64,7 +56,7 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
     test("a taken id is a conflict and leaves the first order as it was", async () => {
       const repo = await makeRepo();
       await repo.insert(order(1));
-      expect(await codeOf(repo.insert(order(1, { userId: bob, totalMinor: 1 })))).toBe("conflict");
+      expect(await errorCodeOf(repo.insert(order(1, { userId: bob, totalMinor: 1 })))).toBe("conflict");
       expect(await repo.get(id(1))).toEqual(order(1));
     });
 
@@ -76,7 +68,7 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
           { productId: p1, sku: "SKU-1", name: "Mug", quantity: 1, unitPriceMinor: 1250 },
         ],
       });
-      expect(await codeOf(repo.insert(twice))).toBe("conflict");
+      expect(await errorCodeOf(repo.insert(twice))).toBe("conflict");
       expect(await repo.get(id(2))).toBeNull();
     });
 
@@ -100,7 +92,7 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
       const refused = repo.updateStatus(id(1), () => {
         throw new AppError("conflict", "no");
       });
-      expect(await codeOf(refused)).toBe("conflict");
+      expect(await errorCodeOf(refused)).toBe("conflict");
       expect(await repo.get(id(1))).toEqual(order(1));
     });
 

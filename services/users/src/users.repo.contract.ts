@@ -1,15 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { UsersRepo } from "./users.service.ts";
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : `not an AppError: ${String(err)}`;
-  }
-}
 
 /**
  * Registers the behaviour every UsersRepo must have; run against the in-memory fake and against
@@ -34,15 +25,15 @@ export function usersRepoContract(name: string, makeRepo: () => Promise<UsersRep
     test("a taken id or email (in any case) is a conflict", async () => {
       const repo = await makeRepo();
       await repo.create({ id: id(1), email: "a@example.com", displayName: "A" });
-      expect(await codeOf(repo.create({ id: id(1), email: "b@example.com", displayName: "B" }))).toBe("conflict");
-      expect(await codeOf(repo.create({ id: id(2), email: "A@example.com", displayName: "B" }))).toBe("conflict");
+      expect(await errorCodeOf(repo.create({ id: id(1), email: "b@example.com", displayName: "B" }))).toBe("conflict");
+      expect(await errorCodeOf(repo.create({ id: id(2), email: "A@example.com", displayName: "B" }))).toBe("conflict");
     });
 
     test("an update to another profile's email is a conflict and changes nothing", async () => {
       const repo = await makeRepo();
       await repo.create({ id: id(1), email: "a@example.com", displayName: "A" });
       await repo.create({ id: id(2), email: "b@example.com", displayName: "B" });
-      expect(await codeOf(repo.update(id(2), { email: "a@example.com" }))).toBe("conflict");
+      expect(await errorCodeOf(repo.update(id(2), { email: "a@example.com" }))).toBe("conflict");
       expect((await repo.get(id(2)))?.email).toBe("b@example.com");
     });
 

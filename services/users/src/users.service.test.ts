@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { AppError } from "@shared/errors";
+import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { Actor } from "./users.model.ts";
 import { MemoryUsersRepo } from "./users.repo.memory.ts";
 import { UsersService } from "./users.service.ts";
@@ -7,15 +7,6 @@ import { UsersService } from "./users.service.ts";
 const admin: Actor = { userId: "00000000-0000-4000-8000-000000000001", roles: ["admin"] };
 const alice: Actor = { userId: "00000000-0000-4000-8000-0000000000a1", roles: ["user"] };
 const bob: Actor = { userId: "00000000-0000-4000-8000-0000000000b0", roles: ["user"] };
-
-async function codeOf(p: Promise<unknown>): Promise<string> {
-  try {
-    await p;
-    return "no error";
-  } catch (err) {
-    return err instanceof AppError ? err.code : String(err);
-  }
-}
 
 async function seeded() {
   const service = new UsersService(new MemoryUsersRepo());
@@ -38,32 +29,34 @@ describe("the users service", () => {
 
   test("refuses to show or change another user's profile", async () => {
     const service = await seeded();
-    expect(await codeOf(service.get(alice, bob.userId))).toBe("permission_denied");
-    expect(await codeOf(service.update(alice, bob.userId, { displayName: "x" }))).toBe("permission_denied");
+    expect(await errorCodeOf(service.get(alice, bob.userId))).toBe("permission_denied");
+    expect(await errorCodeOf(service.update(alice, bob.userId, { displayName: "x" }))).toBe("permission_denied");
   });
 
   test("lets an admin read anyone and answers not_found for unknown ids", async () => {
     const service = await seeded();
     expect((await service.get(admin, bob.userId)).displayName).toBe("Bob");
-    expect(await codeOf(service.get(admin, "00000000-0000-4000-8000-00000000ffff"))).toBe("not_found");
+    expect(await errorCodeOf(service.get(admin, "00000000-0000-4000-8000-00000000ffff"))).toBe("not_found");
   });
 
   test("lets only admins create and list profiles", async () => {
     const service = await seeded();
-    expect(await codeOf(service.create(alice, { email: "c@example.com", displayName: "C" }))).toBe("permission_denied");
-    expect(await codeOf(service.list(alice, undefined, 10))).toBe("permission_denied");
+    expect(await errorCodeOf(service.create(alice, { email: "c@example.com", displayName: "C" }))).toBe(
+      "permission_denied",
+    );
+    expect(await errorCodeOf(service.list(alice, undefined, 10))).toBe("permission_denied");
     const created = await service.create(admin, { email: "c@example.com", displayName: "C" });
     expect(created.id).toMatch(/^[0-9a-f-]{36}$/);
   });
 
   test("rejects an update that changes nothing", async () => {
     const service = await seeded();
-    expect(await codeOf(service.update(alice, alice.userId, {}))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.update(alice, alice.userId, {}))).toBe("invalid_argument");
   });
 
   test("rejects a malformed cursor", async () => {
     const service = await seeded();
-    expect(await codeOf(service.list(admin, "bm9wZQ", 10))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.list(admin, "bm9wZQ", 10))).toBe("invalid_argument");
   });
 
   test("a registration creates the profile under the auth id once; a repeat returns it unchanged", async () => {
