@@ -1,4 +1,5 @@
 import { AppError } from "@shared/errors";
+import { decodeCursor, encodeCursor } from "@shared/pagination";
 import type { Actor, NewNotification, Notification, NotifierEvent, Page, PageCursor } from "./notifier.model.ts";
 
 /** The storage the notifier needs; adapters implement it (PostgreSQL, in-memory for tests). */
@@ -17,23 +18,6 @@ export interface NotificationsRepo {
    * the id is unknown or belongs to someone else.
    */
   markRead(userId: string, id: string, at: Date): Promise<Notification | null>;
-}
-
-/** Encodes a listing position as an opaque cursor. */
-export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
-}
-
-/** Decodes an opaque cursor; a malformed one is an `invalid_argument`. */
-export function decodeCursor(cursor: string): PageCursor {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(iso ?? "");
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError("invalid_argument", "cursor is malformed", {
-      fields: [{ path: "/query/cursor", message: "not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt, id };
 }
 
 function formatAmount(minor: number, currency: string): string {

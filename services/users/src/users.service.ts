@@ -1,4 +1,5 @@
 import { AppError } from "@shared/errors";
+import { decodeCursor, encodeCursor } from "@shared/pagination";
 import type { Actor, NewProfile, Page, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
 
 /** The storage the users service needs; adapters implement it (PostgreSQL, in-memory for tests). */
@@ -21,23 +22,6 @@ function isAdmin(actor: Actor): boolean {
 
 function mayAccess(actor: Actor, userId: string): boolean {
   return actor.userId === userId || isAdmin(actor);
-}
-
-/** Encodes a listing position as an opaque cursor. */
-export function encodeCursor(c: PageCursor): string {
-  return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
-}
-
-/** Decodes an opaque cursor; a malformed one is an `invalid_argument`. */
-export function decodeCursor(cursor: string): PageCursor {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(iso ?? "");
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
-    throw new AppError("invalid_argument", "cursor is malformed", {
-      fields: [{ path: "/query/cursor", message: "not a cursor returned by this API" }],
-    });
-  }
-  return { createdAt, id };
 }
 
 /**
