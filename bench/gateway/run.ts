@@ -4,7 +4,9 @@
 //   REF_RAW_CLIENT=1 makes it use the Bun.connect keep-alive client of raw-client.ts instead of fetch
 //   --access-log off runs the gateway without its access log (default on, as in production; lines go to
 //   /dev/null through the gateway's buffered writer); --fetch-gateway adds a second gateway process using
-//   fetch for backends (GATEWAY_UPSTREAM_CLIENT=fetch), measured side by side as gateway-fetch-*
+//   fetch for backends (GATEWAY_UPSTREAM_CLIENT=fetch), measured side by side as gateway-fetch-*;
+//   --bun-gateway adds one serving clients with Bun.serve instead of its own HTTP/1.1 server
+//   (GATEWAY_SERVER=bun), as gateway-bunserve-*
 // Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
 // plain proxy, with JWT validation, merging two backends and on a cache hit, plus a minimal Bun reference
 // proxy built from the same security/cache modules. Each case reports req/s, p50/p99 (wrk --latency), CPU
@@ -30,6 +32,7 @@ const WARMUP = 1;
 const ONLY = opt("only", "").split(",").filter(Boolean);
 const ACCESS_LOG = opt("access-log", "on") !== "off";
 const FETCH_GATEWAY = args.includes("--fetch-gateway");
+const BUN_GATEWAY = args.includes("--bun-gateway");
 const ROOT = resolve(import.meta.dir, "../..");
 const GATEWAY_MAIN = join(ROOT, "services/gateway/src/main.ts");
 const CLK_TCK = Number(spawnSync(["getconf", "CLK_TCK"]).stdout.toString().trim()) || 100;
@@ -226,6 +229,8 @@ let gatewayUrl = "";
 let gatewayNote = "";
 let fetchGateway: Subprocess | null = null;
 let fetchGatewayUrl = "";
+let bunGateway: Subprocess | null = null;
+let bunGatewayUrl = "";
 if (existsSync(GATEWAY_MAIN)) {
   const gatewayPort = await freePort();
   const host = [backendUrl];
@@ -279,6 +284,13 @@ if (existsSync(GATEWAY_MAIN)) {
     gateway = main.proc;
     gatewayUrl = main.url;
   }
+  if (BUN_GATEWAY) {
+    const viaBun = await launch("gateway-bun", await freePort(), { GATEWAY_SERVER: "bun" });
+    if (viaBun) {
+      bunGateway = viaBun.proc;
+      bunGatewayUrl = viaBun.url;
+    }
+  }
   if (FETCH_GATEWAY) {
     const viaFetch = await launch("gateway-fetch", await freePort(), { GATEWAY_UPSTREAM_CLIENT: "fetch" });
     if (viaFetch) {
@@ -315,6 +327,12 @@ if (fetchGateway) {
   cases.push(
     { name: "gateway-fetch-plain", url: `${fetchGatewayUrl}/plain`, server: fetchGateway },
     { name: "gateway-fetch-merge", url: `${fetchGatewayUrl}/merge`, server: fetchGateway },
+  );
+}
+if (bunGateway) {
+  cases.push(
+    { name: "gateway-bunserve-plain", url: `${bunGatewayUrl}/plain`, server: bunGateway },
+    { name: "gateway-bunserve-cache-hit", url: `${bunGatewayUrl}/cached`, server: bunGateway },
   );
 }
 if (referenceUp) {

@@ -38,6 +38,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     upstreamConcurrency: Number(env.GATEWAY_UPSTREAM_CONCURRENCY ?? 64),
     upstreamClient: env.GATEWAY_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     upstreamSockets: Number(env.GATEWAY_UPSTREAM_SOCKETS ?? 256),
+    server: env.GATEWAY_SERVER === "bun" ? "bun" : "http1",
   });
   for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
   const port = loaded.config.port ?? 8080;

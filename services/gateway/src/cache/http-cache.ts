@@ -42,7 +42,7 @@ export interface HttpCacheStats {
   bytes: number;
 }
 
-type RequestLike = { method: string; headers: Headers };
+type RequestLike = { method: string; headers: { get(name: string): string | null; has(name: string): boolean } };
 type ResponseLike = {
   status: number;
   headers: Headers | Record<string, string>;

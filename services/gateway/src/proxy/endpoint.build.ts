@@ -9,14 +9,23 @@ import { parseDuration } from "../config/duration.ts";
 import { RouteTable } from "../routing/router.ts";
 import { applyFlatmap } from "../shaping/flatmap.ts";
 import { compileShaping } from "../shaping/shaping.ts";
+import type { Answer } from "./answer.ts";
 import { compileUrl } from "./backend.ts";
-import type { BackendCache, BackendRuntime, Breaker, EndpointRuntime, RateLimit, Validator } from "./endpoint.types.ts";
+import type {
+  BackendCache,
+  BackendRuntime,
+  Breaker,
+  EndpointRuntime,
+  RateLimit,
+  RequestView,
+  Validator,
+} from "./endpoint.types.ts";
 import { compileAllowList, defaultIdentityHeaders } from "./forward.ts";
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {
-  preflight(req: Request): Response | null;
-  apply(req: Request, res: Response): Response;
+  preflight(req: RequestView): Answer | null;
+  apply(req: RequestView, res: Answer): Answer;
 }
 
 /** Factories for the namespaces other modules implement; a configured namespace needs its factory. */

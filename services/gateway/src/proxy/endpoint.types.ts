@@ -3,6 +3,12 @@ import type { Data } from "../shaping/shaping.ts";
 import type { UrlTemplate } from "./backend.ts";
 import type { AllowList } from "./forward.ts";
 
+/** The part of a client request the security, traffic and cache modules read. */
+export interface RequestView {
+  method: string;
+  headers: { get(name: string): string | null; has(name: string): boolean };
+}
+
 /** `qos/circuit-breaker` as the traffic module implements it. */
 export interface Breaker {
   allow(): boolean;
@@ -29,10 +35,10 @@ export type CacheFound =
  * the refreshed entry when the answer was a 304 to a revalidation.
  */
 export interface BackendCache {
-  lookup(url: string, req: Request): CacheFound;
+  lookup(url: string, req: RequestView): CacheFound;
   store(
     url: string,
-    req: Request,
+    req: RequestView,
     res: { status: number; headers: Headers | Record<string, string>; body: Uint8Array<ArrayBuffer> },
   ): CachedAnswer | undefined;
   purge(): void;
@@ -46,13 +52,13 @@ export type AuthVerdict =
 /** `auth/validator` as the security module implements it. */
 export interface Validator {
   /** Synchronous when it can be (cached token, known key): the hot path then awaits nothing. */
-  validate(req: Request): AuthVerdict | Promise<AuthVerdict>;
+  validate(req: RequestView): AuthVerdict | Promise<AuthVerdict>;
 }
 
 /** `qos/ratelimit/router` as the traffic module implements it. */
 export interface RateLimit {
   check(
-    req: Request,
+    req: RequestView,
     clientIp: string,
   ): { ok: true; headers: Record<string, string> } | { ok: false; status: 429 | 503; headers: Record<string, string> };
 }

@@ -56,16 +56,20 @@ export interface ForwardContext {
  * identity headers, plus X-Forwarded-*, the request id, the trace context and verified identity.
  */
 export function backendHeaders(
-  incoming: Headers,
+  incoming: { get(name: string): string | null; readonly pairs: readonly string[] },
   allow: AllowList,
   identity: ReadonlySet<string>,
   ctx: ForwardContext,
 ): Record<string, string> {
   const out: Record<string, string> = {};
   if (allow.all) {
-    for (const [name, value] of incoming) {
+    const pairs = incoming.pairs;
+    for (let i = 0; i < pairs.length; i += 2) {
+      const name = pairs[i]!;
       if (hopByHop.has(name) || gatewayOwned.has(name) || identity.has(name)) continue;
-      out[name] = value;
+      const value = pairs[i + 1]!;
+      const prior = out[name];
+      out[name] = prior === undefined ? value : `${prior}${name === "cookie" ? "; " : ", "}${value}`;
     }
   } else {
     for (const name of allow.names) {

@@ -73,7 +73,7 @@ class Exchange {
   controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   constructor(
     readonly req: Http1Request,
-    readonly wire: string | Buffer,
+    readonly wire: Buffer,
     readonly resolve: (r: Http1Response) => void,
     readonly reject: (e: Error) => void,
   ) {}
@@ -139,8 +139,7 @@ class Conn {
       this.destroy();
       return;
     }
-    const total = typeof wire === "string" ? Buffer.byteLength(wire) : wire.length;
-    if (n < total) this.out = (typeof wire === "string" ? Buffer.from(wire) : wire).subarray(n);
+    if (n < wire.length) this.out = wire.subarray(n);
   }
 
   onDrain(): void {
@@ -385,6 +384,8 @@ export class Http1Agent {
   readonly idleMs: number;
   readonly bufferBytes: number;
   readonly inflight = new Set<Exchange>();
+  /** Header names already checked to be tokens. */
+  readonly validNames = new Set<string>();
   private readonly pools = new Map<string, Pool>();
   private readonly maxSockets: number;
   private readonly sweepMs: number;
@@ -401,9 +402,9 @@ export class Http1Agent {
   request(origin: string, req: Http1Request): Promise<Http1Response> {
     let pool = this.pools.get(origin);
     if (pool === undefined) pool = this.addPool(origin);
-    let wire: string | Buffer;
+    let wire: Buffer;
     try {
-      wire = requestBytes(req, pool);
+      wire = requestBytes(req, pool, this.validNames);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -473,37 +474,44 @@ export class Http1Agent {
 
 const forbidden = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade"]);
 const withBody = new Set(["POST", "PUT", "PATCH"]);
+/** Line breaks and anything that is not a byte (NUL is checked apart). */
+const badValue = /[\r\n\u0100-\uffff]/;
 
-function unsafeValue(v: string): boolean {
-  return v.indexOf("\n") !== -1 || v.indexOf("\r") !== -1;
-}
-
-/** The request head (and body) as written to the socket. */
-function requestBytes(req: Http1Request, pool: Pool): string | Buffer {
-  if (unsafeValue(req.path) || req.path.indexOf(" ") !== -1 || req.path.charCodeAt(0) !== 47) {
-    throw new UpstreamNetworkError("invalid request target");
+/** A request target may not hold spaces, controls or anything that is not a byte. */
+function badTarget(path: string): boolean {
+  for (let i = 0; i < path.length; i++) {
+    const c = path.charCodeAt(i);
+    if (c <= 32 || c === 127 || c > 255) return true;
   }
-  let head = `${req.method} ${req.path} HTTP/1.1\r\nhost: ${pool.hostHeader}\r\n`;
+  return false;
+}
+const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/**
+ * The request head (and body) as written to the socket. Header values are byte strings and are written
+ * byte for byte (latin1), as fetch does; names are checked once per distinct name (`names` remembers them).
+ */
+function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer {
+  const path = req.path;
+  if (path.charCodeAt(0) !== 47 || badTarget(path)) throw new UpstreamNetworkError("invalid request target");
+  let head = `${req.method} ${path} HTTP/1.1\r\nhost: ${pool.hostHeader}\r\n`;
   const headers = req.headers;
   for (const name in headers) {
     if (forbidden.has(name)) continue;
     const value = headers[name]!;
-    if (unsafeValue(value) || unsafeValue(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
+    if (!names.has(name)) {
+      if (!tokenName.test(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
+      if (names.size < 4096) names.add(name);
+    }
+    if (badValue.test(value) || value.indexOf("\0") !== -1) throw new UpstreamNetworkError(`invalid header ${name}`);
     head += `${name}: ${value}\r\n`;
   }
   const body = req.body;
   if (body !== null) head += `content-length: ${body.byteLength}\r\n\r\n`;
   else head += withBody.has(req.method) ? "content-length: 0\r\n\r\n" : "\r\n";
-  // header values are byte strings: keep them byte for byte (latin1), as fetch does
-  const ascii = Buffer.byteLength(head) === head.length;
-  if (body === null) return ascii ? head : latin1(head);
-  const h = ascii ? Buffer.from(head) : latin1(head);
-  return Buffer.concat([h, body], h.length + body.byteLength);
-}
-
-function latin1(head: string): Buffer {
-  for (let i = 0; i < head.length; i++) {
-    if (head.charCodeAt(i) > 255) throw new UpstreamNetworkError("header value is not a byte string");
-  }
-  return Buffer.from(head, "latin1");
+  if (body === null || body.byteLength === 0) return Buffer.from(head, "latin1");
+  const out = Buffer.allocUnsafe(head.length + body.byteLength);
+  const n = out.write(head, 0, "latin1");
+  out.set(body, n);
+  return out;
 }

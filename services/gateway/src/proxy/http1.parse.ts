@@ -27,8 +27,42 @@ const CRLF = Buffer.from("\r\n");
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
-const digits = /^\d+$/;
 const hexDigits = /^[0-9a-fA-F]+$/;
+
+/** The three status digits at offset 9, or -1. */
+function statusCode(line: string): number {
+  let n = 0;
+  for (let i = 9; i < 12; i++) {
+    const c = line.charCodeAt(i) - 48;
+    if (c < 0 || c > 9) return -1;
+    n = n * 10 + c;
+  }
+  return n;
+}
+
+/** A header name in lower case; names that already are (what most servers send) are returned as they are. */
+function lowerName(name: string): string {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c >= 65 && c <= 90) return name.toLowerCase();
+  }
+  return name;
+}
+
+/** A Content-Length value: digits, or a list of identical values (RFC 9110 8.6); anything else is a framing attack. */
+function contentLengthOf(value: string): number {
+  const comma = value.indexOf(",");
+  const first = comma === -1 ? value : value.slice(0, comma).trim();
+  if (first.length === 0 || first.length > 15) throw new ResponseParseError("invalid content-length");
+  for (let i = 0; i < first.length; i++) {
+    const c = first.charCodeAt(i);
+    if (c < 48 || c > 57) throw new ResponseParseError("invalid content-length");
+  }
+  if (comma !== -1 && value.split(",").some((v) => v.trim() !== first)) {
+    throw new ResponseParseError("invalid content-length");
+  }
+  return Number(first);
+}
 
 /** The parsed response head: status, headers as flat lower-case name/value pairs, and reuse. */
 export interface ResponseHead {
@@ -110,56 +144,55 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): ResponseHead {
-    const lines = text.split("\r\n");
-    const statusLine = lines[0]!;
+    let eol = text.indexOf("\r\n");
+    if (eol === -1) eol = text.length;
     if (
-      !statusLine.startsWith("HTTP/1.") ||
-      statusLine.length < 12 ||
-      statusLine.charCodeAt(8) !== 32 ||
-      (statusLine.length > 12 && statusLine.charCodeAt(12) !== 32)
+      eol < 12 ||
+      !text.startsWith("HTTP/1.") ||
+      text.charCodeAt(8) !== 32 ||
+      (eol > 12 && text.charCodeAt(12) !== 32)
     ) {
       throw new ResponseParseError("malformed status line");
     }
-    const status = Number(statusLine.slice(9, 12));
-    if (!Number.isInteger(status) || status < 100 || status > 999) throw new ResponseParseError("malformed status");
-    const http10 = statusLine.charCodeAt(7) === 48; /* 0 */
+    const status = statusCode(text);
+    if (status < 100) throw new ResponseParseError("malformed status");
+    const http10 = text.charCodeAt(7) === 48; /* 0 */
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
     let transferEncoding = false;
     let connection = "";
     let contentEncoding = "";
-    for (let i = 1; i < lines.length; i++) {
-      const line = lines[i]!;
-      const colon = line.indexOf(":");
-      const first = line.charCodeAt(0);
-      if (colon <= 0 || first === 32 || first === 9) throw new ResponseParseError("malformed header line");
-      const name = line.slice(0, colon).toLowerCase();
-      const value = line.slice(colon + 1).trim();
-      switch (name) {
-        case "content-length": {
-          // a list of identical values is tolerated (RFC 9110 8.6); anything else is a framing attack
-          const first = value.includes(",") ? value.split(",")[0]!.trim() : value;
-          if (!digits.test(first) || (value.includes(",") && value.split(",").some((v) => v.trim() !== first))) {
-            throw new ResponseParseError("invalid content-length");
-          }
-          const n = Number(first);
-          if (contentLength !== -1 && contentLength !== n) throw new ResponseParseError("conflicting content-length");
-          contentLength = n;
-          break;
-        }
-        case "transfer-encoding":
-          transferEncoding = true;
-          chunked = value.toLowerCase().endsWith("chunked");
-          break;
-        case "connection":
-          connection = value.toLowerCase();
-          break;
-        case "content-encoding":
-          contentEncoding = value.toLowerCase();
-          break;
+    let at = eol + 2;
+    while (at < text.length) {
+      let end = text.indexOf("\r\n", at);
+      if (end === -1) end = text.length;
+      const colon = text.indexOf(":", at);
+      const first = text.charCodeAt(at);
+      if (colon <= at || colon > end || first === 32 || first === 9) {
+        throw new ResponseParseError("malformed header line");
       }
+      const name = lowerName(text.slice(at, colon));
+      const value = text.slice(colon + 1, end).trim();
+      at = end + 2;
       headers.push(name, value);
+      // only a few names matter for framing; compare by length first (most names are none of them)
+      const n = name.length;
+      if (n !== 14 && n !== 17 && n !== 10 && n !== 16) continue;
+      if (name === "content-length") {
+        const parsed = contentLengthOf(value);
+        if (contentLength !== -1 && contentLength !== parsed) {
+          throw new ResponseParseError("conflicting content-length");
+        }
+        contentLength = parsed;
+      } else if (name === "transfer-encoding") {
+        transferEncoding = true;
+        chunked = value.toLowerCase().endsWith("chunked");
+      } else if (name === "connection") {
+        connection = value.toLowerCase();
+      } else if (name === "content-encoding") {
+        contentEncoding = value.toLowerCase();
+      }
     }
     let keepAlive = http10 ? connection.includes("keep-alive") : !connection.includes("close");
     if (transferEncoding) {

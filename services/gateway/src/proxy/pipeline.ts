@@ -3,6 +3,7 @@
 
 import { renderOutput } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
+import type { Answer } from "./answer.ts";
 import { type BackendFailure, failureOf, fillUrl, hopByHopResponse, toData } from "./backend.ts";
 import type {
   BackendCache,
@@ -11,6 +12,7 @@ import type {
   CacheFound,
   EndpointRuntime,
   PipelineMetrics,
+  RequestView,
 } from "./endpoint.types.ts";
 import { filterQuery } from "./forward.ts";
 import { problem } from "./problem.ts";
@@ -18,14 +20,14 @@ import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
 /** Everything about the client request a backend call needs, prepared by the server. */
 export interface CallContext {
-  req: Request;
+  req: RequestView;
   method: string;
   params: string[];
   rest: string | null;
   /** Query already filtered by `input_query_strings`. */
   query: string;
   headers: Record<string, string>;
-  body: Uint8Array<ArrayBuffer> | ReadableStream<Uint8Array> | null;
+  body: Uint8Array | ReadableStream<Uint8Array> | null;
   claims: Record<string, unknown> | null;
   requestId: string;
   metrics: PipelineMetrics;
@@ -165,41 +167,41 @@ function decodingOf(be: BackendRuntime): "json" | "safejson" | "string" {
 }
 
 /** The client's answer to a pass-through call: the backend's status, headers (minus hop-by-hop) and body. */
-export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, requestId: string): Response {
-  const headers = new Headers();
+export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, requestId: string): Answer {
+  const headers: string[] = [];
   const pairs = answer.headers;
-  // Bun.serve sets the length of a buffered body itself; HEAD answers keep the backend's
+  // the server sets the length of a body itself; HEAD answers keep the backend's
   const keepLength = answer.body === null;
   let cacheControl = false;
   for (let i = 0; i < pairs.length; i += 2) {
     const name = pairs[i]!;
-    if (hopByHopResponse.has(name) || (name === "content-length" && !keepLength)) continue;
+    if (hopByHopResponse.has(name) || name === "x-request-id" || (name === "content-length" && !keepLength)) continue;
     if (name === "cache-control") cacheControl = true;
-    headers.append(name, pairs[i + 1]!);
+    headers.push(name, pairs[i + 1]!);
   }
-  headers.set("x-request-id", requestId);
-  if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.set("cache-control", ep.cacheControl);
-  return new Response(answer.body as BodyInit | null, { status: answer.status, headers });
+  headers.push("x-request-id", requestId);
+  if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.push("cache-control", ep.cacheControl);
+  return { status: answer.status, headers, body: answer.body };
 }
 
 /** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
-const cachedHeaders = new WeakMap<CachedAnswer, Headers>();
+const cachedHeaders = new WeakMap<CachedAnswer, string[]>();
 
 /**
  * A pass-through GET answered from a fresh `qos/http-cache` entry without awaiting anything: the body and a
- * prebuilt header set are reused, only the request id is added. Null when the endpoint cannot answer this
+ * prebuilt header list are reused, only the request id is added. Null when the endpoint cannot answer this
  * way (auth, breaker, several hosts, another method); a lookup that missed is returned for `runNoop` to
  * reuse, so a miss is counted once.
  */
 export function noopCacheHit(
   ep: EndpointRuntime,
-  req: Request,
+  req: RequestView,
   params: string[],
   rest: string | null,
   rawQuery: string,
   requestId: string,
   metrics: PipelineMetrics,
-): Response | { url: string; found: CacheFound } | null {
+): Answer | { url: string; found: CacheFound } | null {
   const be = ep.backends[0]!;
   if (be.cache === null || be.breaker !== null || be.hosts.length !== 1 || (be.method ?? "GET") !== "GET") return null;
   const query = filterQuery(rawQuery, ep.inputQuery);
@@ -210,18 +212,18 @@ export function noopCacheHit(
   let base = cachedHeaders.get(entry);
   if (base === undefined) {
     base = passThrough(ep, fromCache(entry), "").headers;
-    base.delete("x-request-id");
+    base.splice(base.indexOf("x-request-id"), 2);
     cachedHeaders.set(entry, base);
   }
-  const res = new Response(entry.body, { status: entry.status, headers: base });
-  res.headers.set("x-request-id", requestId);
+  const headers = base.slice();
+  headers.push("x-request-id", requestId);
   metrics.cacheHit(be.label);
   metrics.backend(be.label, 0, "ok");
-  return res;
+  return { status: entry.status, headers, body: entry.body };
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */
-export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Response> {
+export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
   const be = ep.backends[0]!;
   if (be.breaker && !be.breaker.allow()) return problem("internal", "backend unavailable", ctx.requestId);
   const started = performance.now();
@@ -260,7 +262,7 @@ export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Re
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
-export async function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Response> {
+export async function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
   const backends = ep.backends;
   const deadline = performance.now() + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
   // every call is sent before the first answer is awaited, so they run side by side
@@ -270,7 +272,7 @@ export async function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<R
 }
 
 /** Backends one after another; `{respN_field}` reads earlier answers; the first failure stops the chain. */
-export async function runSequential(ep: EndpointRuntime, ctx: CallContext): Promise<Response> {
+export async function runSequential(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
   const deadline = performance.now() + ep.mergeTimeoutMs;
   const responses: (Data | undefined)[] = [];
   const outcomes: Outcome[] = [];
@@ -291,7 +293,7 @@ function errorDetails(be: BackendRuntime, failure: BackendFailure): Data | null 
   };
 }
 
-function failureResponse(ep: EndpointRuntime, failure: BackendFailure, requestId: string): Response {
+function failureResponse(ep: EndpointRuntime, failure: BackendFailure, requestId: string): Answer {
   if (failure.kind === "timeout") {
     return problem(ep.timeoutStatus === 504 ? "timeout" : "internal", "backend timed out", requestId, {
       [COMPLETED]: "false",
@@ -300,7 +302,7 @@ function failureResponse(ep: EndpointRuntime, failure: BackendFailure, requestId
   return problem("internal", "backend failed", requestId, { [COMPLETED]: "false" });
 }
 
-function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): Response {
+function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): Answer {
   let merged: Data = {};
   let okCount = 0;
   let firstFailure: { be: BackendRuntime; failure: BackendFailure } | null = null;
@@ -317,18 +319,18 @@ function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): Re
     }
   });
   const complete = okCount === outcomes.length;
-  const headers: Record<string, string> = { [COMPLETED]: complete ? "true" : "false", "x-request-id": requestId };
+  const headers = [COMPLETED, complete ? "true" : "false", "x-request-id", requestId];
 
   if (okCount === 0 && firstFailure) {
     const { be, failure } = firstFailure as { be: BackendRuntime; failure: BackendFailure };
     if (be.errors.code && failure.kind === "status" && failure.status) {
       const body = be.errors.msg ? (failure.body ?? "") : details ? JSON.stringify(details) : "";
-      if (details) headers["content-type"] = "application/json; charset=utf-8";
-      return new Response(body || null, { status: failure.status, headers });
+      if (details) headers.push("content-type", "application/json; charset=utf-8");
+      return { status: failure.status, headers, body: body || null };
     }
     if (details) {
-      headers["content-type"] = "application/json; charset=utf-8";
-      return new Response(JSON.stringify(details), { status: 500, headers });
+      headers.push("content-type", "application/json; charset=utf-8");
+      return { status: 500, headers, body: JSON.stringify(details) };
     }
     return failureResponse(ep, failure, requestId);
   }
@@ -336,7 +338,7 @@ function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): Re
   if (details) Object.assign(merged, details);
   if (ep.shapeMerged) merged = ep.shapeMerged(merged);
   const out = renderOutput(merged, ep.output === "no-op" ? "json" : ep.output);
-  headers["content-type"] = out.contentType;
-  if (complete && ep.cacheControl) headers["cache-control"] = ep.cacheControl;
-  return new Response(out.body, { status: 200, headers });
+  headers.push("content-type", out.contentType);
+  if (complete && ep.cacheControl) headers.push("cache-control", ep.cacheControl);
+  return { status: 200, headers, body: out.body };
 }

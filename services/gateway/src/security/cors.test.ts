@@ -1,5 +1,9 @@
 import { describe, expect, test } from "bun:test";
+import { type Answer, toResponse } from "../proxy/answer.ts";
 import { createCors } from "./cors.ts";
+
+const answer = (status: number, body: string | null = null): Answer => ({ status, headers: [], body });
+const asResponse = (a: Answer | null) => (a ? toResponse(a) : null);
 
 const preflightReq = (origin: string, method: string, headers?: string) =>
   new Request("http://gw/api/orders", {
@@ -13,7 +17,7 @@ const preflightReq = (origin: string, method: string, headers?: string) =>
 
 describe("security/cors", () => {
   test("with KrakenD's defaults a preflight from any origin for GET is allowed with a wildcard origin", () => {
-    const res = createCors({}).preflight(preflightReq("https://a.example", "GET"));
+    const res = asResponse(createCors({}).preflight(preflightReq("https://a.example", "GET")));
     expect(res?.status).toBe(204);
     expect(res?.headers.get("access-control-allow-origin")).toBe("*");
     expect(res?.headers.get("access-control-allow-methods")).toBe("GET");
@@ -23,9 +27,11 @@ describe("security/cors", () => {
   test("with the defaults a preflight for DELETE or for an unlisted request header gets no allow headers", () => {
     const cors = createCors({});
     expect(
-      cors.preflight(preflightReq("https://a.example", "DELETE"))?.headers.get("access-control-allow-origin"),
+      asResponse(cors.preflight(preflightReq("https://a.example", "DELETE")))?.headers.get(
+        "access-control-allow-origin",
+      ),
     ).toBe(null);
-    const withHeader = cors.preflight(preflightReq("https://a.example", "POST", "Authorization"));
+    const withHeader = asResponse(cors.preflight(preflightReq("https://a.example", "POST", "Authorization")));
     expect(withHeader?.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -37,7 +43,9 @@ describe("security/cors", () => {
       max_age: "12h",
       allow_credentials: true,
     });
-    const res = cors.preflight(preflightReq("https://admin.shop.example", "delete", "authorization, content-type"))!;
+    const res = asResponse(
+      cors.preflight(preflightReq("https://admin.shop.example", "delete", "authorization, content-type")),
+    )!;
     expect(res.status).toBe(204);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://admin.shop.example");
     expect(res.headers.get("access-control-allow-methods")).toBe("DELETE");
@@ -45,7 +53,7 @@ describe("security/cors", () => {
     expect(res.headers.get("access-control-allow-credentials")).toBe("true");
     expect(res.headers.get("access-control-max-age")).toBe("43200");
     expect(res.headers.get("vary")).toContain("Origin");
-    const foreign = cors.preflight(preflightReq("https://evil.example", "GET"))!;
+    const foreign = asResponse(cors.preflight(preflightReq("https://evil.example", "GET")))!;
     expect(foreign.headers.get("access-control-allow-origin")).toBeNull();
   });
 
@@ -58,31 +66,26 @@ describe("security/cors", () => {
   test("a 403 answered by the gateway still carries the CORS headers so the browser can read it", () => {
     const cors = createCors({ allow_origins: ["https://shop.example"], expose_headers: ["X-Request-Id"] });
     const req = new Request("http://gw/api/admin", { headers: { origin: "https://shop.example" } });
-    const res = cors.apply(req, Response.json({ title: "Forbidden" }, { status: 403 }));
+    const res = toResponse(cors.apply(req, answer(403, '{"title":"Forbidden"}')));
     expect(res.status).toBe(403);
     expect(res.headers.get("access-control-allow-origin")).toBe("https://shop.example");
     expect(res.headers.get("access-control-expose-headers")).toBe("X-Request-Id");
     expect(res.headers.get("vary")).toBe("Origin");
   });
 
-  test("a 401 passed through from a backend response object is decorated too", async () => {
-    const backend = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response("no", { status: 401 }) });
-    try {
-      const upstream = await fetch(`http://127.0.0.1:${backend.port}/`);
-      const req = new Request("http://gw/api", { headers: { origin: "https://a.example" } });
-      const res = createCors({}).apply(req, upstream);
-      expect(res.status).toBe(401);
-      expect(res.headers.get("access-control-allow-origin")).toBe("*");
-      expect(await res.text()).toBe("no");
-    } finally {
-      backend.stop(true);
-    }
+  test("a vary header the backend sent is kept and Origin is added to it", () => {
+    const cors = createCors({ allow_origins: ["https://a.example"] });
+    const req = new Request("http://gw/api", { headers: { origin: "https://a.example" } });
+    const res = toResponse(cors.apply(req, { status: 401, headers: ["vary", "Accept-Encoding"], body: "no" }));
+    expect(res.status).toBe(401);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://a.example");
+    expect(res.headers.get("vary")).toBe("Accept-Encoding, Origin");
   });
 
   test("responses to a disallowed origin are not decorated", () => {
     const cors = createCors({ allow_origins: ["https://shop.example"] });
     const req = new Request("http://gw/api", { headers: { origin: "https://evil.example" } });
-    expect(cors.apply(req, new Response("x")).headers.get("access-control-allow-origin")).toBeNull();
+    expect(toResponse(cors.apply(req, answer(200, "x"))).headers.get("access-control-allow-origin")).toBeNull();
   });
 
   test("an invalid config names the offending field", () => {

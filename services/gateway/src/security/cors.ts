@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { type Answer, setHeader } from "../proxy/answer.ts";
 import { durationMs, parseNamespace } from "../traffic/config.ts";
 
 const corsSchema = z.strictObject({
@@ -37,16 +38,16 @@ function originMatcher(patterns: string[]): OriginMatcher | "all" {
   };
 }
 
-/** Sets headers on a response, copying it first when its headers are immutable (e.g. straight from `fetch`). */
-function withHeaders(res: Response, headers: Array<[string, string]>): Response {
-  let out = res;
-  try {
-    for (const [k, v] of headers) k === "Vary" ? out.headers.append(k, v) : out.headers.set(k, v);
-  } catch {
-    out = new Response(res.body, res);
-    for (const [k, v] of headers) k === "Vary" ? out.headers.append(k, v) : out.headers.set(k, v);
-  }
-  return out;
+/** The part of a client request CORS reads. */
+export interface CorsRequest {
+  method: string;
+  headers: { get(name: string): string | null };
+}
+
+/** Adds headers to an answer; `Vary` is appended to, the others replace what is there. */
+function withHeaders(res: Answer, headers: Array<[string, string]>): Answer {
+  for (const [k, v] of headers) k === "Vary" ? res.headers.push(k, v) : setHeader(res, k, v);
+  return res;
 }
 
 /**
@@ -59,8 +60,8 @@ function withHeaders(res: Response, headers: Array<[string, string]>): Response 
  * const pre = cors.preflight(req); if (pre) return pre; return cors.apply(req, await handle(req));
  */
 export function createCors(raw: unknown): {
-  preflight(req: Request): Response | null;
-  apply(req: Request, res: Response): Response;
+  preflight(req: CorsRequest): Answer | null;
+  apply(req: CorsRequest, res: Answer): Answer;
   config: CorsConfig;
 } {
   const cfg = parseNamespace("security/cors", corsSchema, raw);
@@ -74,7 +75,7 @@ export function createCors(raw: unknown): {
   const wildcard = origins === "all" && !cfg.allow_credentials;
   const originAllowed = (origin: string) => origins === "all" || origins(origin);
 
-  const preflight = (req: Request): Response | null => {
+  const preflight = (req: CorsRequest): Answer | null => {
     if (req.method !== "OPTIONS" || cfg.options_passthrough) return null;
     const origin = req.headers.get("origin");
     const method = req.headers.get("access-control-request-method");
@@ -100,10 +101,10 @@ export function createCors(raw: unknown): {
       }
       if (maxAge > 0) out.push(["Access-Control-Max-Age", String(maxAge)]);
     }
-    return withHeaders(new Response(null, { status: cfg.options_success_status }), out);
+    return withHeaders({ status: cfg.options_success_status, headers: [], body: null }, out);
   };
 
-  const apply = (req: Request, res: Response): Response => {
+  const apply = (req: CorsRequest, res: Answer): Answer => {
     const origin = req.headers.get("origin");
     const out: Array<[string, string]> = wildcard ? [] : [["Vary", "Origin"]];
     if (origin && originAllowed(origin) && methods.has(req.method)) {

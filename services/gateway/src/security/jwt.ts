@@ -152,7 +152,12 @@ function cookieValue(header: string | null, name: string): string | undefined {
   return undefined;
 }
 
-function tokenFrom(req: Request, cfg: ValidatorConfig): string | undefined {
+/** The part of a client request the validator reads. */
+export interface TokenSource {
+  headers: { get(name: string): string | null };
+}
+
+function tokenFrom(req: TokenSource, cfg: ValidatorConfig): string | undefined {
   const header = req.headers.get(cfg.auth_header_name);
   if (header) {
     // KrakenD takes the Bearer credential from the header; a bare token is accepted in custom headers
@@ -178,7 +183,7 @@ export function createJwtValidator(
   deps: JwtValidatorDeps = {},
 ): {
   /** Synchronous when the token is cached or its key is known; a promise only while a JWKS downloads. */
-  validate(req: Request): JwtResult | Promise<JwtResult>;
+  validate(req: TokenSource): JwtResult | Promise<JwtResult>;
   /** JWKS downloads so far. */
   jwksFetches(): number;
   /** The parsed config, e.g. for `propagate_claims`. */
@@ -242,7 +247,7 @@ export function createJwtValidator(
     return authorize(claims);
   };
 
-  const check = (req: Request): JwtResult | Promise<JwtResult> => {
+  const check = (req: TokenSource): JwtResult | Promise<JwtResult> => {
     const token = tokenFrom(req, cfg);
     if (!token) return fail401("missing token");
     if (verified) {

@@ -9,7 +9,9 @@ import type { fetchBackendSpecs } from "../ops/openapi.ts";
 import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
 import { createUpstream, type Upstream } from "../proxy/upstream.ts";
+import { serveWithBun } from "./bun.transport.ts";
 import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
+import { listenHttp1 } from "./http1.server.ts";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -28,6 +30,14 @@ export interface GatewayOptions {
   upstreamClient?: "http1" | "fetch";
   /** Sockets per backend origin of the HTTP/1.1 client (default 256). */
   upstreamSockets?: number;
+  /** Client-facing server: "http1" (default, our HTTP/1.1 server on Bun.listen) or "bun" (Bun.serve). */
+  server?: "http1" | "bun";
+}
+
+/** A listening gateway server. */
+export interface GatewayServer {
+  readonly port: number | undefined;
+  stop(force?: boolean): Promise<void> | void;
 }
 
 /** A gateway ready to listen: its runtime reference (for reloads), handler and metrics registry. */
@@ -37,8 +47,8 @@ export interface Gateway {
   fetch: ReturnType<typeof createGatewayHandler>;
   /** The backend client, e.g. to count upstream connections. */
   upstream: Upstream;
-  /** Starts `Bun.serve` on `port` (0 picks a free one). */
-  listen(port: number, hostname?: string): Bun.Server<unknown>;
+  /** Starts the HTTP server on `port` (0 picks a free one). */
+  listen(port: number, hostname?: string): GatewayServer;
 }
 
 /** Builds the runtime for `loaded` and the handler serving it. Throws `GatewayConfigError`. */
@@ -81,12 +91,14 @@ export function createGateway(opts: GatewayOptions): Gateway {
     fetch,
     upstream,
     listen(port, hostname) {
-      return Bun.serve({
+      if (opts.server === "bun") {
+        return serveWithBun({ port, hostname, handle: fetch, maxRequestBodySize: ref.current.maxPayload });
+      }
+      return listenHttp1({
         port,
         hostname,
-        fetch,
-        maxRequestBodySize: ref.current.maxPayload,
-        idleTimeout: 30,
+        handler: fetch,
+        onError: (err) => opts.logger.error({ err }, "http server"),
       });
     },
   };

@@ -1,17 +1,35 @@
-// The gateway's request handler for `Bun.serve`: operational routes, CORS, routing, rate limits, body
-// limits, authentication, then the endpoint pipeline. The runtime is read once per request, so a
+// The gateway's request handler: operational routes, CORS, routing, rate limits, body limits,
+// authentication, then the endpoint pipeline. It works on a transport-neutral request and answers an
+// `Answer` (or a Web Response for the operational routes); `http1.server.ts` serves it. The runtime is read once per request, so a
 // reload swaps it atomically while in-flight requests finish on the one they started with.
 
 import type { AccessEntry } from "@shared/log";
-import type { Server } from "bun";
+import type { Answer } from "../proxy/answer.ts";
+import { setHeader } from "../proxy/answer.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery } from "../proxy/forward.ts";
 import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
-import { readLimited } from "../proxy/upstream.ts";
 import { requestIdFrom, traceFrom } from "./trace.ts";
+
+/** A client request as the handler reads it; the transport provides it. */
+export interface ClientRequest {
+  method: string;
+  /** Path as sent (percent-encoded), without the query. */
+  path: string;
+  /** Raw query without `?`, "" when none. */
+  query: string;
+  /** Lower-case names; `pairs` holds every header as received. */
+  headers: { get(name: string): string | null; has(name: string): boolean; readonly pairs: readonly string[] };
+  clientIp: string;
+  hasBody: boolean;
+  /** Declared length, -1 when chunked, 0 without a body. */
+  contentLength: number;
+  /** The whole body, or null when it is larger than `limit`. */
+  readBody(limit: number): Promise<Uint8Array | null>;
+}
 
 /** Holds the runtime being served; `reload.ts` replaces `current`. */
 export interface RuntimeRef {
@@ -64,26 +82,17 @@ function unsafeRoute(params: string[], rest: string | null): boolean {
   return false;
 }
 
-/** Pass-through request bodies up to this size are read into memory and sent by the HTTP/1.1 client; larger
- * ones stream through fetch. */
-const BUFFERED_UPLOAD = 64 * 1024;
-
-type BodyResult = { ok: true; body: CallContext["body"] } | { ok: false };
+type BodyResult = { ok: true; body: Uint8Array | null } | { ok: false };
 const NO_BODY: BodyResult = { ok: true, body: null };
 
-async function requestBody(req: Request, ep: EndpointRuntime): Promise<BodyResult> {
-  const declared = req.headers.get("content-length");
-  if (declared !== null) {
-    const length = Number(declared);
-    if (length > ep.maxPayload) return { ok: false };
-    if (ep.output === "no-op" && length > BUFFERED_UPLOAD) return { ok: true, body: req.body };
-  }
-  const bytes = await readLimited(req as unknown as Response, ep.maxPayload);
+async function requestBody(req: ClientRequest, ep: EndpointRuntime): Promise<BodyResult> {
+  if (req.contentLength > ep.maxPayload) return { ok: false };
+  const bytes = await req.readBody(ep.maxPayload);
   if (bytes === null) return { ok: false };
   return { ok: true, body: bytes.byteLength > 0 ? bytes : null };
 }
 
-/** Creates the `fetch` handler for `Bun.serve`. */
+/** Creates the handler the HTTP server calls for every request. */
 export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
   const { logger, metrics, upstream } = deps;
   const accessLog = deps.accessLog
@@ -92,16 +101,16 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
 
   /** CORS, metrics and the access log, for every routed answer. */
   function done(
-    req: Request,
+    req: ClientRequest,
     rt: GatewayRuntime,
     ep: EndpointRuntime | null,
     path: string,
-    answer: Response,
+    answer: Answer,
     started: number,
     requestId: string,
     traceId: string,
     clientIp: string,
-  ): Response {
+  ): Answer {
     const res = rt.cors ? rt.cors.apply(req, answer) : answer;
     const ms = performance.now() - started;
     const route = ep ? ep.path : "unmatched";
@@ -123,7 +132,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
 
   /** Everything that waits: authentication, the request body and the backends. */
   async function proxy(
-    req: Request,
+    req: ClientRequest,
     rt: GatewayRuntime,
     ep: EndpointRuntime,
     params: string[],
@@ -134,7 +143,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     traceparent: string,
     limitHeaders: Record<string, string> | null,
     cached: CallContext["cached"],
-  ): Promise<Response> {
+  ): Promise<Answer> {
     let claims: Record<string, unknown> | null = null;
     if (ep.auth) {
       let verdict = ep.auth.validate(req);
@@ -148,7 +157,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     }
 
     const method = req.method;
-    const body = method === "GET" || method === "HEAD" || req.body === null ? NO_BODY : await requestBody(req, ep);
+    const body = !req.hasBody ? NO_BODY : await requestBody(req, ep);
     if (!body.ok) return problem("payload_too_large", "request body too large", requestId);
 
     const ctx: CallContext = {
@@ -177,16 +186,13 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
         : ep.sequential
           ? await runSequential(ep, ctx)
           : await runMerge(ep, ctx);
-    if (limitHeaders) for (const k in limitHeaders) res.headers.set(k, limitHeaders[k]!);
+    if (limitHeaders) for (const k in limitHeaders) setHeader(res, k, limitHeaders[k]!);
     return res;
   }
 
-  return function handle(req: Request, server: Server<unknown>): Response | Promise<Response> {
-    const url = req.url;
-    const start = url.indexOf("/", url.indexOf("//") + 2);
-    const q = start === -1 ? -1 : url.indexOf("?", start);
-    const path = start === -1 ? "/" : q === -1 ? url.slice(start) : url.slice(start, q);
-    const rawQuery = q === -1 ? "" : url.slice(q + 1);
+  return function handle(req: ClientRequest): Answer | Response | Promise<Answer | Response> {
+    const path = req.path;
+    const rawQuery = req.query;
     if (path === "/__health") return deps.health();
     if (path === "/metrics") return deps.metricsHandler();
     const rt = ref.current;
@@ -196,10 +202,9 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     const headers = req.headers;
     const requestId = requestIdFrom(headers.get("x-request-id"));
     const trace = traceFrom(headers.get("traceparent"));
-    const address = server.requestIP(req)?.address ?? "unknown";
-    const clientIp = address.startsWith("::ffff:") ? address.slice(7) : address;
+    const clientIp = req.clientIp;
     let ep: EndpointRuntime | null = null;
-    const fail = (err: unknown): Response => {
+    const fail = (err: unknown): Answer => {
       logger.error({ err, requestId, traceId: trace.traceId, path }, "unhandled gateway error");
       return done(
         req,
@@ -215,7 +220,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     };
     try {
       const method = req.method;
-      const answer = (res: Response) => done(req, rt, ep, path, res, started, requestId, trace.traceId, clientIp);
+      const answer = (res: Answer) => done(req, rt, ep, path, res, started, requestId, trace.traceId, clientIp);
       if (rt.cors && method === "OPTIONS") {
         const pre = rt.cors.preflight(req);
         if (pre) return answer(pre);
@@ -243,8 +248,8 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       let cached: CallContext["cached"] = null;
       if (ep.output === "no-op" && method === "GET" && ep.auth === null) {
         const hit = noopCacheHit(ep, req, params, rest, rawQuery, requestId, metrics);
-        if (hit instanceof Response) {
-          if (limitHeaders) for (const k in limitHeaders) hit.headers.set(k, limitHeaders[k]!);
+        if (hit !== null && "status" in hit) {
+          if (limitHeaders) for (const k in limitHeaders) setHeader(hit, k, limitHeaders[k]!);
           return answer(hit);
         }
         cached = hit;

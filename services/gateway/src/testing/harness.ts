@@ -74,6 +74,8 @@ export function startGateway(
     logger,
     // GATEWAY_TEST_UPSTREAM_CLIENT=fetch runs the whole suite on the fetch fallback
     upstreamClient: process.env.GATEWAY_TEST_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
+    // GATEWAY_TEST_SERVER=bun runs it on the Bun.serve transport
+    server: process.env.GATEWAY_TEST_SERVER === "bun" ? "bun" : "http1",
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
   });
   const server = gateway.listen(0, "127.0.0.1");

@@ -68,6 +68,11 @@ class TokenBucketSpec {
   }
 }
 
+/** The part of a client request the limiter reads (a header, when limits are keyed by one). */
+export interface RateLimitedRequest {
+  headers: { get(name: string): string | null };
+}
+
 /** KrakenD's default capacity: the rate itself, or 1 for fractional rates. */
 const defaultCapacity = (rate: number) => Math.max(1, Math.floor(rate));
 
@@ -87,7 +92,7 @@ export function createRouterRateLimit(
   raw: unknown,
   deps: { now?: () => number; maxClients?: number } = {},
 ): {
-  check(req: Request, clientIp: string): RateLimitDecision;
+  check(req: RateLimitedRequest, clientIp: string): RateLimitDecision;
   /** Number of client buckets held. */
   clients(): number;
   config: RouterRateLimitConfig;
@@ -106,7 +111,7 @@ export function createRouterRateLimit(
   const clientBuckets = new Lru<string, Bucket>(deps.maxClients ?? 100_000);
   const headerKey = cfg.strategy === "header" ? cfg.key! : null;
 
-  const check = (req: Request, clientIp: string): RateLimitDecision => {
+  const check = (req: RateLimitedRequest, clientIp: string): RateLimitDecision => {
     const t = now();
     if (endpointSpec && endpointBucket) {
       endpointSpec.refill(endpointBucket, t);

@@ -1,0 +1,24 @@
+import { describe, expect, test } from "bun:test";
+import { type Answer, headerOf, setHeader, toResponse } from "./answer.ts";
+
+describe("answer", () => {
+  test("setHeader replaces every header of that name, whatever its case, with one value", () => {
+    const a: Answer = { status: 200, headers: ["Vary", "a", "x-one", "1", "vary", "b"], body: null };
+    setHeader(a, "vary", "Origin");
+    expect(a.headers).toEqual(["Vary", "Origin", "x-one", "1"]);
+  });
+
+  test("setHeader appends a header the answer does not have yet", () => {
+    const a: Answer = { status: 200, headers: ["x-one", "1"], body: null };
+    setHeader(a, "RateLimit-Limit", "10");
+    expect(headerOf(a, "ratelimit-limit")).toBe("10");
+    expect(a.headers).toEqual(["x-one", "1", "RateLimit-Limit", "10"]);
+  });
+
+  test("toResponse keeps the status, every header and the body", async () => {
+    const res = toResponse({ status: 418, headers: ["set-cookie", "a=1", "set-cookie", "b=2"], body: "tea" });
+    expect(res.status).toBe(418);
+    expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
+    expect(await res.text()).toBe("tea");
+  });
+});

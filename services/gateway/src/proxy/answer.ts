@@ -1,0 +1,44 @@
+// What the gateway answers a client, before any transport touches it: a status, flat header pairs and a
+// body. The HTTP/1.1 server writes it straight to the socket; `toResponse` turns it into a Web Response
+// (the Bun.serve transport and unit tests).
+
+/** A client answer. `headers` are flat `[name, value, ...]` pairs; names are written as given. */
+export interface Answer {
+  status: number;
+  headers: string[];
+  body: Uint8Array | string | ReadableStream<Uint8Array> | null;
+}
+
+/** The value of the first header named `name` (case-insensitive), or null. */
+export function headerOf(a: Answer, name: string): string | null {
+  const lower = name.toLowerCase();
+  const h = a.headers;
+  for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === lower) return h[i + 1]!;
+  return null;
+}
+
+/** Replaces every header named `name` (case-insensitive) with one `name: value`. */
+export function setHeader(a: Answer, name: string, value: string): void {
+  const lower = name.toLowerCase();
+  const h = a.headers;
+  for (let i = 0; i < h.length; i += 2) {
+    if (h[i]!.toLowerCase() === lower) {
+      h[i + 1] = value;
+      for (let j = i + 2; j < h.length; j += 2) {
+        if (h[j]!.toLowerCase() === lower) {
+          h.splice(j, 2);
+          j -= 2;
+        }
+      }
+      return;
+    }
+  }
+  h.push(name, value);
+}
+
+/** The answer as a Web Response. */
+export function toResponse(a: Answer): Response {
+  const headers = new Headers();
+  for (let i = 0; i < a.headers.length; i += 2) headers.append(a.headers[i]!, a.headers[i + 1]!);
+  return new Response(a.body as BodyInit | null, { status: a.status, headers });
+}
