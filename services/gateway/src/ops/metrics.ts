@@ -26,11 +26,17 @@ export function createGatewayMetrics(
     buckets,
     registry,
   );
-  const cacheHits = new Counter({
+  // hits are plain numbers on the hot path, copied into the counter when Prometheus scrapes
+  const hitCounts = new Map<string, { n: number }>();
+  new Counter({
     name: "gateway_cache_hits_total",
     help: "Backend answers served from the HTTP cache",
     labelNames: ["backend"],
     registers: [registry],
+    collect() {
+      this.reset();
+      for (const [backend, hits] of hitCounts) this.inc({ backend }, hits.n);
+    },
   });
   const stateValue = { closed: 0, "half-open": 1, open: 2 } as const;
   new Gauge({
@@ -47,7 +53,6 @@ export function createGatewayMetrics(
   // observers by label values; statuses are numbers, so the request one is keyed without a string
   const requestChildren = new Map<string, Map<string, Map<number, Observer>>>();
   const backendChildren = new Map<string, Map<string, Observer>>();
-  const cacheHitChildren = new Map<string, { inc(): void }>();
   return {
     request(route, method, status, seconds) {
       let byMethod = requestChildren.get(route);
@@ -81,12 +86,9 @@ export function createGatewayMetrics(
       child.observe(seconds);
     },
     cacheHit(label) {
-      let child = cacheHitChildren.get(label);
-      if (child === undefined) {
-        child = cacheHits.labels(label);
-        cacheHitChildren.set(label, child);
-      }
-      child.inc();
+      const hits = hitCounts.get(label);
+      if (hits === undefined) hitCounts.set(label, { n: 1 });
+      else hits.n++;
     },
   };
 }

@@ -218,7 +218,6 @@ export function noopCacheHit(
   const headers = base.slice();
   headers.push("x-request-id", requestId);
   metrics.cacheHit(be.label);
-  metrics.backend(be.label, 0, "ok");
   return { status: entry.status, headers, body: entry.body };
 }
 
