@@ -1,0 +1,305 @@
+// Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
+// ProtocolError before a handler sees the request, to rule out smuggling.
+
+import { BodyReader } from "./http1.body.ts";
+import type { Connection } from "./http1.connection.ts";
+
+/** Request headers as received: names lower-cased, values trimmed; repeated names kept in order. */
+export interface RequestHeaders {
+  /** First value of a header (lower-case name), or null. Repeated headers other than set-cookie/cookie are joined with ", " as in the Fetch Headers class; cookie joined with "; ". */
+  get(name: string): string | null;
+  has(name: string): boolean;
+  /** Flat [name, value, name, value, ...] pairs as received (names lower-cased). */
+  readonly pairs: readonly string[];
+}
+
+/** One parsed request. */
+export interface IncomingRequest {
+  /** As sent, e.g. "GET" (methods are case-sensitive tokens). */
+  method: string;
+  /** The request-target in origin form, e.g. "/a/b?x=1" (an absolute-form target is reduced to its path and query). */
+  target: string;
+  /** Target up to '?', still percent-encoded. */
+  path: string;
+  /** After '?', without it; "" when none. */
+  query: string;
+  headers: RequestHeaders;
+  /** Peer address; an IPv4-mapped IPv6 "::ffff:1.2.3.4" is given as "1.2.3.4". */
+  clientIp: string;
+  httpVersion: "1.0" | "1.1";
+  /** true when the request has a body (content-length > 0 or chunked). */
+  hasBody: boolean;
+  /** content-length when declared, else -1 (chunked); 0 when no body. */
+  contentLength: number;
+  /** Reads the whole body (de-chunked); null when it exceeds `limit` bytes, and the connection is then closed
+   * after the handler's answer. The same promise on every call. Sends "100 Continue" first when the client
+   * asked for it and nothing was answered yet. Rejects when the body is malformed (the server has then answered
+   * 400 itself) or the client goes away. */
+  readBody(limit: number): Promise<Uint8Array | null>;
+}
+
+/** tchar (RFC 9110 5.6.2) by char code. */
+const TOKEN = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "!#$%&'*+-.^_`|~0123456789") t[c.charCodeAt(0)] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = t[c + 32] = 1;
+  return t;
+})();
+
+function isToken(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || TOKEN[c] !== 1) return false;
+  }
+  return s.length > 0;
+}
+
+const isBlank = (c: number) => c === 32 || c === 9;
+
+/** A request the server refuses before any handler sees it. */
+export class ProtocolError {
+  constructor(
+    readonly status: number,
+    readonly detail: string,
+  ) {}
+}
+
+class ReceivedHeaders implements RequestHeaders {
+  constructor(readonly pairs: string[]) {}
+
+  get(name: string): string | null {
+    const key = name.toLowerCase();
+    const p = this.pairs;
+    let found: string | null = null;
+    for (let i = 0; i < p.length; i += 2) {
+      if (p[i] !== key) continue;
+      if (found === null) found = p[i + 1]!;
+      else if (key === "set-cookie") break;
+      else found += (key === "cookie" ? "; " : ", ") + p[i + 1]!;
+    }
+    return found;
+  }
+
+  has(name: string): boolean {
+    const key = name.toLowerCase();
+    const p = this.pairs;
+    for (let i = 0; i < p.length; i += 2) if (p[i] === key) return true;
+    return false;
+  }
+}
+
+export class ParsedRequest implements IncomingRequest {
+  path: string;
+  query: string;
+  hasBody: boolean;
+  /** Body bytes (Content-Length framing) not taken from the socket yet. */
+  bodyLeft: number;
+  bodyDone: boolean;
+  reader: BodyReader | null = null;
+  /** Why readBody failed, so the handler's resulting error is not reported as its own. */
+  bodyError: Error | null = null;
+  overLimit = false;
+  continued = false;
+  /** The final response head was written (by the handler's answer or by the server). */
+  answered = false;
+  /** Done with: answered completely, or the connection is gone. */
+  settled = false;
+
+  constructor(
+    private readonly conn: Connection,
+    public method: string,
+    public target: string,
+    public headers: ReceivedHeaders,
+    public clientIp: string,
+    public httpVersion: "1.0" | "1.1",
+    public contentLength: number,
+    readonly chunked: boolean,
+    readonly keepAlive: boolean,
+    readonly expectContinue: boolean,
+  ) {
+    const q = target.indexOf("?");
+    this.path = q < 0 ? target : target.slice(0, q);
+    this.query = q < 0 ? "" : target.slice(q + 1);
+    this.hasBody = chunked || contentLength > 0;
+    this.bodyLeft = chunked ? 0 : contentLength;
+    this.bodyDone = !this.hasBody;
+  }
+
+  readBody(limit: number): Promise<Uint8Array | null> {
+    if (this.reader !== null) return this.reader.promise;
+    this.reader = new BodyReader(limit);
+    this.conn.startBody(this, this.reader);
+    return this.reader.promise;
+  }
+}
+
+function parseContentLength(value: string): number {
+  // "5, 5" is a list of one value repeated (RFC 9110 8.6); anything else with a comma is a conflict.
+  let n = -1;
+  for (const part of value.includes(",") ? value.split(",") : [value]) {
+    const v = part.trim();
+    if (v.length === 0 || v.length > 15) throw new ProtocolError(400, "invalid Content-Length");
+    for (let i = 0; i < v.length; i++) {
+      const c = v.charCodeAt(i);
+      if (c < 48 || c > 57) throw new ProtocolError(400, "invalid Content-Length");
+    }
+    const m = Number(v);
+    if (n !== -1 && m !== n) throw new ProtocolError(400, "conflicting Content-Length values");
+    n = m;
+  }
+  return n;
+}
+
+function checkTransferEncoding(value: string): void {
+  if (value.toLowerCase() === "chunked") return;
+  const codings = value.split(",").map((c) => c.trim().toLowerCase());
+  if (codings.some((c) => !isToken(c)) || codings.every((c) => c === "chunked")) {
+    throw new ProtocolError(400, "invalid Transfer-Encoding");
+  }
+  throw new ProtocolError(501, "only the chunked transfer coding is supported");
+}
+
+/** Index of the CR ending the line that starts at `pos`; a lone CR or LF is refused. */
+function lineEnd(head: string, pos: number): number {
+  const cr = head.indexOf("\r", pos);
+  if (head.charCodeAt(cr + 1) !== 10) throw new ProtocolError(400, "bare CR in the request head");
+  if (head.indexOf("\n", pos) !== cr + 1) throw new ProtocolError(400, "bare LF in the request head");
+  return cr;
+}
+
+function headerNameProblem(c: number, empty: boolean): string {
+  if (c === 13) return "header line without a colon";
+  if (empty) return "empty header name";
+  return c === 32 || c === 9 ? "whitespace before the colon" : "invalid header name";
+}
+
+function originForm(method: string, target: string): string {
+  const c = target.charCodeAt(0);
+  let form = target;
+  if (c !== 47 /* / */) {
+    if (target === "*" && method === "OPTIONS") return target;
+    const lower = target.slice(0, 8).toLowerCase();
+    const scheme = lower.startsWith("http://") ? 7 : lower.startsWith("https://") ? 8 : -1;
+    if (scheme < 0) throw new ProtocolError(400, "invalid request target");
+    const slash = target.indexOf("/", scheme);
+    const q = target.indexOf("?", scheme);
+    const start = slash < 0 || (q >= 0 && q < slash) ? q : slash;
+    if (start === scheme) throw new ProtocolError(400, "invalid request target");
+    form = start < 0 ? "/" : start === q ? "/" + target.slice(q) : target.slice(start);
+  }
+  for (let i = 0; i < form.length; i++) {
+    const ch = form.charCodeAt(i);
+    if (ch <= 32 || ch === 127) throw new ProtocolError(400, "invalid character in the request target");
+  }
+  return form;
+}
+
+/** Parses a complete request head (`head` ends with the CRLF of its last line). */
+export function parseHead(head: string, conn: Connection): ParsedRequest {
+  const end = lineEnd(head, 0);
+  const sp1 = head.indexOf(" ");
+  const sp2 = sp1 < 0 || sp1 > end ? -1 : head.indexOf(" ", sp1 + 1);
+  if (sp2 < 0 || sp2 > end) throw new ProtocolError(400, "malformed request line");
+  const method = head.slice(0, sp1);
+  const rawTarget = head.slice(sp1 + 1, sp2);
+  const version = head.slice(sp2 + 1, end);
+  let httpVersion: "1.0" | "1.1";
+  if (version === "HTTP/1.1") httpVersion = "1.1";
+  else if (version === "HTTP/1.0") httpVersion = "1.0";
+  else if (/^HTTP\/\d\.\d$/.test(version)) throw new ProtocolError(505, `${version} is not supported`);
+  else throw new ProtocolError(400, "malformed request line");
+  if (!isToken(method)) throw new ProtocolError(400, "invalid method");
+  if (rawTarget.length === 0) throw new ProtocolError(400, "malformed request line");
+  const target = originForm(method, rawTarget);
+
+  const server = conn.server;
+  // One lower-casing of the whole head is much cheaper than one per header name.
+  const lower = head.toLowerCase();
+  const pairs: string[] = [];
+  let hosts = 0;
+  let contentLength = -1;
+  let te: string | null = null;
+  let connClose = false;
+  let connKeepAlive = false;
+  let expectContinue = false;
+  let count = 0;
+  for (let pos = end + 2; pos < head.length; ) {
+    if (++count > server.maxHeaders) throw new ProtocolError(431, "too many header fields");
+    // One pass per line: the name must be a token up to the colon, the value free of control characters
+    // but HTAB up to the CR (the head ends with CRLF, so both loops stop).
+    let i = pos;
+    let c = head.charCodeAt(i);
+    if (c === 32 || c === 9) throw new ProtocolError(400, "obsolete line folding");
+    while (c < 128 && TOKEN[c] === 1) c = head.charCodeAt(++i);
+    if (c !== 58 /* : */ || i === pos) throw new ProtocolError(400, headerNameProblem(c, i === pos));
+    const colon = i;
+    c = head.charCodeAt(++i);
+    while (c !== 13) {
+      if ((c < 32 && c !== 9) || c === 127) throw new ProtocolError(400, "control character in a header value");
+      c = head.charCodeAt(++i);
+    }
+    if (head.charCodeAt(i + 1) !== 10) throw new ProtocolError(400, "bare CR in the request head");
+    const cr = i;
+    const key = lower.slice(pos, colon);
+    let vs = colon + 1;
+    let ve = cr;
+    while (vs < ve && isBlank(head.charCodeAt(vs))) vs++;
+    while (ve > vs && isBlank(head.charCodeAt(ve - 1))) ve--;
+    const value = head.slice(vs, ve);
+    pairs.push(key, value);
+    pos = cr + 2;
+    switch (key.length) {
+      case 4:
+        if (key === "host") hosts++;
+        break;
+      case 6:
+        if (key === "expect" && value.toLowerCase() === "100-continue") expectContinue = true;
+        break;
+      case 10:
+        if (key === "connection") {
+          const v = value.toLowerCase();
+          if (v === "keep-alive") connKeepAlive = true;
+          else if (v === "close") connClose = true;
+          else
+            for (const token of v.split(",")) {
+              const t = token.trim();
+              if (t === "close") connClose = true;
+              else if (t === "keep-alive") connKeepAlive = true;
+            }
+        }
+        break;
+      case 14:
+        if (key === "content-length") {
+          const n = parseContentLength(value);
+          if (contentLength !== -1 && n !== contentLength) {
+            throw new ProtocolError(400, "conflicting Content-Length values");
+          }
+          contentLength = n;
+        }
+        break;
+      case 17:
+        if (key === "transfer-encoding") te = te === null ? value : `${te}, ${value}`;
+        break;
+    }
+  }
+  if (hosts > 1) throw new ProtocolError(400, "several Host headers");
+  if (hosts === 0 && httpVersion === "1.1") throw new ProtocolError(400, "missing Host header");
+  if (te !== null) {
+    if (contentLength !== -1) throw new ProtocolError(400, "both Content-Length and Transfer-Encoding");
+    if (httpVersion === "1.0") throw new ProtocolError(400, "Transfer-Encoding in an HTTP/1.0 request");
+    checkTransferEncoding(te);
+  }
+  const keepAlive = !connClose && (httpVersion === "1.1" || connKeepAlive);
+  return new ParsedRequest(
+    conn,
+    method,
+    target,
+    new ReceivedHeaders(pairs),
+    conn.clientIp,
+    httpVersion,
+    te !== null ? -1 : Math.max(contentLength, 0),
+    te !== null,
+    keepAlive,
+    expectContinue && httpVersion === "1.1",
+  );
+}
