@@ -224,6 +224,16 @@ const reference = start(
 const referenceUrl = `http://127.0.0.1:${referencePort}`;
 const referenceUp = await waitFor(`${referenceUrl}/__health`);
 
+const listenRefPort = await freePort();
+const listenRef = start("reference-listen", [
+  "bun",
+  "bench/gateway/reference-listen.ts",
+  String(listenRefPort),
+  String(backendPort),
+]);
+const listenRefUrl = `http://127.0.0.1:${listenRefPort}`;
+const listenRefUp = await waitFor(`${listenRefUrl}/__health`);
+
 let gateway: Subprocess | null = null;
 let gatewayUrl = "";
 let gatewayNote = "";
@@ -335,6 +345,7 @@ if (bunGateway) {
     { name: "gateway-bunserve-cache-hit", url: `${bunGatewayUrl}/cached`, server: bunGateway },
   );
 }
+if (listenRefUp) cases.push({ name: "ref-listen-plain", url: `${listenRefUrl}/plain`, server: listenRef });
 if (referenceUp) {
   cases.push(
     { name: "ref-bun-plain", url: `${referenceUrl}/plain`, server: reference },
