@@ -28,7 +28,10 @@ function send(up: Upstream, answer: Answer): void {
 
 function upstreamGet(answer: Answer): void {
   const up = idle.pop();
-  if (up) return send(up, answer);
+  if (up) {
+    send(up, answer);
+    return;
+  }
   if (opened >= POOL) {
     queued.push(answer);
     return;
