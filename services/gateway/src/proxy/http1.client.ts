@@ -73,7 +73,7 @@ class Exchange {
   controller: ReadableStreamDefaultController<Uint8Array> | null = null;
   constructor(
     readonly req: Http1Request,
-    readonly wire: Buffer,
+    readonly wire: Buffer | string,
     readonly resolve: (r: Http1Response) => void,
     readonly reject: (e: Error) => void,
   ) {}
@@ -139,7 +139,8 @@ class Conn {
       this.destroy();
       return;
     }
-    if (n < wire.length) this.out = wire.subarray(n);
+    // a string wire is ASCII, so its length is its byte length
+    if (n < wire.length) this.out = (typeof wire === "string" ? Buffer.from(wire, "latin1") : wire).subarray(n);
   }
 
   onDrain(): void {
@@ -402,7 +403,7 @@ export class Http1Agent {
   request(origin: string, req: Http1Request): Promise<Http1Response> {
     let pool = this.pools.get(origin);
     if (pool === undefined) pool = this.addPool(origin);
-    let wire: Buffer;
+    let wire: Buffer | string;
     try {
       wire = requestBytes(req, pool, this.validNames);
     } catch (err) {
@@ -474,6 +475,8 @@ export class Http1Agent {
 
 const forbidden = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade"]);
 const withBody = new Set(["POST", "PUT", "PATCH"]);
+/** Anything but tab, CR, LF and printable ASCII. */
+const notPrintable = /[^\t\r\n -~]/;
 /** Line breaks and anything that is not a byte (NUL is checked apart). */
 const badValue = /[\r\n\u0100-\uffff]/;
 
@@ -491,7 +494,7 @@ const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
  * The request head (and body) as written to the socket. Header values are byte strings and are written
  * byte for byte (latin1), as fetch does; names are checked once per distinct name (`names` remembers them).
  */
-function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer {
+function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer | string {
   const path = req.path;
   if (path.charCodeAt(0) !== 47 || badTarget(path)) throw new UpstreamNetworkError("invalid request target");
   let head = `${req.method} ${path} HTTP/1.1\r\nhost: ${pool.hostHeader}\r\n`;
@@ -509,7 +512,8 @@ function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer
   const body = req.body;
   if (body !== null) head += `content-length: ${body.byteLength}\r\n\r\n`;
   else head += withBody.has(req.method) ? "content-length: 0\r\n\r\n" : "\r\n";
-  if (body === null || body.byteLength === 0) return Buffer.from(head, "latin1");
+  // an all-ASCII head (the usual case) goes out as a string: Bun encodes it without a Buffer in between
+  if (body === null || body.byteLength === 0) return notPrintable.test(head) ? Buffer.from(head, "latin1") : head;
   const out = Buffer.allocUnsafe(head.length + body.byteLength);
   const n = out.write(head, 0, "latin1");
   out.set(body, n);

@@ -40,15 +40,6 @@ function statusCode(line: string): number {
   return n;
 }
 
-/** A header name in lower case; names that already are (what most servers send) are returned as they are. */
-function lowerName(name: string): string {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c >= 65 && c <= 90) return name.toLowerCase();
-  }
-  return name;
-}
-
 /** A Content-Length value: digits, or a list of identical values (RFC 9110 8.6); anything else is a framing attack. */
 function contentLengthOf(value: string): number {
   const comma = value.indexOf(",");
@@ -172,7 +163,7 @@ export class ResponseParser {
       if (colon <= at || colon > end || first === 32 || first === 9) {
         throw new ResponseParseError("malformed header line");
       }
-      const name = lowerName(text.slice(at, colon));
+      const name = text.slice(at, colon).toLowerCase();
       const value = text.slice(colon + 1, end).trim();
       at = end + 2;
       headers.push(name, value);
