@@ -3,9 +3,13 @@ import { sleep, startBackend, startGateway, stopAll } from "../testing/harness.t
 
 afterAll(stopAll);
 
-const backend = startBackend(async (_req, url) => {
+const backend = startBackend(async (req, url) => {
   if (url.pathname === "/missing") return new Response("missing thing", { status: 404 });
   if (url.pathname === "/ok") return Response.json({ ok: true });
+  if (url.pathname === "/echo") {
+    const bytes = new Uint8Array(await req.arrayBuffer());
+    return Response.json({ length: bytes.length, sum: bytes.reduce((a, b) => (a + b) % 65521, 0) });
+  }
   if (url.pathname === "/slow") {
     await sleep(300);
     return Response.json({ late: true });
@@ -64,6 +68,7 @@ const gw = startGateway({
       backend: [{ url_pattern: "/big", extra_config: { "gateway/backend": { max_response_size: 100 } } }],
     },
     { endpoint: "/raw", method: "POST", output_encoding: "no-op", backend: [{ url_pattern: "/created" }] },
+    { endpoint: "/echo", method: "PUT", output_encoding: "no-op", backend: [{ url_pattern: "/echo" }] },
   ],
 });
 
@@ -125,6 +130,25 @@ describe("size limits", () => {
     expect(backend.seen.length).toBe(before);
     const ok = await fetch(`${gw.url}/upload`, { method: "POST", body: "0123456789" });
     expect(ok.status).toBe(200);
+  });
+
+  test("a 3 MiB pass-through upload, sent chunked, reaches the backend byte for byte", async () => {
+    const part = new Uint8Array(64 * 1024).map((_, i) => (i * 7) % 251);
+    const parts = 48;
+    let expected = 0;
+    for (let p = 0; p < parts; p++) for (const b of part) expected = (expected + b) % 65521;
+    let sent = 0;
+    const res = await fetch(`${gw.url}/echo`, {
+      method: "PUT",
+      body: new ReadableStream({
+        pull(c) {
+          if (sent++ === parts) c.close();
+          else c.enqueue(part);
+        },
+      }),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ length: parts * part.length, sum: expected });
   });
 
   test("a backend answer over max_response_size is a failure", async () => {
