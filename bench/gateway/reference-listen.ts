@@ -66,8 +66,15 @@ function upstreamGet(answer: Answer): void {
         else idle.push(u);
         done(head, buf.subarray(end + 4, end + 4 + length));
       },
-      close() {
+      close(s) {
+        // the backend closes idle keep-alive sockets (Bun.serve after 10 s): forget this one, and resend
+        // what it was carrying on another
         opened--;
+        const i = idle.indexOf(s.data);
+        if (i >= 0) idle.splice(i, 1);
+        const pending = s.data.answer;
+        s.data.answer = null;
+        if (pending) upstreamGet(pending);
       },
     },
   });
