@@ -1,6 +1,7 @@
 // A buffered line writer for the access log. pino's asynchronous destination (SonicBoom) costs ~1.6 µs per
-// line on Bun 1.4.5; collecting lines in an array and writing them 64 KiB at a time costs ~0.13 µs. Lines
-// are written when 64 KiB have gathered or 200 ms after the first unwritten one, and on shutdown. A
+// line on Bun 1.4.5; encoding each line into a reused 64 KiB chunk at once (so no string outlives its
+// `write`) and writing the chunk in one call costs ~0.13 µs. Lines are written when 64 KiB have gathered
+// or 200 ms after the first unwritten one, and on shutdown. A
 // non-blocking stdout that is full (EAGAIN) keeps the rest for the next attempt; past `maxPendingBytes`
 // the oldest unwritten lines are dropped and counted rather than growing without bound.
 import { writeSync } from "node:fs";
@@ -19,7 +20,8 @@ export interface LineBufferOptions {
 
 /** Buffers lines for `fd` and writes them in large chunks. */
 export class LineBuffer {
-  private lines: string[] = [];
+  /** Lines are encoded into this chunk as they come, so no string outlives its `write` call. */
+  private chunk: Buffer;
   private size = 0;
   private pending: Buffer | null = null;
   private timer: ReturnType<typeof setTimeout> | null = null;
@@ -38,12 +40,17 @@ export class LineBuffer {
     this.flushMs = opts.flushMs ?? 200;
     this.maxPending = opts.maxPendingBytes ?? 8 * 1024 * 1024;
     this.writeFd = opts.write ?? ((fd, data) => writeSync(fd, data));
+    this.chunk = Buffer.allocUnsafe(this.flushBytes + 4096);
   }
 
   /** Adds one line (with its newline). */
   write(line: string): void {
-    this.lines.push(line);
-    this.size += line.length;
+    // a UTF-8 line takes at most 3 bytes per UTF-16 unit; a line that may not fit goes out first
+    if (this.size + line.length * 3 > this.chunk.length) {
+      if (this.size > 0) this.flush();
+      if (line.length * 3 > this.chunk.length) this.chunk = Buffer.allocUnsafe(line.length * 3);
+    }
+    this.size += this.chunk.write(line, this.size, "utf8");
     if (this.size >= this.flushBytes) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(() => {
@@ -60,26 +67,27 @@ export class LineBuffer {
       clearTimeout(this.timer);
       this.timer = null;
     }
-    if (this.lines.length > 0) {
-      const chunk = Buffer.from(this.lines.join(""));
-      this.lines = [];
-      this.size = 0;
-      this.pending = this.pending ? Buffer.concat([this.pending, chunk]) : chunk;
-    }
-    while (this.pending !== null) {
-      let n: number;
-      try {
-        n = this.writeFd(this.fd, this.pending);
-      } catch (err) {
-        if ((err as { code?: string }).code !== "EAGAIN") throw err;
-        n = 0;
+    if (this.size > 0) {
+      let from = 0;
+      if (this.pending === null) {
+        // the usual case: the fd takes it all, straight from the chunk
+        from = this.tryWrite(this.chunk.subarray(0, this.size));
       }
+      // what the fd did not take is copied out, since the chunk is reused
+      if (from < this.size) {
+        const rest = Buffer.from(this.chunk.subarray(from, this.size));
+        this.pending = this.pending ? Buffer.concat([this.pending, rest]) : rest;
+      }
+      this.size = 0;
+    }
+    if (this.pending !== null) {
+      const n = this.tryWrite(this.pending);
       if (n >= this.pending.length) {
         this.pending = null;
         return;
       }
+      // tryWrite stops only when the fd is full: the rest waits for the timer
       this.pending = this.pending.subarray(n);
-      if (n === 0) break;
     }
     if (this.pending !== null && this.pending.length > this.maxPending) this.dropOldest();
     if (this.timer === null) {
@@ -89,6 +97,23 @@ export class LineBuffer {
       }, this.flushMs);
       this.timer.unref?.();
     }
+  }
+
+  /** Bytes of `data` the fd took; 0 when it is full. */
+  private tryWrite(data: Buffer): number {
+    let total = 0;
+    while (total < data.length) {
+      let n: number;
+      try {
+        n = this.writeFd(this.fd, total === 0 ? data : data.subarray(total));
+      } catch (err) {
+        if ((err as { code?: string }).code !== "EAGAIN") throw err;
+        n = 0;
+      }
+      if (n <= 0) break;
+      total += n;
+    }
+    return total;
   }
 
   /** Shutdown: keeps trying for up to `ms` while the fd is full. */
