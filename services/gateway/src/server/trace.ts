@@ -5,10 +5,9 @@ const traceparentRe = /^00-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})$/;
 const requestIdRe = /^[A-Za-z0-9._:-]{1,128}$/;
 const zeroTrace = "0".repeat(32);
 
-// Ids are drawn from a pool of random bytes refilled 4 KiB at a time: one getRandomValues call per
-// ~170 traces instead of two per request, and a table lookup per byte instead of toString(16).
-const hexByte = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, "0"));
-const pool = new Uint8Array(4096);
+// Ids are drawn from a pool of random bytes refilled 4 KiB at a time (one getRandomValues call per ~170
+// traces instead of two per request) and hex-encoded natively.
+const pool = Buffer.allocUnsafe(4096);
 let at = pool.length;
 
 function randomHex(bytes: number): string {
@@ -16,10 +15,8 @@ function randomHex(bytes: number): string {
     crypto.getRandomValues(pool);
     at = 0;
   }
-  let out = "";
-  const end = at + bytes;
-  for (let i = at; i < end; i++) out += hexByte[pool[i]!]!;
-  at = end;
+  const out = pool.toString("hex", at, at + bytes);
+  at += bytes;
   return out;
 }
 
