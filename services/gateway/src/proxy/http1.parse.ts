@@ -3,6 +3,8 @@
 // It works on the socket's chunks as they arrive and never copies body bytes: body parts are views into
 // the received chunks (each chunk Bun hands over is a buffer of its own).
 
+import { contentLengthOf } from "./http1.fields.ts";
+
 /** How the body of the current response is delimited. */
 export enum Framing {
   None = 0,
@@ -38,21 +40,6 @@ function statusCode(line: string): number {
     n = n * 10 + c;
   }
   return n;
-}
-
-/** A Content-Length value: digits, or a list of identical values (RFC 9110 8.6); anything else is a framing attack. */
-function contentLengthOf(value: string): number {
-  const comma = value.indexOf(",");
-  const first = comma === -1 ? value : value.slice(0, comma).trim();
-  if (first.length === 0 || first.length > 15) throw new ResponseParseError("invalid content-length");
-  for (let i = 0; i < first.length; i++) {
-    const c = first.charCodeAt(i);
-    if (c < 48 || c > 57) throw new ResponseParseError("invalid content-length");
-  }
-  if (comma !== -1 && value.split(",").some((v) => v.trim() !== first)) {
-    throw new ResponseParseError("invalid content-length");
-  }
-  return Number(first);
 }
 
 /** The parsed response head: status, headers as flat lower-case name/value pairs, and reuse. */
@@ -167,11 +154,9 @@ export class ResponseParser {
       const value = text.slice(colon + 1, end).trim();
       at = end + 2;
       headers.push(name, value);
-      // only a few names matter for framing; compare by length first (most names are none of them)
-      const n = name.length;
-      if (n !== 14 && n !== 17 && n !== 10 && n !== 16) continue;
       if (name === "content-length") {
         const parsed = contentLengthOf(value);
+        if (typeof parsed !== "number") throw new ResponseParseError("invalid content-length");
         if (contentLength !== -1 && contentLength !== parsed) {
           throw new ResponseParseError("conflicting content-length");
         }

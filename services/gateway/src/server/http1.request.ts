@@ -1,6 +1,7 @@
 // Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
 // ProtocolError before a handler sees the request, to rule out smuggling.
 
+import { contentLengthOf } from "../proxy/http1.fields.ts";
 import { BodyReader } from "./http1.body.ts";
 import type { Connection } from "./http1.connection.ts";
 
@@ -134,19 +135,9 @@ export class ParsedRequest implements IncomingRequest {
 }
 
 function parseContentLength(value: string): number {
-  // "5, 5" is a list of one value repeated (RFC 9110 8.6); anything else with a comma is a conflict.
-  let n = -1;
-  for (const part of value.includes(",") ? value.split(",") : [value]) {
-    const v = part.trim();
-    if (v.length === 0 || v.length > 15) throw new ProtocolError(400, "invalid Content-Length");
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c < 48 || c > 57) throw new ProtocolError(400, "invalid Content-Length");
-    }
-    const m = Number(v);
-    if (n !== -1 && m !== n) throw new ProtocolError(400, "conflicting Content-Length values");
-    n = m;
-  }
+  const n = contentLengthOf(value);
+  if (n === "invalid") throw new ProtocolError(400, "invalid Content-Length");
+  if (n === "conflict") throw new ProtocolError(400, "conflicting Content-Length values");
   return n;
 }
 

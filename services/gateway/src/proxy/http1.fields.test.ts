@@ -1,0 +1,21 @@
+import { describe, expect, test } from "bun:test";
+import { contentLengthOf } from "./http1.fields.ts";
+
+describe("contentLengthOf", () => {
+  test("digits are a length, and one value repeated in a list is that length", () => {
+    expect(contentLengthOf("0")).toBe(0);
+    expect(contentLengthOf(" 42 ")).toBe(42);
+    expect(contentLengthOf("5, 5,5")).toBe(5);
+  });
+
+  test("anything but digits, an empty part or more than 15 digits is invalid", () => {
+    for (const bad of ["", "-1", "+5", "0x10", "1e3", "5,", "5, ,5", "1234567890123456"]) {
+      expect(contentLengthOf(bad)).toBe("invalid");
+    }
+  });
+
+  test("a list of different values is a conflict, even when they are equal as numbers", () => {
+    expect(contentLengthOf("5, 6")).toBe("conflict");
+    expect(contentLengthOf("05, 5")).toBe("conflict");
+  });
+});
