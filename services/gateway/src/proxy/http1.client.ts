@@ -385,8 +385,6 @@ export class Http1Agent {
   readonly idleMs: number;
   readonly bufferBytes: number;
   readonly inflight = new Set<Exchange>();
-  /** Header names already checked to be tokens. */
-  readonly validNames = new Set<string>();
   private readonly pools = new Map<string, Pool>();
   private readonly maxSockets: number;
   private readonly sweepMs: number;
@@ -405,7 +403,7 @@ export class Http1Agent {
     if (pool === undefined) pool = this.addPool(origin);
     let wire: Buffer | string;
     try {
-      wire = requestBytes(req, pool, this.validNames);
+      wire = requestBytes(req, pool);
     } catch (err) {
       return Promise.reject(err);
     }
@@ -492,9 +490,9 @@ const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 
 /**
  * The request head (and body) as written to the socket. Header values are byte strings and are written
- * byte for byte (latin1), as fetch does; names are checked once per distinct name (`names` remembers them).
+ * byte for byte (latin1), as fetch does.
  */
-function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer | string {
+function requestBytes(req: Http1Request, pool: Pool): Buffer | string {
   const path = req.path;
   if (path.charCodeAt(0) !== 47 || badTarget(path)) throw new UpstreamNetworkError("invalid request target");
   let head = `${req.method} ${path} HTTP/1.1\r\nhost: ${pool.hostHeader}\r\n`;
@@ -502,11 +500,8 @@ function requestBytes(req: Http1Request, pool: Pool, names: Set<string>): Buffer
   for (const name in headers) {
     if (forbidden.has(name)) continue;
     const value = headers[name]!;
-    if (!names.has(name)) {
-      if (!tokenName.test(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
-      if (names.size < 4096) names.add(name);
-    }
-    if (badValue.test(value) || value.indexOf("\0") !== -1) throw new UpstreamNetworkError(`invalid header ${name}`);
+    if (!tokenName.test(name) || badValue.test(value) || value.indexOf("\0") !== -1)
+      throw new UpstreamNetworkError(`invalid header ${name}`);
     head += `${name}: ${value}\r\n`;
   }
   const body = req.body;
