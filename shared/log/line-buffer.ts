@@ -1,9 +1,9 @@
 // A buffered line writer for the access log. pino's asynchronous destination (SonicBoom) costs ~1.6 µs per
 // line on Bun 1.4.5; encoding each line into a reused 64 KiB chunk at once (so no string outlives its
 // `write`) and writing the chunk in one call costs ~0.13 µs. Lines are written when 64 KiB have gathered
-// or 200 ms after the first unwritten one, and on shutdown. A
-// non-blocking stdout that is full (EAGAIN) keeps the rest for the next attempt; past `maxPendingBytes`
-// the oldest unwritten lines are dropped and counted rather than growing without bound.
+// or 200 ms after the first unwritten one, and on shutdown. A non-blocking stdout that is full (EAGAIN)
+// keeps the rest for the next attempt; past `maxPendingBytes` the oldest unwritten lines are dropped and
+// counted rather than growing without bound.
 import { writeSync } from "node:fs";
 
 /** Options of `LineBuffer`. */

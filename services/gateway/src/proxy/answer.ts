@@ -9,14 +9,6 @@ export interface Answer {
   body: Uint8Array | string | ReadableStream<Uint8Array> | null;
 }
 
-/** The value of the first header named `name` (case-insensitive), or null. */
-export function headerOf(a: Answer, name: string): string | null {
-  const lower = name.toLowerCase();
-  const h = a.headers;
-  for (let i = 0; i < h.length; i += 2) if (h[i]!.toLowerCase() === lower) return h[i + 1]!;
-  return null;
-}
-
 /** Replaces every header named `name` (case-insensitive) with one `name: value`. */
 export function setHeader(a: Answer, name: string, value: string): void {
   const lower = name.toLowerCase();

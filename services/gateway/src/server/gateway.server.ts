@@ -1,7 +1,8 @@
 // The gateway's request handler: operational routes, CORS, routing, rate limits, body limits,
 // authentication, then the endpoint pipeline. It works on a transport-neutral request and answers an
-// `Answer` (or a Web Response for the operational routes); `http1.server.ts` serves it. The runtime is read once per request, so a
-// reload swaps it atomically while in-flight requests finish on the one they started with.
+// `Answer` (or a Web Response for the operational routes); `http1.server.ts` serves it. The runtime is
+// read once per request, so a reload swaps it atomically while in-flight requests finish on the one they
+// started with.
 
 import type { AccessEntry } from "@shared/log";
 import type { Answer } from "../proxy/answer.ts";
