@@ -277,6 +277,29 @@ describe("http1 client", () => {
     await expect(agent.request(garbage.origin, get("/"))).rejects.toBeInstanceOf(UpstreamNetworkError);
   });
 
+  test("an answer whose head holds a bare LF, a bare CR, a NUL or a header without a token name is refused", async () => {
+    const heads = [
+      "HTTP/1.1 200 OK\r\nx-a: 1\nx-injected: 2\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nx-a: 1\rx-injected: 2\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nx-a: 1\0\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\nx a: 1\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\r\n folded: 1\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 200 OK\nx-a: 1\r\ncontent-length: 2\r\n\r\nok",
+    ];
+    for (const head of heads) {
+      const be = rawServer((_t, s) => {
+        s.write(head);
+      });
+      await expect(agent.request(be.origin, get("/"))).rejects.toBeInstanceOf(UpstreamNetworkError);
+    }
+    const fine = rawServer((_t, s) => {
+      s.write("HTTP/1.1 200 OK\r\nX-A:\t 1 \t\r\nContent-Length: 2\r\n\r\nok");
+    });
+    const res = await agent.request(fine.origin, get("/"));
+    expect(res.headers).toEqual(["x-a", "1", "content-length", "2"]);
+    expect(res.contentLength).toBe(2);
+  });
+
   test("a header value with a line break is refused before anything is sent", async () => {
     const be = serve(() => new Response("never"));
     await expect(agent.request(be.origin, get("/", { headers: { "x-a": "1\r\nx-b: 2" } }))).rejects.toBeInstanceOf(

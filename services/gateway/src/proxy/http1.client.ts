@@ -7,6 +7,7 @@
 // fresh socket when its method is idempotent; response bodies over `maxBytes` fail the request.
 
 import type { Socket } from "bun";
+import { TOKEN } from "./http1.fields.ts";
 import { Framing, type ResponseParseError, ResponseParser } from "./http1.parse.ts";
 
 /** One request to an upstream origin. */
@@ -473,10 +474,6 @@ export class Http1Agent {
 
 const forbidden = new Set(["host", "content-length", "connection", "transfer-encoding", "keep-alive", "upgrade"]);
 const withBody = new Set(["POST", "PUT", "PATCH"]);
-/** Anything but tab, CR, LF and printable ASCII. */
-const notPrintable = /[^\t\r\n -~]/;
-/** Line breaks and anything that is not a byte (NUL is checked apart). */
-const badValue = /[\r\n\u0100-\uffff]/;
 
 /** A request target may not hold spaces, controls or anything that is not a byte. */
 function badTarget(path: string): boolean {
@@ -486,7 +483,28 @@ function badTarget(path: string): boolean {
   }
   return false;
 }
-const tokenName = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+
+/** A header name must be a token. */
+function badName(name: string): boolean {
+  for (let i = 0; i < name.length; i++) {
+    const c = name.charCodeAt(i);
+    if (c > 127 || TOKEN[c] !== 1) return true;
+  }
+  return name.length === 0;
+}
+
+/** 0: printable ASCII (or tab) only; 1: also bytes above 127; -1: a line break, NUL or a char that is not a
+ * byte, which the value may not hold. */
+function valueKind(value: string): number {
+  let kind = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c >= 32 && c < 127) continue;
+    if (c === 10 || c === 13 || c === 0 || c > 255) return -1;
+    kind = 1;
+  }
+  return kind;
+}
 
 /**
  * The request head (and body) as written to the socket. Header values are byte strings and are written
@@ -496,21 +514,29 @@ function requestBytes(req: Http1Request, pool: Pool): Buffer | string {
   const path = req.path;
   if (path.charCodeAt(0) !== 47 || badTarget(path)) throw new UpstreamNetworkError("invalid request target");
   let head = `${req.method} ${path} HTTP/1.1\r\nhost: ${pool.hostHeader}\r\n`;
+  // the target and host are checked bytes; one value above 127 makes the head go out as latin1 bytes
+  let ascii = true;
   const headers = req.headers;
   for (const name in headers) {
     if (forbidden.has(name)) continue;
     const value = headers[name]!;
-    if (!tokenName.test(name) || badValue.test(value) || value.indexOf("\0") !== -1)
-      throw new UpstreamNetworkError(`invalid header ${name}`);
+    const kind = valueKind(value);
+    if (kind < 0 || badName(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
+    if (kind > 0) ascii = false;
     head += `${name}: ${value}\r\n`;
   }
   const body = req.body;
   if (body !== null) head += `content-length: ${body.byteLength}\r\n\r\n`;
   else head += withBody.has(req.method) ? "content-length: 0\r\n\r\n" : "\r\n";
   // an all-ASCII head (the usual case) goes out as a string: Bun encodes it without a Buffer in between
-  if (body === null || body.byteLength === 0) return notPrintable.test(head) ? Buffer.from(head, "latin1") : head;
+  if (body === null || body.byteLength === 0) return ascii && asciiOnly(path) ? head : Buffer.from(head, "latin1");
   const out = Buffer.allocUnsafe(head.length + body.byteLength);
   const n = out.write(head, 0, "latin1");
   out.set(body, n);
   return out;
+}
+
+function asciiOnly(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
 }

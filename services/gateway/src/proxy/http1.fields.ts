@@ -19,3 +19,18 @@ export function contentLengthOf(value: string): number | "invalid" | "conflict" 
   }
   return Number(first);
 }
+
+/** tchar (RFC 9110 5.6.2) by char code below 128: 1 for a token character. */
+export const TOKEN = (() => {
+  const t = new Uint8Array(128);
+  for (const c of "!#$%&'*+-.^_`|~0123456789") t[c.charCodeAt(0)] = 1;
+  for (let c = 65; c <= 90; c++) t[c] = t[c + 32] = 1;
+  return t;
+})();
+
+/** Node's Buffer methods that Bun implements but its types omit: the cheapest latin1/utf8 conversions. */
+export interface FastBuffer extends Buffer {
+  latin1Slice(start: number, end: number): string;
+  latin1Write(text: string, offset: number): number;
+  utf8Write(text: string, offset: number): number;
+}

@@ -3,7 +3,7 @@
 // It works on the socket's chunks as they arrive and never copies body bytes: body parts are views into
 // the received chunks (each chunk Bun hands over is a buffer of its own).
 
-import { contentLengthOf } from "./http1.fields.ts";
+import { contentLengthOf, type FastBuffer, TOKEN } from "./http1.fields.ts";
 
 /** How the body of the current response is delimited. */
 export enum Framing {
@@ -30,6 +30,20 @@ const CRLFCRLF = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const hexDigits = /^[0-9a-fA-F]+$/;
+
+const isBlank = (c: number) => c === 32 || c === 9;
+
+/** Index of the CRLF ending the line that holds `from` (the head's end when none); a CR, LF or NUL
+ * anywhere else in the line is refused. */
+function lineEnd(text: string, from: number): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c > 13 || (c !== 13 && c !== 10 && c !== 0)) continue;
+    if (c === 13 && text.charCodeAt(i + 1) === 10) return i;
+    throw new ResponseParseError("control character in the response head");
+  }
+  return text.length;
+}
 
 /** The three status digits at offset 9, or -1. */
 function statusCode(line: string): number {
@@ -104,7 +118,7 @@ export class ResponseParser {
         this.pending = at === 0 ? buf : buf.subarray(at);
         return;
       }
-      const head = this.parseHead(buf.toString("latin1", at, end));
+      const head = this.parseHead((buf as FastBuffer).latin1Slice(at, end));
       at = end + 4;
       // 1xx answers are interim (100 Continue, 103 Early Hints): the real one follows
       if (head.status < 200) continue;
@@ -122,8 +136,7 @@ export class ResponseParser {
   }
 
   private parseHead(text: string): ResponseHead {
-    let eol = text.indexOf("\r\n");
-    if (eol === -1) eol = text.length;
+    const eol = lineEnd(text, 0);
     if (
       eol < 12 ||
       !text.startsWith("HTTP/1.") ||
@@ -135,6 +148,8 @@ export class ResponseParser {
     const status = statusCode(text);
     if (status < 100) throw new ResponseParseError("malformed status");
     const http10 = text.charCodeAt(7) === 48; /* 0 */
+    // One lower-casing of the whole head is much cheaper than one per header name.
+    const lower = text.toLowerCase();
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
@@ -143,31 +158,45 @@ export class ResponseParser {
     let contentEncoding = "";
     let at = eol + 2;
     while (at < text.length) {
-      let end = text.indexOf("\r\n", at);
-      if (end === -1) end = text.length;
-      const colon = text.indexOf(":", at);
-      const first = text.charCodeAt(at);
-      if (colon <= at || colon > end || first === 32 || first === 9) {
-        throw new ResponseParseError("malformed header line");
-      }
-      const name = text.slice(at, colon).toLowerCase();
-      const value = text.slice(colon + 1, end).trim();
+      // the name is a token up to the colon; the value may not hold CR, LF or NUL (RFC 9110 5.5), so a
+      // bare line break from a backend can never become a header of the client's answer
+      let i = at;
+      let c = text.charCodeAt(i);
+      while (c < 128 && TOKEN[c] === 1) c = text.charCodeAt(++i);
+      if (c !== 58 /* : */ || i === at) throw new ResponseParseError("malformed header line");
+      const colon = i;
+      const end = lineEnd(text, colon);
+      let vs = colon + 1;
+      let ve = end;
+      while (vs < ve && isBlank(text.charCodeAt(vs))) vs++;
+      while (ve > vs && isBlank(text.charCodeAt(ve - 1))) ve--;
+      const name = lower.slice(at, colon);
+      const value = text.slice(vs, ve);
       at = end + 2;
       headers.push(name, value);
-      if (name === "content-length") {
-        const parsed = contentLengthOf(value);
-        if (typeof parsed !== "number") throw new ResponseParseError("invalid content-length");
-        if (contentLength !== -1 && contentLength !== parsed) {
-          throw new ResponseParseError("conflicting content-length");
-        }
-        contentLength = parsed;
-      } else if (name === "transfer-encoding") {
-        transferEncoding = true;
-        chunked = value.toLowerCase().endsWith("chunked");
-      } else if (name === "connection") {
-        connection = value.toLowerCase();
-      } else if (name === "content-encoding") {
-        contentEncoding = value.toLowerCase();
+      switch (name.length) {
+        case 10:
+          if (name === "connection") connection = lower.slice(vs, ve);
+          break;
+        case 14:
+          if (name === "content-length") {
+            const parsed = contentLengthOf(value);
+            if (typeof parsed !== "number") throw new ResponseParseError("invalid content-length");
+            if (contentLength !== -1 && contentLength !== parsed) {
+              throw new ResponseParseError("conflicting content-length");
+            }
+            contentLength = parsed;
+          }
+          break;
+        case 16:
+          if (name === "content-encoding") contentEncoding = lower.slice(vs, ve);
+          break;
+        case 17:
+          if (name === "transfer-encoding") {
+            transferEncoding = true;
+            chunked = lower.slice(vs, ve).endsWith("chunked");
+          }
+          break;
       }
     }
     let keepAlive = http10 ? connection.includes("keep-alive") : !connection.includes("close");

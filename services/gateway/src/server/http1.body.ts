@@ -1,9 +1,10 @@
 // Request bodies: the state of one `readBody` call, and moving received bytes into it, either counted down by
 // Content-Length or de-chunked (chunk sizes, chunk ends, trailers), strictly, as with the head.
 
+import type { FastBuffer } from "../proxy/http1.fields.ts";
 import type { Connection } from "./http1.connection.ts";
 import type { ParsedRequest } from "./http1.request.ts";
-import { type FastBuffer, noop } from "./http1.response.ts";
+import { noop } from "./http1.response.ts";
 
 const CHUNK_LINE_MAX = 4096;
 

@@ -3,11 +3,11 @@
 // and enforces the timeouts the server's sweep checks.
 
 import type { Socket } from "bun";
+import type { FastBuffer } from "../proxy/http1.fields.ts";
 import { type BodyReader, feedBody } from "./http1.body.ts";
 import { type ParsedRequest, ProtocolError, parseHead } from "./http1.request.ts";
 import {
   dropBody,
-  type FastBuffer,
   fromWebResponse,
   noop,
   type OutgoingResponse,

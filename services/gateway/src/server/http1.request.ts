@@ -1,7 +1,7 @@
 // Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
 // ProtocolError before a handler sees the request, to rule out smuggling.
 
-import { contentLengthOf } from "../proxy/http1.fields.ts";
+import { contentLengthOf, TOKEN } from "../proxy/http1.fields.ts";
 import { BodyReader } from "./http1.body.ts";
 import type { Connection } from "./http1.connection.ts";
 
@@ -38,14 +38,6 @@ export interface IncomingRequest {
    * 400 itself) or the client goes away. */
   readBody(limit: number): Promise<Uint8Array | null>;
 }
-
-/** tchar (RFC 9110 5.6.2) by char code. */
-const TOKEN = (() => {
-  const t = new Uint8Array(128);
-  for (const c of "!#$%&'*+-.^_`|~0123456789") t[c.charCodeAt(0)] = 1;
-  for (let c = 65; c <= 90; c++) t[c] = t[c + 32] = 1;
-  return t;
-})();
 
 function isToken(s: string): boolean {
   for (let i = 0; i < s.length; i++) {

@@ -1,6 +1,7 @@
 // Answers on the wire: the status line and response head, a body in the same write as the head when small,
 // or a stream framed with chunked transfer coding; plus the problem+json body and Web Response conversion.
 
+import type { FastBuffer } from "../proxy/http1.fields.ts";
 import type { Connection } from "./http1.connection.ts";
 import type { ParsedRequest } from "./http1.request.ts";
 
@@ -12,13 +13,6 @@ export interface OutgoingResponse {
   status: number;
   headers: string[];
   body: Uint8Array | string | ReadableStream<Uint8Array> | null;
-}
-
-/** Node's Buffer methods that Bun implements but its types omit: the cheapest latin1/utf8 conversions. */
-export interface FastBuffer extends Buffer {
-  latin1Slice(start: number, end: number): string;
-  latin1Write(text: string, offset: number): number;
-  utf8Write(text: string, offset: number): number;
 }
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
