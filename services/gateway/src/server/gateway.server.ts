@@ -13,7 +13,7 @@ import { backendHeaders, filterQuery } from "../proxy/forward.ts";
 import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
-import { requestIdFrom, traceFrom } from "./trace.ts";
+import { requestIdFrom, type TraceContext, traceFrom } from "./trace.ts";
 
 /** A client request as the handler reads it; the transport provides it. */
 export interface ClientRequest {
@@ -131,69 +131,100 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     return res;
   }
 
-  /** Everything that waits: authentication, the request body and the backends. */
+  /** An unexpected error: logged with its cause, answered as a masked 500. */
+  function failed(
+    err: unknown,
+    req: ClientRequest,
+    rt: GatewayRuntime,
+    ep: EndpointRuntime | null,
+    started: number,
+    requestId: string,
+    trace: TraceContext,
+  ): Answer {
+    const path = req.path;
+    logger.error({ err, requestId, traceId: trace.traceId, path }, "unhandled gateway error");
+    const res = problem("internal", "unexpected error", requestId);
+    return done(req, rt, ep, path, res, started, requestId, trace.traceId, req.clientIp);
+  }
+
+  /** Everything that waits (authentication, the request body and the backends), then `done`. */
   async function proxy(
     req: ClientRequest,
     rt: GatewayRuntime,
     ep: EndpointRuntime,
     params: string[],
     rest: string | null,
-    rawQuery: string,
-    clientIp: string,
+    started: number,
     requestId: string,
-    traceparent: string,
+    trace: TraceContext,
     limitHeaders: Record<string, string> | null,
     cached: CallContext["cached"],
   ): Promise<Answer> {
-    let claims: Record<string, unknown> | null = null;
-    if (ep.auth) {
-      let verdict = ep.auth.validate(req);
+    try {
+      let res: Answer;
+      let verdict = ep.auth === null ? null : ep.auth.validate(req);
       if (verdict instanceof Promise) verdict = await verdict;
-      if (!verdict.ok) {
+      if (verdict !== null && !verdict.ok) {
         const code = verdict.status === 401 ? "unauthenticated" : "permission_denied";
         const extra: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
-        return problem(code, verdict.message, requestId, extra);
+        res = problem(code, verdict.message, requestId, extra);
+      } else {
+        const claims = verdict === null ? null : verdict.claims;
+        const body = !req.hasBody ? NO_BODY : await requestBody(req, ep);
+        if (!body.ok) res = problem("payload_too_large", "request body too large", requestId);
+        else {
+          const ctx = callContext(req, rt, ep, params, rest, requestId, trace.traceparent, claims, body.body, cached);
+          res = await (ep.output === "no-op"
+            ? runNoop(ep, ctx)
+            : ep.sequential
+              ? runSequential(ep, ctx)
+              : runMerge(ep, ctx));
+          if (limitHeaders) for (const k in limitHeaders) setHeader(res, k, limitHeaders[k]!);
+        }
       }
-      claims = verdict.claims;
+      return done(req, rt, ep, req.path, res, started, requestId, trace.traceId, req.clientIp);
+    } catch (err) {
+      return failed(err, req, rt, ep, started, requestId, trace);
     }
+  }
 
-    const method = req.method;
-    const body = !req.hasBody ? NO_BODY : await requestBody(req, ep);
-    if (!body.ok) return problem("payload_too_large", "request body too large", requestId);
-
-    const ctx: CallContext = {
+  /** What the backend calls of one request need, with the client's headers and query already filtered. */
+  function callContext(
+    req: ClientRequest,
+    rt: GatewayRuntime,
+    ep: EndpointRuntime,
+    params: string[],
+    rest: string | null,
+    requestId: string,
+    traceparent: string,
+    claims: Record<string, unknown> | null,
+    body: Uint8Array | null,
+    cached: CallContext["cached"],
+  ): CallContext {
+    return {
       req,
-      method,
+      method: req.method,
       params,
       rest,
-      query: filterQuery(rawQuery, ep.inputQuery),
+      query: filterQuery(req.query, ep.inputQuery),
       headers: backendHeaders(req.headers, ep.inputHeaders, rt.identityHeaders, {
-        clientIp,
+        clientIp: req.clientIp,
         host: req.headers.get("host"),
         requestId,
         traceparent,
         identity: claims && ep.claimHeaders ? ep.claimHeaders(claims) : null,
       }),
-      body: body.body,
+      body,
       claims,
       requestId,
       metrics,
       upstream,
       cached,
     };
-    const res =
-      ep.output === "no-op"
-        ? await runNoop(ep, ctx)
-        : ep.sequential
-          ? await runSequential(ep, ctx)
-          : await runMerge(ep, ctx);
-    if (limitHeaders) for (const k in limitHeaders) setHeader(res, k, limitHeaders[k]!);
-    return res;
   }
 
   return function handle(req: ClientRequest): Answer | Response | Promise<Answer | Response> {
     const path = req.path;
-    const rawQuery = req.query;
     if (path === "/__health") return deps.health();
     if (path === "/metrics") return deps.metricsHandler();
     const rt = ref.current;
@@ -203,73 +234,51 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     const headers = req.headers;
     const requestId = requestIdFrom(headers.get("x-request-id"));
     const trace = traceFrom(headers.get("traceparent"));
-    const clientIp = req.clientIp;
     let ep: EndpointRuntime | null = null;
-    const fail = (err: unknown): Answer => {
-      logger.error({ err, requestId, traceId: trace.traceId, path }, "unhandled gateway error");
-      return done(
-        req,
-        rt,
-        ep,
-        path,
-        problem("internal", "unexpected error", requestId),
-        started,
-        requestId,
-        trace.traceId,
-        clientIp,
-      );
-    };
     try {
       const method = req.method;
-      const answer = (res: Answer) => done(req, rt, ep, path, res, started, requestId, trace.traceId, clientIp);
       if (rt.cors && method === "OPTIONS") {
         const pre = rt.cors.preflight(req);
-        if (pre) return answer(pre);
+        if (pre) return done(req, rt, ep, path, pre, started, requestId, trace.traceId, req.clientIp);
       }
       const found = rt.table.lookup(method, path);
-      if (found.kind === "none") return answer(problem("not_found", "no route for this path", requestId));
-      if (found.kind === "method") {
-        const allow = { allow: found.allow.join(", ") };
-        return answer(problem("method_not_allowed", "method not allowed here", requestId, allow));
+      if (found.kind !== "match") {
+        const res =
+          found.kind === "none"
+            ? problem("not_found", "no route for this path", requestId)
+            : problem("method_not_allowed", "method not allowed here", requestId, { allow: found.allow.join(", ") });
+        return done(req, rt, ep, path, res, started, requestId, trace.traceId, req.clientIp);
       }
       const { params, rest } = found.match;
       ep = found.match.value;
-      if (unsafeRoute(params, rest)) return answer(problem("invalid_argument", "invalid path", requestId));
+      if (unsafeRoute(params, rest)) {
+        const res = problem("invalid_argument", "invalid path", requestId);
+        return done(req, rt, ep, path, res, started, requestId, trace.traceId, req.clientIp);
+      }
 
       let limitHeaders: Record<string, string> | null = null;
       if (ep.rateLimit) {
-        const verdict = ep.rateLimit.check(req, clientIp);
+        const verdict = ep.rateLimit.check(req, req.clientIp);
         if (!verdict.ok) {
           const code = verdict.status === 429 ? "too_many_requests" : "unavailable";
-          return answer(problem(code, "rate limit exceeded", requestId, verdict.headers));
+          const res = problem(code, "rate limit exceeded", requestId, verdict.headers);
+          return done(req, rt, ep, path, res, started, requestId, trace.traceId, req.clientIp);
         }
         limitHeaders = verdict.headers;
       }
 
       let cached: CallContext["cached"] = null;
       if (ep.output === "no-op" && method === "GET" && ep.auth === null) {
-        const hit = noopCacheHit(ep, req, params, rest, rawQuery, requestId, metrics);
+        const hit = noopCacheHit(ep, req, params, rest, req.query, requestId, metrics);
         if (hit !== null && "status" in hit) {
           if (limitHeaders) for (const k in limitHeaders) setHeader(hit, k, limitHeaders[k]!);
-          return answer(hit);
+          return done(req, rt, ep, path, hit, started, requestId, trace.traceId, req.clientIp);
         }
         cached = hit;
       }
-      return proxy(
-        req,
-        rt,
-        ep,
-        params,
-        rest,
-        rawQuery,
-        clientIp,
-        requestId,
-        trace.traceparent,
-        limitHeaders,
-        cached,
-      ).then(answer, fail);
+      return proxy(req, rt, ep, params, rest, started, requestId, trace, limitHeaders, cached);
     } catch (err) {
-      return fail(err);
+      return failed(err, req, rt, ep, started, requestId, trace);
     }
   };
 }
