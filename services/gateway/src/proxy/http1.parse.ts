@@ -1,7 +1,7 @@
 // An incremental HTTP/1.1 response parser for the upstream client: status line and headers, then the body
 // framed by Content-Length, chunked transfer coding, or the end of the connection (RFC 9112 section 6).
-// It works on the socket's chunks as they arrive and never copies body bytes: body parts are views into
-// the received chunks (each chunk Bun hands over is a buffer of its own).
+// It works on the socket's chunks as they arrive: body parts up to 4 KiB are copied out of them, larger
+// ones are views into the received chunks (each chunk Bun hands over is a buffer of its own).
 
 import { contentLengthOf, type FastBuffer, TOKEN } from "./http1.fields.ts";
 
@@ -43,6 +43,17 @@ function lineEnd(text: string, from: number): number {
     throw new ResponseParseError("control character in the response head");
   }
   return text.length;
+}
+
+/** Small parts are copied out of the received chunk: a view of a fresh chunk makes the engine move the
+ * chunk's bytes out of its heap first, which costs about four times the copy (measured on Bun 1.4.5). */
+const COPY_MAX = 4096;
+
+function part(buf: Buffer, start: number, end: number): Uint8Array {
+  if (end - start > COPY_MAX) return buf.subarray(start, end);
+  const out = Buffer.allocUnsafe(end - start);
+  buf.copy(out, 0, start, end);
+  return out;
 }
 
 /** The three status digits at offset 9, or -1. */
@@ -241,11 +252,11 @@ export class ResponseParser {
         this.trailing = true;
         return;
       case Framing.UntilClose:
-        this.push(at === 0 ? buf : buf.subarray(at));
+        this.push(at === 0 ? buf : part(buf, at, buf.length));
         return;
       case Framing.Length: {
         const n = Math.min(this.remaining, buf.length - at);
-        this.push(at === 0 && n === buf.length ? buf : buf.subarray(at, at + n));
+        this.push(at === 0 && n === buf.length ? buf : part(buf, at, at + n));
         this.remaining -= n;
         if (this.remaining === 0) {
           this.done = true;
@@ -280,7 +291,7 @@ export class ResponseParser {
         }
         case Chunk.Data: {
           const n = Math.min(this.remaining, buf.length - at);
-          this.push(buf.subarray(at, at + n));
+          this.push(part(buf, at, at + n));
           this.remaining -= n;
           at += n;
           if (this.remaining === 0) this.chunk = Chunk.DataEnd;
