@@ -277,7 +277,9 @@ if (existsSync(GATEWAY_MAIN)) {
     ],
   };
   const launch = async (name: string, port: number, env: Record<string, string>) => {
-    const configPath = join(tmp, `${name}.json`);
+    // a directory of its own: the gateway watches its config's directory, and tmp holds the stderr files
+    mkdirSync(join(tmp, "config"), { recursive: true });
+    const configPath = join(tmp, "config", `${name}.json`);
     writeFileSync(configPath, JSON.stringify({ ...config, port }, null, 2));
     const proc = start(name, ["bun", GATEWAY_MAIN, "serve", "-c", configPath], {
       LOG_LEVEL: ACCESS_LOG ? "info" : "warn",

@@ -159,8 +159,6 @@ export class ResponseParser {
     const status = statusCode(text);
     if (status < 100) throw new ResponseParseError("malformed status");
     const http10 = text.charCodeAt(7) === 48; /* 0 */
-    // One lower-casing of the whole head is much cheaper than one per header name.
-    const lower = text.toLowerCase();
     const headers: string[] = [];
     let contentLength = -1;
     let chunked = false;
@@ -173,7 +171,12 @@ export class ResponseParser {
       // bare line break from a backend can never become a header of the client's answer
       let i = at;
       let c = text.charCodeAt(i);
-      while (c < 128 && TOKEN[c] === 1) c = text.charCodeAt(++i);
+      // names are lower-cased one by one, and only those that hold an upper-case letter
+      let upper = false;
+      while (c < 128 && TOKEN[c] === 1) {
+        if (c >= 65 && c <= 90) upper = true;
+        c = text.charCodeAt(++i);
+      }
       if (c !== 58 /* : */ || i === at) throw new ResponseParseError("malformed header line");
       const colon = i;
       const end = lineEnd(text, colon);
@@ -181,13 +184,13 @@ export class ResponseParser {
       let ve = end;
       while (vs < ve && isBlank(text.charCodeAt(vs))) vs++;
       while (ve > vs && isBlank(text.charCodeAt(ve - 1))) ve--;
-      const name = lower.slice(at, colon);
+      const name = upper ? text.slice(at, colon).toLowerCase() : text.slice(at, colon);
       const value = text.slice(vs, ve);
       at = end + 2;
       headers.push(name, value);
       switch (name.length) {
         case 10:
-          if (name === "connection") connection = lower.slice(vs, ve);
+          if (name === "connection") connection = value.toLowerCase();
           break;
         case 14:
           if (name === "content-length") {
@@ -200,12 +203,12 @@ export class ResponseParser {
           }
           break;
         case 16:
-          if (name === "content-encoding") contentEncoding = lower.slice(vs, ve);
+          if (name === "content-encoding") contentEncoding = value.toLowerCase();
           break;
         case 17:
           if (name === "transfer-encoding") {
             transferEncoding = true;
-            chunked = lower.slice(vs, ve).endsWith("chunked");
+            chunked = value.toLowerCase().endsWith("chunked");
           }
           break;
       }

@@ -196,8 +196,6 @@ export function parseHead(head: string, conn: Connection): ParsedRequest {
   const target = originForm(method, rawTarget);
 
   const server = conn.server;
-  // One lower-casing of the whole head is much cheaper than one per header name.
-  const lower = head.toLowerCase();
   const pairs: string[] = [];
   let hosts = 0;
   let contentLength = -1;
@@ -213,7 +211,12 @@ export function parseHead(head: string, conn: Connection): ParsedRequest {
     let i = pos;
     let c = head.charCodeAt(i);
     if (c === 32 || c === 9) throw new ProtocolError(400, "obsolete line folding");
-    while (c < 128 && TOKEN[c] === 1) c = head.charCodeAt(++i);
+    // names are lower-cased one by one, and only those that hold an upper-case letter
+    let upper = false;
+    while (c < 128 && TOKEN[c] === 1) {
+      if (c >= 65 && c <= 90) upper = true;
+      c = head.charCodeAt(++i);
+    }
     if (c !== 58 /* : */ || i === pos) throw new ProtocolError(400, headerNameProblem(c, i === pos));
     const colon = i;
     c = head.charCodeAt(++i);
@@ -223,7 +226,7 @@ export function parseHead(head: string, conn: Connection): ParsedRequest {
     }
     if (head.charCodeAt(i + 1) !== 10) throw new ProtocolError(400, "bare CR in the request head");
     const cr = i;
-    const key = lower.slice(pos, colon);
+    const key = upper ? head.slice(pos, colon).toLowerCase() : head.slice(pos, colon);
     let vs = colon + 1;
     let ve = cr;
     while (vs < ve && isBlank(head.charCodeAt(vs))) vs++;
