@@ -193,7 +193,10 @@ function propagated(
   return (claims) => {
     let headers = rendered.get(claims);
     if (headers === undefined) {
-      headers = render(cfg, claims);
+      // names lower-cased once per verified token, as backend requests carry them
+      headers = {};
+      const out = render(cfg, claims);
+      for (const name in out) headers[name.toLowerCase()] = out[name]!;
       rendered.set(claims, headers);
     }
     return headers;

@@ -110,6 +110,7 @@ export interface EndpointRuntime {
   timeoutStatus: 500 | 504;
   backends: BackendRuntime[];
   auth: Validator | null;
+  /** `propagate_claims` headers for verified claims, names lower-case. */
   claimHeaders: ((claims: Record<string, unknown>) => Record<string, string>) | null;
   rateLimit: RateLimit | null;
 }

@@ -47,22 +47,98 @@ export interface ForwardContext {
   host: string | null;
   requestId: string;
   traceparent: string;
-  /** Headers derived from verified claims (`propagate_claims`); these win over anything else. */
+  /** Headers derived from verified claims (`propagate_claims`), names lower-case; these win over anything else. */
   identity: Record<string, string> | null;
 }
 
 /**
+ * The headers of one backend request, rendered once as `name: value\r\n` lines (names lower-case tokens,
+ * values without CR, LF or NUL, characters all bytes) that the HTTP/1.1 client writes as they are; `record`
+ * gives them as an object for clients that need one (fetch).
+ */
+export class HeaderLines {
+  private rec: Record<string, string> | null = null;
+
+  constructor(
+    readonly lines: string,
+    /** Every character is ASCII (else the lines are written as latin1 bytes). */
+    readonly ascii: boolean,
+  ) {}
+
+  /** The same headers as an object. */
+  get record(): Record<string, string> {
+    if (this.rec !== null) return this.rec;
+    const out: Record<string, string> = {};
+    const t = this.lines;
+    for (let at = 0; at < t.length; ) {
+      const colon = t.indexOf(":", at);
+      const end = t.indexOf("\r\n", colon);
+      out[t.slice(at, colon)] = t.slice(colon + 2, end);
+      at = end + 2;
+    }
+    this.rec = out;
+    return out;
+  }
+
+  /** These headers with `extra` set (replacing any of the same name, case-insensitively). */
+  with(extra: Record<string, string>): HeaderLines {
+    const names = new Set(Object.keys(extra).map((k) => k.toLowerCase()));
+    let lines = "";
+    const t = this.lines;
+    for (let at = 0; at < t.length; ) {
+      const colon = t.indexOf(":", at);
+      const end = t.indexOf("\r\n", colon) + 2;
+      if (!names.has(t.slice(at, colon))) lines += t.slice(at, end);
+      at = end;
+    }
+    let ascii = this.ascii;
+    for (const k in extra) {
+      const value = byteString(extra[k]!);
+      ascii &&= isAscii(value);
+      lines += `${k.toLowerCase()}: ${value}\r\n`;
+    }
+    return new HeaderLines(lines, ascii);
+  }
+}
+
+function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** A value made of bytes: characters above 255 (from claims) are sent as their UTF-8 bytes; CR, LF and NUL,
+ * which no source here lets through, would be dropped. */
+function byteString(value: string): string {
+  let plain = true;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c > 255 || c === 10 || c === 13 || c === 0) {
+      plain = false;
+      break;
+    }
+  }
+  if (plain) return value;
+  return Buffer.from(value.replace(/[\r\n\0]/g, ""), "utf8").toString("latin1");
+}
+
+const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
+/**
  * The headers a backend receives: allow-listed client headers minus hop-by-hop, gateway-owned and
  * identity headers, plus X-Forwarded-*, the request id, the trace context and verified identity.
+ * Client names and values come from the server's parser (tokens; no CR, LF or NUL; bytes), so they are
+ * written as received.
  */
 export function backendHeaders(
   incoming: { get(name: string): string | null; readonly pairs: readonly string[] },
   allow: AllowList,
   identity: ReadonlySet<string>,
   ctx: ForwardContext,
-): Record<string, string> {
-  const out: Record<string, string> = {};
+): HeaderLines {
+  let lines = "";
+  let ascii = true;
   if (allow.all) {
+    const out: Record<string, string> = {};
     const pairs = incoming.pairs;
     for (let i = 0; i < pairs.length; i += 2) {
       const name = pairs[i]!;
@@ -71,19 +147,37 @@ export function backendHeaders(
       const prior = out[name];
       out[name] = prior === undefined ? value : `${prior}${name === "cookie" ? "; " : ", "}${value}`;
     }
+    for (const name in out) {
+      ascii &&= isAscii(out[name]!);
+      lines += `${name}: ${out[name]}\r\n`;
+    }
   } else {
     for (const name of allow.names) {
       if (hopByHop.has(name) || gatewayOwned.has(name) || identity.has(name)) continue;
       const value = incoming.get(name);
-      if (value !== null) out[name] = value;
+      if (value === null) continue;
+      ascii &&= isAscii(value);
+      lines += `${name}: ${value}\r\n`;
     }
   }
-  out["x-forwarded-for"] = ctx.clientIp;
-  if (ctx.host) out["x-forwarded-host"] = ctx.host;
-  out["x-request-id"] = ctx.requestId;
-  out.traceparent = ctx.traceparent;
-  if (ctx.identity) for (const [k, v] of Object.entries(ctx.identity)) out[k.toLowerCase()] = v;
-  return out;
+  const claimed = ctx.identity;
+  // identity headers win: a gateway-owned name a config propagates a claim to is written once, from the claim
+  if (claimed === null || claimed["x-forwarded-for"] === undefined) lines += `x-forwarded-for: ${ctx.clientIp}\r\n`;
+  if (ctx.host && (claimed === null || claimed["x-forwarded-host"] === undefined)) {
+    ascii &&= isAscii(ctx.host);
+    lines += `x-forwarded-host: ${ctx.host}\r\n`;
+  }
+  if (claimed === null || claimed["x-request-id"] === undefined) lines += `x-request-id: ${ctx.requestId}\r\n`;
+  if (claimed === null || claimed.traceparent === undefined) lines += `traceparent: ${ctx.traceparent}\r\n`;
+  if (claimed !== null) {
+    for (const name in claimed) {
+      if (!TOKEN_NAME.test(name) || hopByHop.has(name)) continue;
+      const value = byteString(claimed[name]!);
+      ascii &&= isAscii(value);
+      lines += `${name}: ${value}\r\n`;
+    }
+  }
+  return new HeaderLines(lines, ascii);
 }
 
 /** Keeps only allow-listed parameters of a raw query string (without `?`), preserving their encoding. */

@@ -15,8 +15,10 @@ export interface Http1Request {
   method: string;
   /** Origin-form target: `/path?query`. */
   path: string;
-  /** Header names lower-case; `host`, `content-length`, `connection`, `transfer-encoding` are set here. */
-  headers: Record<string, string>;
+  /** Header names lower-case; `host`, `content-length`, `connection`, `transfer-encoding` are set here. Either
+   * an object, checked here, or rendered lines the caller vouches for (`lines`: `name: value\r\n` each, token
+   * names, no CR/LF/NUL in values, none of the names above, `ascii` when every character is). */
+  headers: Record<string, string> | RenderedHeaders;
   body: Uint8Array | null;
   /** `performance.now()` time after which the request (body included) fails with a `TimeoutError`. */
   deadline: number;
@@ -24,6 +26,12 @@ export interface Http1Request {
   maxBytes: number;
   /** Hand the body over as a stream when it is not complete in the first read (pass-through answers). */
   stream: boolean;
+}
+
+/** Header lines rendered and checked by the caller (see `Http1Request.headers`). */
+export interface RenderedHeaders {
+  readonly lines: string;
+  readonly ascii: boolean;
 }
 
 /** An upstream answer: status, flat lower-case header pairs and the body. */
@@ -517,13 +525,19 @@ function requestBytes(req: Http1Request, pool: Pool): Buffer | string {
   // the target and host are checked bytes; one value above 127 makes the head go out as latin1 bytes
   let ascii = true;
   const headers = req.headers;
-  for (const name in headers) {
-    if (forbidden.has(name)) continue;
-    const value = headers[name]!;
-    const kind = valueKind(value);
-    if (kind < 0 || badName(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
-    if (kind > 0) ascii = false;
-    head += `${name}: ${value}\r\n`;
+  if (typeof headers.lines === "string" && typeof headers.ascii === "boolean") {
+    head += headers.lines;
+    ascii = headers.ascii;
+  } else {
+    const record = headers as Record<string, string>;
+    for (const name in record) {
+      if (forbidden.has(name)) continue;
+      const value = record[name]!;
+      const kind = valueKind(value);
+      if (kind < 0 || badName(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
+      if (kind > 0) ascii = false;
+      head += `${name}: ${value}\r\n`;
+    }
   }
   const body = req.body;
   if (body !== null) head += `content-length: ${body.byteLength}\r\n\r\n`;

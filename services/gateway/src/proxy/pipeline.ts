@@ -14,7 +14,7 @@ import type {
   PipelineMetrics,
   RequestView,
 } from "./endpoint.types.ts";
-import { filterQuery } from "./forward.ts";
+import { filterQuery, type HeaderLines } from "./forward.ts";
 import { problem } from "./problem.ts";
 import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
@@ -26,7 +26,7 @@ export interface CallContext {
   rest: string | null;
   /** Query already filtered by `input_query_strings`. */
   query: string;
-  headers: Record<string, string>;
+  headers: HeaderLines;
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   claims: Record<string, unknown> | null;
   requestId: string;
@@ -136,7 +136,7 @@ async function viaCache(
     origin,
     path,
     method: "GET",
-    headers: found.kind === "stale" ? { ...ctx.headers, ...found.revalidate } : ctx.headers,
+    headers: found.kind === "stale" ? ctx.headers.with(found.revalidate) : ctx.headers,
     body: null,
     deadline,
     maxBytes,

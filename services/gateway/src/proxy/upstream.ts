@@ -4,6 +4,7 @@
 // fetch, behind the per-origin gate that keeps it inside its 64 pooled sockets.
 
 import { brotliDecompressSync, inflateSync, zstdDecompressSync } from "node:zlib";
+import type { HeaderLines } from "./forward.ts";
 import { Http1Agent, type Http1Request, UpstreamTooLargeError } from "./http1.client.ts";
 import { UpstreamLimit } from "./upstream.limit.ts";
 
@@ -14,7 +15,7 @@ export interface UpstreamCall {
   /** `/path?query`. */
   path: string;
   method: string;
-  headers: Record<string, string>;
+  headers: HeaderLines;
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   /** `performance.now()` time at which the call fails with a `TimeoutError`. */
   deadline: number;
@@ -103,7 +104,7 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
     try {
       const res = await fetch(call.origin + call.path, {
         method: call.method,
-        headers: call.headers,
+        headers: call.headers.record,
         body: call.body as BodyInit | null,
         signal,
         redirect: "manual",

@@ -112,6 +112,16 @@ describe("security, traffic and cache inside the pipeline", () => {
     expect(body.orders).toEqual({ collection: [{ id: 1 }, { id: 2 }] });
   });
 
+  test("a claim with characters beyond latin1 reaches the backend as its UTF-8 bytes, as KrakenD sends it", async () => {
+    const res = await fetch(`${gw.url}/api/me`, {
+      headers: { authorization: `Bearer ${await token({ sub: "u-8", roles: ["über", "李"] })}` },
+    });
+    expect(res.status).toBe(200);
+    const roles: string = (await res.json()).profile.roles;
+    // Bun.serve reads header bytes as latin1: decoding them as UTF-8 gives the claim back
+    expect(Buffer.from(roles, "latin1").toString("utf8")).toBe("über,李");
+  });
+
   test("no token is 401 and a missing role is 403, both with CORS headers", async () => {
     const origin = { origin: "https://shop.example" };
     const none = await fetch(`${gw.url}/api/me`, { headers: origin });

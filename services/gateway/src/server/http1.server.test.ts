@@ -904,6 +904,80 @@ describe("backpressure", () => {
     expect(errors).toEqual([]);
     expect(server.pendingRequests).toBe(0);
   });
+
+  test("bytes pipelined behind a request in flight stop being read past 256 KiB, and once it is answered the requests behind it are answered in order", async () => {
+    const gate = Promise.withResolvers<void>();
+    const paths: string[] = [];
+    const size = 32 * 1024 * 1024;
+    const server = start(async (req) => {
+      paths.push(req.path);
+      if (req.path === "/hold") await gate.promise;
+      if (req.path === "/upload") return ok(String((await req.readBody(size))?.byteLength));
+      return ok(req.path);
+    });
+    const data = Buffer.concat([
+      Buffer.from(`${get("/hold")}${get("/a")}POST /upload HTTP/1.1\r\nHost: t\r\nContent-Length: ${size}\r\n\r\n`),
+      Buffer.alloc(size, "x"),
+      Buffer.from(get("/b")),
+    ]);
+    const chunks: Buffer[] = [];
+    let received = 0;
+    let wake: () => void = () => {};
+    let sent = 0;
+    /** Writes as much as the socket takes now; Bun's socket.write returns how many bytes it took. */
+    const push = () => {
+      while (sent < data.length) {
+        const piece = data.subarray(sent, sent + 64 * 1024);
+        const n = socket.write(piece);
+        sent += Math.max(0, n);
+        if (n < piece.length) return;
+      }
+    };
+    const socket = await Bun.connect({
+      hostname: "127.0.0.1",
+      port: server.port,
+      socket: {
+        data(_, d) {
+          chunks.push(d);
+          received += d.length;
+          wake();
+        },
+        drain() {
+          push();
+          wake();
+        },
+      },
+    });
+    push();
+    // Write until the socket takes nothing more for 100 ms: the server has stopped reading.
+    let before = -1;
+    for (let i = 0; i < 30 && sent !== before; i++) {
+      before = sent;
+      await sleep(100);
+      push();
+    }
+    // What loopback took is the kernel's socket buffers (some MiB) plus the server's 256 KiB, far from all of it.
+    expect(sent).toBeLessThan(data.length / 2);
+    expect(paths).toEqual(["/hold"]);
+    expect(received).toBe(0);
+
+    gate.resolve();
+    const deadline = Date.now() + 5000;
+    while (parseResponses(Buffer.concat(chunks).toString("latin1")).length < 4) {
+      if (Date.now() > deadline) throw new Error(`timed out; ${sent} of ${data.length} bytes sent`);
+      push();
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 50);
+      });
+    }
+    const res = parseResponses(Buffer.concat(chunks).toString("latin1"));
+    expect(sent).toBe(data.length);
+    expect(res.map((r) => r.body)).toEqual(["/hold", "/a", String(size), "/b"]);
+    expect(res.every((r) => r.status === 200 && headerOf(r, "connection") === undefined)).toBe(true);
+    expect(paths).toEqual(["/hold", "/a", "/upload", "/b"]);
+    socket.end();
+  }, 10_000);
 });
 
 describe("handler errors", () => {
@@ -1017,6 +1091,35 @@ describe("timeouts", () => {
     const client = await RawClient.open(server.port);
     await client.untilClosed();
     expect(client.bytes).toBe(0);
+  });
+
+  test("after a refusal with input still arriving the server half-closes at once, and ends the connection once lingerMs have passed though the client never stops sending", async () => {
+    // lingerMs = min(idleTimeoutMs, 5000); the sweep runs every idleTimeoutMs / 4 and stamps time with that grain.
+    const server = start(() => ok(), { idleTimeoutMs: 600 });
+    const client = await RawClient.open(server.port, true);
+    let ended = false;
+    client.socket.on("end", () => {
+      ended = true;
+    });
+    // Bytes behind the refused head are unread input: the server shuts down its side and lingers.
+    client.send(`GET / HTTP/1.1\r\n\r\n${"x".repeat(1000)}`);
+    const [res] = await client.responses(1);
+    const answered = Date.now();
+    expect(res!.status).toBe(400);
+    const sender = setInterval(() => {
+      if (!client.closed) client.send("y".repeat(1000));
+    }, 20);
+    try {
+      await sleep(250);
+      expect(ended).toBe(true);
+      expect(client.closed).toBe(false);
+      await client.untilClosed(2000);
+    } finally {
+      clearInterval(sender);
+    }
+    const lingered = Date.now() - answered;
+    expect(lingered).toBeGreaterThanOrEqual(400);
+    expect(lingered).toBeLessThan(1500);
   });
 });
 
