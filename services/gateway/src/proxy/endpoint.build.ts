@@ -20,7 +20,7 @@ import type {
   RequestView,
   Validator,
 } from "./endpoint.types.ts";
-import { compileAllowList, defaultIdentityHeaders } from "./forward.ts";
+import { compileAllowList, defaultIdentityHeaders, hopByHop } from "./forward.ts";
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {
@@ -185,6 +185,8 @@ function buildEndpoint(
  * `propagate_claims` headers per claims object: the validator's token cache hands back the same claims
  * object for a repeated token, so its headers are rendered once rather than per request.
  */
+const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
+
 function propagated(
   cfg: unknown,
   render: (cfg: unknown, claims: Record<string, unknown>) => Record<string, string>,
@@ -193,10 +195,14 @@ function propagated(
   return (claims) => {
     let headers = rendered.get(claims);
     if (headers === undefined) {
-      // names lower-cased once per verified token, as backend requests carry them
+      // names lower-cased once per verified token, as backend requests carry them; a name that is no
+      // header token, or a hop-by-hop one, is never sent
       headers = {};
       const out = render(cfg, claims);
-      for (const name in out) headers[name.toLowerCase()] = out[name]!;
+      for (const name in out) {
+        const lower = name.toLowerCase();
+        if (TOKEN_NAME.test(lower) && !hopByHop.has(lower)) headers[lower] = out[name]!;
+      }
       rendered.set(claims, headers);
     }
     return headers;

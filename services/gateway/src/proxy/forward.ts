@@ -3,7 +3,7 @@
 // from a verified token, never from the client.
 
 /** Headers that describe one hop and never travel further. */
-const hopByHop = new Set([
+export const hopByHop = new Set([
   "connection",
   "keep-alive",
   "proxy-authenticate",
@@ -47,7 +47,8 @@ export interface ForwardContext {
   host: string | null;
   requestId: string;
   traceparent: string;
-  /** Headers derived from verified claims (`propagate_claims`), names lower-case; these win over anything else. */
+  /** Headers derived from verified claims (`propagate_claims`), names lower-case header tokens, none of them
+   * hop-by-hop (`EndpointRuntime.claimHeaders` makes sure); these win over anything else. */
   identity: Record<string, string> | null;
 }
 
@@ -121,8 +122,6 @@ function byteString(value: string): string {
   return Buffer.from(value.replace(/[\r\n\0]/g, ""), "utf8").toString("latin1");
 }
 
-const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-
 /**
  * The headers a backend receives: allow-listed client headers minus hop-by-hop, gateway-owned and
  * identity headers, plus X-Forwarded-*, the request id, the trace context and verified identity.
@@ -171,7 +170,6 @@ export function backendHeaders(
   if (claimed === null || claimed.traceparent === undefined) lines += `traceparent: ${ctx.traceparent}\r\n`;
   if (claimed !== null) {
     for (const name in claimed) {
-      if (!TOKEN_NAME.test(name) || hopByHop.has(name)) continue;
       const value = byteString(claimed[name]!);
       ascii &&= isAscii(value);
       lines += `${name}: ${value}\r\n`;
