@@ -33,7 +33,7 @@ export function createAccessLog(
 ): (entry: AccessEntry) => void {
   const info = `{"level":"info","time":"`;
   const error = `{"level":"error","time":"`;
-  const middle = `","service":${JSON.stringify(base.service)},"version":${JSON.stringify(base.version)},"requestId":`;
+  const middle = `","service":${JSON.stringify(base.service)},"version":${JSON.stringify(base.version)},"requestId":"`;
   let lastMs = 0;
   let lastIso = "";
   // routes come from the config: their JSON is computed once
@@ -49,10 +49,12 @@ export function createAccessLog(
       route = JSON.stringify(e.route);
       routes.set(e.route, route);
     }
+    const failed = e.status >= 500;
+    // the quotes are in the template: a field that needs no escaping (the usual case) is placed as it is
     sink.write(
-      `${e.status >= 500 ? error : info}${lastIso}${middle}${json(e.requestId)},"traceId":"${e.traceId}","method":${json(e.method)},"path":${json(
+      `${failed ? error : info}${lastIso}${middle}${inner(e.requestId)}","traceId":"${inner(e.traceId)}","method":"${inner(e.method)}","path":"${inner(
         e.path,
-      )},"route":${route},"status":${e.status},"durationMs":${e.durationMs}${e.clientIp === undefined ? "" : `,"clientIp":${json(e.clientIp)}`},"msg":"${e.status >= 500 ? "request failed" : "request"}"}\n`,
+      )}","route":${route},"status":${e.status},"durationMs":${e.durationMs}${e.clientIp === undefined ? "" : `,"clientIp":"${inner(e.clientIp)}"`},"msg":"${failed ? "request failed" : "request"}"}\n`,
     );
   };
 }
@@ -60,7 +62,9 @@ export function createAccessLog(
 // biome-ignore lint/suspicious/noControlCharactersInRegex: these are exactly what JSON must escape
 const needsEscape = /["\\\u0000-\u001f]|[\ud800-\udfff]/;
 
-/** A JSON string literal; the common case (nothing to escape) is a test and a concatenation. */
-function json(s: string): string {
-  return needsEscape.test(s) ? JSON.stringify(s) : `"${s}"`;
+/** The inside of a JSON string literal for `s`: `s` itself when nothing needs escaping (no new string). */
+function inner(s: string): string {
+  if (!needsEscape.test(s)) return s;
+  const quoted = JSON.stringify(s);
+  return quoted.slice(1, -1);
 }

@@ -6,6 +6,11 @@
 // counted rather than growing without bound.
 import { writeSync } from "node:fs";
 
+/** Node's `utf8Write`, which Bun implements and its types omit: `write` without the encoding dispatch. */
+interface Utf8Buffer extends Buffer {
+  utf8Write(text: string, offset: number): number;
+}
+
 /** Options of `LineBuffer`. */
 export interface LineBufferOptions {
   /** Write once this many bytes have gathered (default 64 KiB). */
@@ -50,7 +55,7 @@ export class LineBuffer {
       if (this.size > 0) this.flush();
       if (line.length * 3 > this.chunk.length) this.chunk = Buffer.allocUnsafe(line.length * 3);
     }
-    this.size += this.chunk.write(line, this.size, "utf8");
+    this.size += (this.chunk as Utf8Buffer).utf8Write(line, this.size);
     if (this.size >= this.flushBytes) this.flush();
     else if (this.timer === null) {
       this.timer = setTimeout(() => {
