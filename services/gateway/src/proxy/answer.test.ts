@@ -8,6 +8,16 @@ describe("answer", () => {
     expect(a.headers).toEqual(["Vary", "Origin", "x-one", "1"]);
   });
 
+  test("setHeader stops counting as checked every pair from the first one it changes", () => {
+    const a: Answer = { status: 200, headers: ["a", "1", "vary", "x", "b", "2", "Vary", "y"], body: null, checked: 4 };
+    setHeader(a, "Vary", "Origin");
+    expect(a.headers).toEqual(["a", "1", "vary", "Origin", "b", "2"]);
+    expect(a.checked).toBe(1);
+    const untouched: Answer = { status: 200, headers: ["a", "1"], body: null, checked: 1 };
+    setHeader(untouched, "x-new", "v");
+    expect(untouched.checked).toBe(1);
+  });
+
   test("setHeader appends a header the answer does not have yet", () => {
     const a: Answer = { status: 200, headers: ["x-one", "1"], body: null };
     setHeader(a, "RateLimit-Limit", "10");

@@ -7,6 +7,9 @@ export interface Answer {
   status: number;
   headers: string[];
   body: Uint8Array | string | ReadableStream<Uint8Array> | null;
+  /** How many header pairs at the start of `headers` are known to hold no CR or LF (they came from a
+   * parsed backend answer), so the server need not check them again; the rest always are. */
+  checked?: number;
 }
 
 /** Replaces every header named `name` (case-insensitive) with one `name: value`. */
@@ -15,6 +18,8 @@ export function setHeader(a: Answer, name: string, value: string): void {
   const h = a.headers;
   for (let i = 0; i < h.length; i += 2) {
     if (h[i]!.toLowerCase() === lower) {
+      // from here on pairs change or move: none of them counts as checked any more
+      if (a.checked !== undefined && a.checked > i >> 1) a.checked = i >> 1;
       h[i + 1] = value;
       for (let j = i + 2; j < h.length; j += 2) {
         if (h[j]!.toLowerCase() === lower) {

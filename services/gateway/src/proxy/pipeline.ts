@@ -179,13 +179,15 @@ export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, request
     if (name === "cache-control") cacheControl = true;
     headers.push(name, pairs[i + 1]!);
   }
+  // the backend's headers hold no line breaks (see UpstreamAnswer); what follows is checked by the server
+  const checked = headers.length >> 1;
   headers.push("x-request-id", requestId);
   if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.push("cache-control", ep.cacheControl);
-  return { status: answer.status, headers, body: answer.body };
+  return { status: answer.status, headers, body: answer.body, checked };
 }
 
 /** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
-const cachedHeaders = new WeakMap<CachedAnswer, string[]>();
+const cachedHeaders = new WeakMap<CachedAnswer, { headers: string[]; checked: number }>();
 
 /**
  * A pass-through GET answered from a fresh `qos/http-cache` entry without awaiting anything: the body and a
@@ -211,14 +213,16 @@ export function noopCacheHit(
   const entry = found.response;
   let base = cachedHeaders.get(entry);
   if (base === undefined) {
-    base = passThrough(ep, fromCache(entry), "").headers;
-    base.splice(base.indexOf("x-request-id"), 2);
+    const answer = passThrough(ep, fromCache(entry), "");
+    // the request id the base was made with sits right after the backend's (checked) pairs
+    answer.headers.splice(answer.headers.indexOf("x-request-id"), 2);
+    base = { headers: answer.headers, checked: answer.checked ?? 0 };
     cachedHeaders.set(entry, base);
   }
-  const headers = base.slice();
+  const headers = base.headers.slice();
   headers.push("x-request-id", requestId);
   metrics.cacheHit(be.label);
-  return { status: entry.status, headers, body: entry.body };
+  return { status: entry.status, headers, body: entry.body, checked: base.checked };
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */

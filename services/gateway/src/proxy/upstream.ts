@@ -28,7 +28,8 @@ export interface UpstreamCall {
 /** A backend answer: status, flat lower-case header pairs, body. */
 export interface UpstreamAnswer {
   status: number;
-  /** `[name0, value0, name1, value1, ...]`. */
+  /** `[name0, value0, name1, value1, ...]`; no name or value holds CR or LF (the HTTP/1.1 parser refuses
+   * them, fetch's Headers cannot hold them, cache entries are made from either). */
   headers: string[];
   body: Uint8Array | ReadableStream<Uint8Array> | null;
   /** Content-Encoding of `body`, lower-case, "" when identity. */

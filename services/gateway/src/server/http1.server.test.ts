@@ -813,6 +813,21 @@ describe("responses", () => {
     expect(errors).toHaveLength(1);
     client.close();
   });
+
+  test("headers past the ones an answer marks as checked are still checked for line breaks", async () => {
+    const errors: unknown[] = [];
+    const server = start(
+      () => ({ status: 200, headers: ["x-a", "1", "x-b", "2\r\nset-cookie: evil=1"], body: "x", checked: 1 }),
+      { onError: (e) => errors.push(e) },
+    );
+    const client = await RawClient.open(server.port);
+    client.send(get("/"));
+    const [res] = await client.responses(1);
+    expect(res!.status).toBe(500);
+    expect(client.text()).not.toContain("evil");
+    expect(errors).toHaveLength(1);
+    client.close();
+  });
 });
 
 describe("backpressure", () => {
