@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { contentLengthOf } from "./http1.fields.ts";
+import { contentLengthOf, headerName } from "./http1.fields.ts";
 
 describe("contentLengthOf", () => {
   test("digits are a length, and one value repeated in a list is that length", () => {
@@ -17,5 +17,17 @@ describe("contentLengthOf", () => {
   test("a list of different values is a conflict, even when they are equal as numbers", () => {
     expect(contentLengthOf("5, 6")).toBe("conflict");
     expect(contentLengthOf("05, 5")).toBe("conflict");
+  });
+});
+
+describe("headerName", () => {
+  test("a common name in any case is its lower-case constant, and any other name is lower-cased", () => {
+    const line = "Content-Type CONTENT-LENGTH x-Custom-Thing Content-Typf etag";
+    expect(headerName(line, 0, 12, true)).toBe("content-type");
+    expect(headerName(line, 13, 27, true)).toBe("content-length");
+    expect(headerName(line, 28, 42, true)).toBe("x-custom-thing");
+    // as long as content-type and one letter off: not mistaken for it
+    expect(headerName(line, 43, 55, true)).toBe("content-typf");
+    expect(headerName(line, 56, 60, false)).toBe("etag");
   });
 });

@@ -34,3 +34,63 @@ export interface FastBuffer extends Buffer {
   latin1Write(text: string, offset: number): number;
   utf8Write(text: string, offset: number): number;
 }
+
+/** Header names common enough to keep one lower-case copy of, by length (a name read off the wire is
+ * matched case-insensitively against these instead of sliced and lower-cased). */
+const KNOWN_NAMES = (() => {
+  const names = [
+    "accept",
+    "accept-encoding",
+    "accept-language",
+    "accept-ranges",
+    "age",
+    "authorization",
+    "cache-control",
+    "connection",
+    "content-encoding",
+    "content-length",
+    "content-type",
+    "cookie",
+    "date",
+    "etag",
+    "expect",
+    "expires",
+    "host",
+    "if-modified-since",
+    "if-none-match",
+    "keep-alive",
+    "last-modified",
+    "location",
+    "origin",
+    "referer",
+    "server",
+    "set-cookie",
+    "traceparent",
+    "transfer-encoding",
+    "user-agent",
+    "vary",
+    "x-forwarded-for",
+    "x-request-id",
+  ];
+  const byLength: string[][] = [];
+  for (const n of names) (byLength[n.length] ??= []).push(n);
+  return byLength;
+})();
+
+/**
+ * The lower-case name of the header whose name is `text[start, end)` (token characters only): a shared
+ * constant for common names, else a lower-cased slice.
+ */
+export function headerName(text: string, start: number, end: number, upper: boolean): string {
+  const candidates = KNOWN_NAMES[end - start];
+  if (candidates !== undefined) {
+    for (const known of candidates) {
+      let i = 0;
+      // token characters: OR-ing 0x20 lower-cases letters and leaves digits and '-' as they are
+      while (i < known.length && (text.charCodeAt(start + i) | 0x20) === known.charCodeAt(i)) i++;
+      if (i === known.length) return known;
+    }
+  }
+  const slice = text.slice(start, end);
+  return upper ? slice.toLowerCase() : slice;
+}

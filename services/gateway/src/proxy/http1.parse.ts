@@ -3,7 +3,7 @@
 // It works on the socket's chunks as they arrive: body parts up to 4 KiB are copied out of them, larger
 // ones are views into the received chunks (each chunk Bun hands over is a buffer of its own).
 
-import { contentLengthOf, type FastBuffer, TOKEN } from "./http1.fields.ts";
+import { contentLengthOf, type FastBuffer, headerName, TOKEN } from "./http1.fields.ts";
 
 /** How the body of the current response is delimited. */
 export enum Framing {
@@ -184,7 +184,7 @@ export class ResponseParser {
       let ve = end;
       while (vs < ve && isBlank(text.charCodeAt(vs))) vs++;
       while (ve > vs && isBlank(text.charCodeAt(ve - 1))) ve--;
-      const name = upper ? text.slice(at, colon).toLowerCase() : text.slice(at, colon);
+      const name = headerName(text, at, colon, upper);
       const value = text.slice(vs, ve);
       at = end + 2;
       headers.push(name, value);

@@ -1,7 +1,7 @@
 // Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
 // ProtocolError before a handler sees the request, to rule out smuggling.
 
-import { contentLengthOf, TOKEN } from "../proxy/http1.fields.ts";
+import { contentLengthOf, headerName, TOKEN } from "../proxy/http1.fields.ts";
 import { BodyReader } from "./http1.body.ts";
 import type { Connection } from "./http1.connection.ts";
 
@@ -226,7 +226,7 @@ export function parseHead(head: string, conn: Connection): ParsedRequest {
     }
     if (head.charCodeAt(i + 1) !== 10) throw new ProtocolError(400, "bare CR in the request head");
     const cr = i;
-    const key = upper ? head.slice(pos, colon).toLowerCase() : head.slice(pos, colon);
+    const key = headerName(head, pos, colon, upper);
     let vs = colon + 1;
     let ve = cr;
     while (vs < ve && isBlank(head.charCodeAt(vs))) vs++;
