@@ -218,8 +218,7 @@ class Conn {
         },
         cancel() {
           if (conn.ex === ex && !ex.settled) {
-            ex.settled = true;
-            conn.pool.agent.inflight.delete(ex);
+            conn.pool.agent.settle(ex);
             conn.destroy();
           }
         },
@@ -253,8 +252,7 @@ class Conn {
     const p = this.parser;
     const head = p.head!;
     const agent = this.pool.agent;
-    ex.settled = true;
-    agent.inflight.delete(ex);
+    agent.settle(ex);
     this.ex = null;
     ex.conn = null;
     if (ex.responded) {
@@ -316,6 +314,8 @@ class Conn {
 
 class Pool {
   readonly idle: Conn[] = [];
+  /** Every socket open or opening, busy or idle (the deadline sweep walks the busy ones). */
+  readonly conns = new Set<Conn>();
   readonly waiting: Exchange[] = [];
   /** Sockets open or opening. */
   open = 0;
@@ -357,6 +357,7 @@ class Pool {
 
   forget(conn: Conn): void {
     this.open--;
+    this.conns.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
   }
@@ -366,13 +367,9 @@ class Pool {
     while (this.waiting.length > 0 && this.open < this.maxSockets) this.connect(this.waiting.shift()!);
   }
 
-  unqueue(ex: Exchange): void {
-    const i = this.waiting.indexOf(ex);
-    if (i >= 0) this.waiting.splice(i, 1);
-  }
-
   private connect(ex: Exchange): void {
     const conn = new Conn(this);
+    this.conns.add(conn);
     this.open++;
     this.created++;
     conn.start(ex);
@@ -393,7 +390,9 @@ class Pool {
 export class Http1Agent {
   readonly idleMs: number;
   readonly bufferBytes: number;
-  readonly inflight = new Set<Exchange>();
+  /** Requests not settled yet. A count, not a set of them: a set that gains and loses an entry per request
+   * made JSC promote ~2.4 MB per young collection and run full collections (measured on Bun 1.4.5). */
+  pending = 0;
   private readonly pools = new Map<string, Pool>();
   private readonly maxSockets: number;
   private readonly sweepMs: number;
@@ -418,7 +417,7 @@ export class Http1Agent {
     }
     return new Promise<Http1Response>((resolve, reject) => {
       const ex = new Exchange(req, wire, resolve, reject);
-      this.inflight.add(ex);
+      this.pending++;
       if (this.sweeper === null) this.startSweeper();
       pool.dispatch(ex);
     });
@@ -432,21 +431,28 @@ export class Http1Agent {
   /** Closes every socket; requests in flight fail. */
   close(): void {
     for (const pool of this.pools.values()) {
-      for (const conn of [...pool.idle]) conn.destroy();
-      for (const ex of [...this.inflight]) {
-        ex.conn?.destroy();
-        this.fail(ex, new UpstreamNetworkError("client closed"));
+      for (const conn of [...pool.conns]) {
+        const ex = conn.ex;
+        if (ex !== null) this.fail(ex, new UpstreamNetworkError("client closed"));
+        conn.destroy();
       }
+      for (const ex of pool.waiting.splice(0)) this.fail(ex, new UpstreamNetworkError("client closed"));
     }
   }
 
   /** Settles `ex` with `err`: rejects it, or errors its body stream. */
   fail(ex: Exchange, err: Error): void {
-    if (ex.settled) return;
-    ex.settled = true;
-    this.inflight.delete(ex);
+    if (!this.settle(ex)) return;
     if (ex.responded) ex.controller?.error(err);
     else ex.reject(err);
+  }
+
+  /** Marks `ex` settled; false when it already was. */
+  settle(ex: Exchange): boolean {
+    if (ex.settled) return false;
+    ex.settled = true;
+    this.pending--;
+    return true;
   }
 
   private addPool(origin: string): Pool {
@@ -464,18 +470,26 @@ export class Http1Agent {
   }
 
   private sweep(): void {
-    if (this.inflight.size === 0) {
+    if (this.pending === 0) {
       clearInterval(this.sweeper!);
       this.sweeper = null;
       return;
     }
     const now = performance.now();
-    for (const ex of this.inflight) {
-      if (now <= ex.req.deadline) continue;
-      const conn = ex.conn;
-      this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
-      if (conn) conn.destroy();
-      else for (const pool of this.pools.values()) pool.unqueue(ex);
+    for (const pool of this.pools.values()) {
+      for (const conn of pool.conns) {
+        const ex = conn.ex;
+        if (ex === null || ex.settled || now <= ex.req.deadline) continue;
+        this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
+        conn.destroy();
+      }
+      const waiting = pool.waiting;
+      for (let i = waiting.length - 1; i >= 0; i--) {
+        const ex = waiting[i]!;
+        if (now <= ex.req.deadline) continue;
+        waiting.splice(i, 1);
+        this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
+      }
     }
   }
 }
