@@ -238,6 +238,43 @@ describe("http1 client", () => {
     expect(await text(await agent.request(be.origin, get("/fast")))).toBe("late");
   });
 
+  test("a request queued behind a busy socket fails at its own deadline and is never sent", async () => {
+    const paths: string[] = [];
+    const be = serve(async (req) => {
+      paths.push(new URL(req.url).pathname);
+      await Bun.sleep(400);
+      return new Response("late");
+    });
+    const one = new Http1Agent({ maxSockets: 1 });
+    const started = performance.now();
+    const [busy, queued] = await Promise.all([
+      one.request(be.origin, get("/busy", { deadline: performance.now() + 100 })).catch((e) => e),
+      one.request(be.origin, get("/queued", { deadline: performance.now() + 60 })).catch((e) => e),
+    ]);
+    expect((busy as Error).name).toBe("TimeoutError");
+    expect((queued as Error).name).toBe("TimeoutError");
+    expect(performance.now() - started).toBeLessThan(350);
+    expect(one.pending).toBe(0);
+    await Bun.sleep(50);
+    expect(paths).toEqual(["/busy"]);
+    one.close();
+  });
+
+  test("close fails the requests in flight and the queued ones with network errors", async () => {
+    const be = serve(async () => {
+      await Bun.sleep(300);
+      return new Response("late");
+    });
+    const one = new Http1Agent({ maxSockets: 1 });
+    const calls = [one.request(be.origin, get("/a")), one.request(be.origin, get("/b"))].map((p) => p.catch((e) => e));
+    await Bun.sleep(30);
+    one.close();
+    const [a, b] = await Promise.all(calls);
+    expect(a).toBeInstanceOf(UpstreamNetworkError);
+    expect(b).toBeInstanceOf(UpstreamNetworkError);
+    expect(one.pending).toBe(0);
+  });
+
   test("HEAD, 204 and 304 answers have no body and keep the socket usable", async () => {
     const be = serve((req) => {
       if (req.url.endsWith("/204")) return new Response(null, { status: 204 });

@@ -431,12 +431,13 @@ export class Http1Agent {
   /** Closes every socket; requests in flight fail. */
   close(): void {
     for (const pool of this.pools.values()) {
+      // the queue first: a closing socket would hand its next request a fresh one
+      for (const ex of pool.waiting.splice(0)) this.fail(ex, new UpstreamNetworkError("client closed"));
       for (const conn of [...pool.conns]) {
         const ex = conn.ex;
         if (ex !== null) this.fail(ex, new UpstreamNetworkError("client closed"));
         conn.destroy();
       }
-      for (const ex of pool.waiting.splice(0)) this.fail(ex, new UpstreamNetworkError("client closed"));
     }
   }
 
@@ -477,18 +478,19 @@ export class Http1Agent {
     }
     const now = performance.now();
     for (const pool of this.pools.values()) {
-      for (const conn of pool.conns) {
-        const ex = conn.ex;
-        if (ex === null || ex.settled || now <= ex.req.deadline) continue;
-        this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
-        conn.destroy();
-      }
+      // the queue first: a socket closed below hands the next queued request a fresh one
       const waiting = pool.waiting;
       for (let i = waiting.length - 1; i >= 0; i--) {
         const ex = waiting[i]!;
         if (now <= ex.req.deadline) continue;
         waiting.splice(i, 1);
         this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
+      }
+      for (const conn of pool.conns) {
+        const ex = conn.ex;
+        if (ex === null || ex.settled || now <= ex.req.deadline) continue;
+        this.fail(ex, new UpstreamTimeoutError("upstream request timed out"));
+        conn.destroy();
       }
     }
   }
