@@ -404,7 +404,22 @@ const rows: Row[] = [...samples.values()].map((list) => [...list].sort((a, b) =>
 
 // ---- report -----------------------------------------------------------------------------------
 
-const nginxRps = rows.find((r) => r.name === "nginx")?.rps ?? Number.NaN;
+// The machine's speed drifts between rounds, so a case is compared with nginx in the same round: the ratio
+// reported is the median of the per-round ratios, with their range beside it.
+const nginxRounds = samples.get("nginx") ?? [];
+const ratios = new Map<string, number[]>();
+for (const [name, list] of samples) {
+  const perRound = list.map((row, i) => row.rps / (nginxRounds[i]?.rps ?? Number.NaN)).sort((a, b) => a - b);
+  ratios.set(name, perRound);
+}
+const ratioOf = (name: string) => {
+  const list = ratios.get(name) ?? [];
+  return list.length ? list[list.length >> 1]! : Number.NaN;
+};
+const rangeOf = (name: string) => {
+  const list = ratios.get(name) ?? [];
+  return list.length > 1 ? `${fmt(list[0]!, 2)}-${fmt(list[list.length - 1]!, 2)}` : "";
+};
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 const header = [
   "case",
@@ -418,6 +433,7 @@ const header = [
   "upstream conns",
   "non-2xx",
   "x nginx",
+  "rounds",
   "target",
 ];
 const table = rows.map((r) => [
@@ -431,13 +447,14 @@ const table = rows.map((r) => [
   fmt(r.backendUs, 1),
   String(r.upstreamConns),
   String(r.errors),
-  fmt(r.rps / nginxRps, 2),
-  r.ratioTarget === undefined ? "" : `${r.rps / nginxRps >= r.ratioTarget ? "ok" : "MISS"} (>= ${r.ratioTarget})`,
+  fmt(ratioOf(r.name), 2),
+  rangeOf(r.name),
+  r.ratioTarget === undefined ? "" : `${ratioOf(r.name) >= r.ratioTarget ? "ok" : "MISS"} (>= ${r.ratioTarget})`,
 ]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s), servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
+  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s) (x nginx: median of the per-round ratios, their range beside it), servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
 );
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
