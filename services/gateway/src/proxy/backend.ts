@@ -89,6 +89,13 @@ export function fillUrl(tpl: UrlTemplate, inputs: UrlInputs, query: string): str
 }
 
 const decoder = new TextDecoder();
+
+const hasBom = (b: Uint8Array) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
+
+/** Node's `utf8Slice`, which Bun implements and its types omit. */
+interface Utf8SliceBuffer extends Buffer {
+  utf8Slice(start: number, end: number): string;
+}
 const empty = new Uint8Array(0);
 
 /** Turns a buffered backend answer into data, or a failure, per the backend's encoding and limits. */
@@ -105,7 +112,11 @@ export function toData(
       return { ok: false, failure: { kind: "too_large", status: answer.status } };
     return { ok: false, failure: { kind: "decode", status: answer.status } };
   }
-  const text = decoder.decode(bytes);
+  // a Buffer (the HTTP/1.1 client's bodies) decodes without TextDecoder's per-call setup; like
+  // TextDecoder, a leading byte order mark is dropped
+  const text = Buffer.isBuffer(bytes)
+    ? (bytes as Utf8SliceBuffer).utf8Slice(hasBom(bytes) ? 3 : 0, bytes.length)
+    : decoder.decode(bytes);
   if (answer.status < 200 || answer.status >= 300) {
     return { ok: false, failure: { kind: "status", status: answer.status, body: text } };
   }

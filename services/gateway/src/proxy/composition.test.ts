@@ -18,6 +18,13 @@ const orders = startBackend((_req, url) => {
 });
 const catalog = startBackend((_req, url) => Response.json([{ query: url.search }]));
 const broken = startBackend(() => new Response("boom", { status: 500 }));
+// UTF-8 with a byte order mark, as some backends send it
+const bom = startBackend(
+  () =>
+    new Response(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"title":"Zoë 李"}')]), {
+      headers: { "content-type": "application/json" },
+    }),
+);
 
 describe("merging backends", () => {
   const gw = startGateway({
@@ -41,6 +48,13 @@ describe("merging backends", () => {
         ],
       },
       {
+        endpoint: "/bom/{id}",
+        backend: [
+          { host: [bom.url], url_pattern: "/b" },
+          { host: [users.url], url_pattern: "/users/{id}" },
+        ],
+      },
+      {
         endpoint: "/dead",
         backend: [
           { host: [broken.url], url_pattern: "/a" },
@@ -59,6 +73,12 @@ describe("merging backends", () => {
       user: { id: 7, name: "Ada" },
       order: { id: 5, productIds: [1, 2, 3], customer: { id: 7 } },
     });
+  });
+
+  test("a backend's UTF-8 body decodes whole, a leading byte order mark dropped, and merges with the others", async () => {
+    const res = await fetch(`${gw.url}/bom/7`);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ title: "Zoë 李", id: 7, name: "Ada" });
   });
 
   test("a backend slower than 85% of the timeout is left out and the answer is marked incomplete", async () => {

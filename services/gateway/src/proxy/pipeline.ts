@@ -310,17 +310,19 @@ function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): An
   let okCount = 0;
   let firstFailure: { be: BackendRuntime; failure: BackendFailure } | null = null;
   let details: Data | null = null;
-  outcomes.forEach((o, i) => {
+  for (let i = 0; i < outcomes.length; i++) {
+    const o = outcomes[i]!;
     const be = ep.backends[i]!;
     if (o.ok) {
       okCount++;
-      merged = okCount === 1 && outcomes.length === 1 ? o.data : Object.assign(merged, o.data);
+      // every backend's data is its own fresh object: the first one takes the others' fields
+      merged = okCount === 1 ? o.data : Object.assign(merged, o.data);
     } else {
       firstFailure ??= { be, failure: o.failure };
       const d = errorDetails(be, o.failure);
       if (d) details = Object.assign(details ?? {}, d);
     }
-  });
+  }
   const complete = okCount === outcomes.length;
   const headers = [COMPLETED, complete ? "true" : "false", "x-request-id", requestId];
 
