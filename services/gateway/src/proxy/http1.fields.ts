@@ -73,7 +73,11 @@ const KNOWN_NAMES = (() => {
     "x-request-id",
   ];
   const byLength: string[][] = [];
-  for (const n of names) (byLength[n.length] ??= []).push(n);
+  for (const n of names) {
+    const list = byLength[n.length] ?? [];
+    list.push(n);
+    byLength[n.length] = list;
+  }
   return byLength;
 })();
 
