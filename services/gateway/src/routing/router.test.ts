@@ -49,4 +49,18 @@ describe("route table", () => {
     expect(match("GET", "")).toBe("none");
     expect(match("GET", "/")).toEqual({ value: "root", params: [], rest: null });
   });
+
+  test("a literal path answers from its own table exactly as the trie would, shared and unchangeable", () => {
+    const first = table.lookup("GET", "/api/orders/mine");
+    expect(first).toEqual({ kind: "match", match: { value: "mine", params: [], rest: null } });
+    // the same answer object every time: nothing is allocated for a literal route
+    expect(table.lookup("GET", "/api/orders/mine")).toBe(first);
+    if (first.kind === "match") expect(() => first.match.params.push("x")).toThrow();
+    expect(table.lookup("PUT", "/api/a/b/d")).toEqual({ kind: "method", allow: ["GET"] });
+    const last = new RouteTable([
+      { method: "GET", path: "/x", value: "one" },
+      { method: "GET", path: "/x", value: "two" },
+    ]);
+    expect(last.lookup("GET", "/x")).toMatchObject({ match: { value: "two" } });
+  });
 });

@@ -25,18 +25,42 @@ export type Lookup<T> =
 
 const newNode = <T>(): Node<T> => ({ statics: null, param: null, routes: null, wildcard: null });
 
+const NO_PARAMS: string[] = Object.freeze([]) as unknown as string[];
+
 /** Builds a trie from `(method, path, value)` entries; paths use `{name}` parameters and a final `*`. */
 export class RouteTable<T> {
   private readonly root: Node<T> = newNode();
   readonly size: number;
+  /**
+   * Paths without parameters or wildcard, looked up whole before the trie: their answers, by method, are
+   * made once (a literal path reaches the same node through the trie, literals winning at every level).
+   */
+  private readonly exact = new Map<string, { byMethod: Map<string, Lookup<T>>; allow: string[] }>();
 
   constructor(entries: Iterable<{ method: string; path: string; value: T }>) {
     let n = 0;
+    const literal = new Map<string, Map<string, T>>();
     for (const e of entries) {
       this.insert(e.method, e.path, e.value);
+      if (!e.path.includes("{") && !e.path.endsWith("*")) {
+        const methods = literal.get(e.path) ?? new Map<string, T>();
+        // the trie keeps the last value given for a method and path; so does this table
+        methods.set(e.method, e.value);
+        literal.set(e.path, methods);
+      }
       n++;
     }
     this.size = n;
+    for (const [path, methods] of literal) {
+      const byMethod = new Map<string, Lookup<T>>();
+      for (const [method, value] of methods) {
+        byMethod.set(
+          method,
+          Object.freeze({ kind: "match", match: Object.freeze({ value, params: NO_PARAMS, rest: null }) }),
+        );
+      }
+      this.exact.set(path, { byMethod, allow: [...methods.keys()] });
+    }
   }
 
   private insert(method: string, path: string, value: T): void {
@@ -68,6 +92,11 @@ export class RouteTable<T> {
 
   /** Looks up a raw (still percent-encoded) path such as `/api/users/42`. */
   lookup(method: string, path: string): Lookup<T> {
+    const literal = this.exact.get(path);
+    if (literal !== undefined) {
+      const found = literal.byMethod.get(method);
+      return found ?? { kind: "method", allow: [...literal.allow] };
+    }
     if (path.charCodeAt(0) !== 47 /* / */) return { kind: "none" };
     const params: string[] = [];
     const found = this.walk(this.root, path, 1, params);
