@@ -128,6 +128,7 @@ export class Connection {
     this.busy = true;
     this.req = req;
     server.pending++;
+    this.dispatched = req;
     let out: ReturnType<Http1Handler>;
     try {
       out = server.handler(req);
@@ -136,12 +137,18 @@ export class Connection {
       return;
     }
     if (typeof (out as Promise<unknown>).then === "function") {
-      (out as Promise<OutgoingResponse | Response>).then(
-        (res) => this.answer(req, res),
-        (err) => this.handlerFailed(req, err),
-      );
+      (out as Promise<OutgoingResponse | Response>).then(this.answered, this.failed);
     } else this.answer(req, out as OutgoingResponse | Response);
   }
+
+  /** The request last handed to the handler. Its promise settles before anything else is dispatched (the
+   * next request is parsed only once this one is answered), so one pair of callbacks per connection serves
+   * every request; `answer` and `handlerFailed` see when the request was settled meanwhile. */
+  private dispatched: ParsedRequest | null = null;
+
+  private readonly answered = (res: OutgoingResponse | Response): void => this.answer(this.dispatched!, res);
+
+  private readonly failed = (err: unknown): void => this.handlerFailed(this.dispatched!, err);
 
   private answer(req: ParsedRequest, res: OutgoingResponse | Response): void {
     if (req.answered || req.settled) {
