@@ -21,6 +21,7 @@ import type {
   Validator,
 } from "./endpoint.types.ts";
 import { compileAllowList, defaultIdentityHeaders, hopByHop } from "./forward.ts";
+import { isToken } from "./http1.fields.ts";
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {
@@ -185,8 +186,6 @@ function buildEndpoint(
  * `propagate_claims` headers per claims object: the validator's token cache hands back the same claims
  * object for a repeated token, so its headers are rendered once rather than per request.
  */
-const TOKEN_NAME = /^[!#$%&'*+\-.^_`|~0-9a-z]+$/;
-
 function propagated(
   cfg: unknown,
   render: (cfg: unknown, claims: Record<string, unknown>) => Record<string, string>,
@@ -201,7 +200,7 @@ function propagated(
       const out = render(cfg, claims);
       for (const name in out) {
         const lower = name.toLowerCase();
-        if (TOKEN_NAME.test(lower) && !hopByHop.has(lower)) headers[lower] = out[name]!;
+        if (isToken(lower) && !hopByHop.has(lower)) headers[lower] = out[name]!;
       }
       rendered.set(claims, headers);
     }

@@ -2,6 +2,8 @@
 // pass only when allow-listed; forwarding headers are written by the gateway; identity headers come only
 // from a verified token, never from the client.
 
+import { isAscii } from "./http1.fields.ts";
+
 /** Headers that describe one hop and never travel further. */
 export const hopByHop = new Set([
   "connection",
@@ -100,11 +102,6 @@ export class HeaderLines {
     }
     return new HeaderLines(lines, ascii);
   }
-}
-
-function isAscii(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
 }
 
 /** A value made of bytes: characters above 255 (from claims) are sent as their UTF-8 bytes; CR, LF and NUL,

@@ -7,7 +7,7 @@
 // fresh socket when its method is idempotent; response bodies over `maxBytes` fail the request.
 
 import type { Socket } from "bun";
-import { TOKEN } from "./http1.fields.ts";
+import { isAscii, isToken } from "./http1.fields.ts";
 import { Framing, type ResponseParseError, ResponseParser } from "./http1.parse.ts";
 
 /** One request to an upstream origin. */
@@ -314,11 +314,10 @@ class Conn {
 
 class Pool {
   readonly idle: Conn[] = [];
-  /** Every socket open or opening, busy or idle (the deadline sweep walks the busy ones). */
+  /** Every socket open or opening, busy or idle (its size bounds new connections; the deadline sweep walks
+   * the busy ones). */
   readonly conns = new Set<Conn>();
   readonly waiting: Exchange[] = [];
-  /** Sockets open or opening. */
-  open = 0;
   /** Sockets ever opened (tests and the benchmark count reconnects with it). */
   created = 0;
   constructor(
@@ -341,7 +340,7 @@ class Pool {
       conn.start(ex);
       return;
     }
-    if (this.open < this.maxSockets) this.connect(ex);
+    if (this.conns.size < this.maxSockets) this.connect(ex);
     else this.waiting.push(ex);
   }
 
@@ -356,7 +355,6 @@ class Pool {
   }
 
   forget(conn: Conn): void {
-    this.open--;
     this.conns.delete(conn);
     const i = this.idle.indexOf(conn);
     if (i >= 0) this.idle.splice(i, 1);
@@ -364,13 +362,12 @@ class Pool {
 
   /** A socket closed: a waiting request may now open a new one. */
   refill(): void {
-    while (this.waiting.length > 0 && this.open < this.maxSockets) this.connect(this.waiting.shift()!);
+    while (this.waiting.length > 0 && this.conns.size < this.maxSockets) this.connect(this.waiting.shift()!);
   }
 
   private connect(ex: Exchange): void {
     const conn = new Conn(this);
     this.conns.add(conn);
-    this.open++;
     this.created++;
     conn.start(ex);
     Bun.connect<Conn>({ hostname: this.hostname, port: this.port, data: conn, socket: handlers }).then(
@@ -508,15 +505,6 @@ function badTarget(path: string): boolean {
   return false;
 }
 
-/** A header name must be a token. */
-function badName(name: string): boolean {
-  for (let i = 0; i < name.length; i++) {
-    const c = name.charCodeAt(i);
-    if (c > 127 || TOKEN[c] !== 1) return true;
-  }
-  return name.length === 0;
-}
-
 /** 0: printable ASCII (or tab) only; 1: also bytes above 127; -1: a line break, NUL or a char that is not a
  * byte, which the value may not hold. */
 function valueKind(value: string): number {
@@ -550,7 +538,7 @@ function requestBytes(req: Http1Request, pool: Pool): Buffer | string {
       if (forbidden.has(name)) continue;
       const value = record[name]!;
       const kind = valueKind(value);
-      if (kind < 0 || badName(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
+      if (kind < 0 || !isToken(name)) throw new UpstreamNetworkError(`invalid header ${name}`);
       if (kind > 0) ascii = false;
       head += `${name}: ${value}\r\n`;
     }
@@ -559,14 +547,9 @@ function requestBytes(req: Http1Request, pool: Pool): Buffer | string {
   if (body !== null) head += `content-length: ${body.byteLength}\r\n\r\n`;
   else head += withBody.has(req.method) ? "content-length: 0\r\n\r\n" : "\r\n";
   // an all-ASCII head (the usual case) goes out as a string: Bun encodes it without a Buffer in between
-  if (body === null || body.byteLength === 0) return ascii && asciiOnly(path) ? head : Buffer.from(head, "latin1");
+  if (body === null || body.byteLength === 0) return ascii && isAscii(path) ? head : Buffer.from(head, "latin1");
   const out = Buffer.allocUnsafe(head.length + body.byteLength);
   const n = out.write(head, 0, "latin1");
   out.set(body, n);
   return out;
-}
-
-function asciiOnly(s: string): boolean {
-  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
-  return true;
 }

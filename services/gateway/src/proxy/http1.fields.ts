@@ -28,6 +28,24 @@ export const TOKEN = (() => {
   return t;
 })();
 
+/** A non-empty run of token characters (a method, a header name, a transfer coding). */
+export function isToken(s: string): boolean {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c > 127 || TOKEN[c] !== 1) return false;
+  }
+  return s.length > 0;
+}
+
+/** Every character is ASCII. */
+export function isAscii(s: string): boolean {
+  for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;
+  return true;
+}
+
+/** Optional whitespace around a field value: space or horizontal tab. */
+export const isBlank = (c: number) => c === 32 || c === 9;
+
 /** Node's Buffer methods that Bun implements but its types omit: the cheapest latin1/utf8 conversions. */
 export interface FastBuffer extends Buffer {
   latin1Slice(start: number, end: number): string;

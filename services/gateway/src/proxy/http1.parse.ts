@@ -3,7 +3,7 @@
 // It works on the socket's chunks as they arrive: body parts up to 4 KiB are copied out of them, larger
 // ones are views into the received chunks (each chunk Bun hands over is a buffer of its own).
 
-import { contentLengthOf, type FastBuffer, headerName, TOKEN } from "./http1.fields.ts";
+import { contentLengthOf, type FastBuffer, headerName, isBlank, TOKEN } from "./http1.fields.ts";
 
 /** How the body of the current response is delimited. */
 export enum Framing {
@@ -30,8 +30,6 @@ const CRLFCRLF = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
 const MAX_CHUNK_LINE = 4096;
 const hexDigits = /^[0-9a-fA-F]+$/;
-
-const isBlank = (c: number) => c === 32 || c === 9;
 
 /** Index of the CRLF ending the line that holds `from` (the head's end when none); a CR, LF or NUL
  * anywhere else in the line is refused. */

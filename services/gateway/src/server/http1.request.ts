@@ -1,7 +1,7 @@
 // Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
 // ProtocolError before a handler sees the request, to rule out smuggling.
 
-import { contentLengthOf, headerName, TOKEN } from "../proxy/http1.fields.ts";
+import { contentLengthOf, headerName, isBlank, isToken, TOKEN } from "../proxy/http1.fields.ts";
 import { BodyReader } from "./http1.body.ts";
 import type { Connection } from "./http1.connection.ts";
 
@@ -38,16 +38,6 @@ export interface IncomingRequest {
    * 400 itself) or the client goes away. */
   readBody(limit: number): Promise<Uint8Array | null>;
 }
-
-function isToken(s: string): boolean {
-  for (let i = 0; i < s.length; i++) {
-    const c = s.charCodeAt(i);
-    if (c > 127 || TOKEN[c] !== 1) return false;
-  }
-  return s.length > 0;
-}
-
-const isBlank = (c: number) => c === 32 || c === 9;
 
 /** A request the server refuses before any handler sees it. */
 export class ProtocolError {
