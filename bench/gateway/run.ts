@@ -404,6 +404,7 @@ const rows: Row[] = [...samples.values()].map((list) => [...list].sort((a, b) =>
 
 // ---- report -----------------------------------------------------------------------------------
 
+const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 // The machine's speed drifts between rounds, so a case is compared with nginx in the same round: the ratio
 // reported is the median of the per-round ratios, with their range beside it.
 const nginxRounds = samples.get("nginx") ?? [];
@@ -420,7 +421,6 @@ const rangeOf = (name: string) => {
   const list = ratios.get(name) ?? [];
   return list.length > 1 ? `${fmt(list[0]!, 2)}-${fmt(list[list.length - 1]!, 2)}` : "";
 };
-const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
 const header = [
   "case",
   "status",

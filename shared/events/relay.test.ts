@@ -213,9 +213,9 @@ describe("outbox relay (notify mode) against PostgreSQL", () => {
     });
     try {
       await until("the relay leads", () => relay.leading);
-      // One event through first, so the relay's sessions are open before they are killed: postgres.js
-      // rejects a promise of its own that nobody awaits when a session dies while it is still being set
-      // up (it fetches types on connect), which the test runner reports as an error.
+      // One event through first, so the relay's sessions are open before they are killed. Killed while
+      // still being set up (postgres.js fetches types on connect, the likely path), a session made the
+      // driver reject a promise nobody awaits, which the test runner reports as an error.
       await inTransaction(database, (tx) => enqueueEvent(tx, outbox, event, { n: -1 }));
       await until("the first event is published", () => rec.published.length === 1);
       // Every session of this pool except ours: the lock holder and the listener die.
