@@ -1,5 +1,5 @@
 // Side-by-side proxy benchmark: servers pinned to CPU 0, wrk pinned to CPU 1, one run.
-//   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only nginx,gateway-plain]
+//   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only gateway-plain,gateway-jwt]
 //   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts);
 //   REF_RAW_CLIENT=1 makes it use the Bun.connect keep-alive client of raw-client.ts instead of fetch
 //   --access-log off runs the gateway without its access log (default on, as in production; lines go to
@@ -370,49 +370,64 @@ interface Row extends WrkResult {
   ratioTarget?: number;
 }
 const samples = new Map<string, Row[]>();
+/** Per case, its req/s over the mean of the nginx runs just before and just after it (see below). */
+const ratios = new Map<string, number[]>();
 const selected = ONLY.length ? cases.filter((x) => ONLY.includes(x.name)) : cases;
-// rounds interleave the cases so that noise from neighbours on the machine spreads over all of them
+const nginxCase = cases.find((x) => x.server === nginx)!;
+const warmed = new Set<string>();
+
+async function measure(c: Case): Promise<Row> {
+  const probe = await fetch(c.url, { headers: c.headers });
+  await probe.arrayBuffer();
+  // the first run of a case warms the JIT and the upstream pools; later rounds start measuring at once
+  if (!warmed.has(c.name)) wrk(c.url, WARMUP, c.headers ?? {});
+  warmed.add(c.name);
+  await (await fetch(`${backendUrl}/__reset`)).arrayBuffer();
+  const s0 = cpuTicks(c.server.pid);
+  const b0 = cpuTicks(backend.pid);
+  const r = wrk(c.url, DURATION, c.headers ?? {});
+  const s1 = cpuTicks(c.server.pid);
+  const b1 = cpuTicks(backend.pid);
+  const conns = ((await (await fetch(`${backendUrl}/__conns`)).json()) as { connections: number }).connections;
+  const us = (ticks: number) => (ticks * 1e6) / CLK_TCK / r.requests;
+  const row: Row = {
+    name: c.name,
+    status: probe.status,
+    ...r,
+    serverUs: us(s1.total - s0.total),
+    serverUserUs: us(s1.user - s0.user),
+    backendUs: c.server === backend ? Number.NaN : us(b1.total - b0.total),
+    upstreamConns: conns,
+    ratioTarget: c.ratioTarget,
+  };
+  samples.set(c.name, [...(samples.get(c.name) ?? []), row]);
+  return row;
+}
+
+// This machine's speed swings by a third within seconds (neighbours on the host), so every case runs
+// between two nginx runs, nginx A nginx B nginx ..., and is compared with their mean: a swing has to hit
+// one short run to move a ratio. Rounds repeat the whole sequence; the report takes medians over them.
 for (let round = 0; round < ROUNDS; round++) {
+  let before = await measure(nginxCase);
   for (const c of selected) {
-    const probe = await fetch(c.url, { headers: c.headers });
-    await probe.arrayBuffer();
-    wrk(c.url, WARMUP, c.headers ?? {});
-    await (await fetch(`${backendUrl}/__reset`)).arrayBuffer();
-    const s0 = cpuTicks(c.server.pid);
-    const b0 = cpuTicks(backend.pid);
-    const r = wrk(c.url, DURATION, c.headers ?? {});
-    const s1 = cpuTicks(c.server.pid);
-    const b1 = cpuTicks(backend.pid);
-    const conns = ((await (await fetch(`${backendUrl}/__conns`)).json()) as { connections: number }).connections;
-    const us = (ticks: number) => (ticks * 1e6) / CLK_TCK / r.requests;
-    const row: Row = {
-      name: c.name,
-      status: probe.status,
-      ...r,
-      serverUs: us(s1.total - s0.total),
-      serverUserUs: us(s1.user - s0.user),
-      backendUs: c.server === backend ? Number.NaN : us(b1.total - b0.total),
-      upstreamConns: conns,
-      ratioTarget: c.ratioTarget,
-    };
-    samples.set(c.name, [...(samples.get(c.name) ?? []), row]);
-    console.error(`round ${round + 1}/${ROUNDS} ${c.name}: ${Math.round(r.rps)} req/s`);
+    if (c === nginxCase) continue;
+    const row = await measure(c);
+    const after = await measure(nginxCase);
+    ratios.set(c.name, [...(ratios.get(c.name) ?? []), row.rps / ((before.rps + after.rps) / 2)]);
+    console.error(
+      `round ${round + 1}/${ROUNDS} ${c.name}: ${Math.round(row.rps)} req/s, nginx around it ${Math.round(before.rps)} / ${Math.round(after.rps)}`,
+    );
+    before = after;
   }
 }
-/** The median round by req/s stands for the case. */
+ratios.set(nginxCase.name, [1]);
+for (const list of ratios.values()) list.sort((a, b) => a - b);
+/** The median run by req/s stands for the case. */
 const rows: Row[] = [...samples.values()].map((list) => [...list].sort((a, b) => a.rps - b.rps)[list.length >> 1]!);
 
 // ---- report -----------------------------------------------------------------------------------
 
 const fmt = (n: number, d = 0) => (Number.isFinite(n) ? n.toFixed(d) : "-");
-// The machine's speed drifts between rounds, so a case is compared with nginx in the same round: the ratio
-// reported is the median of the per-round ratios, with their range beside it.
-const nginxRounds = samples.get("nginx") ?? [];
-const ratios = new Map<string, number[]>();
-for (const [name, list] of samples) {
-  const perRound = list.map((row, i) => row.rps / (nginxRounds[i]?.rps ?? Number.NaN)).sort((a, b) => a - b);
-  ratios.set(name, perRound);
-}
 const ratioOf = (name: string) => {
   const list = ratios.get(name) ?? [];
   return list.length ? list[list.length >> 1]! : Number.NaN;
@@ -454,7 +469,7 @@ const table = rows.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${DURATION}s per case, ${CONNECTIONS} connections, median of ${ROUNDS} round(s) (x nginx: median of the per-round ratios, their range beside it), servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
+  `\n${DURATION}s per run, ${CONNECTIONS} connections, ${ROUNDS} round(s); each case runs between two nginx runs and "x nginx" is the median over rounds of its req/s against their mean (the range beside it); other columns: the median run; servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
 );
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
