@@ -349,7 +349,12 @@ if (bunGateway) {
     { name: "gateway-bunserve-cache-hit", url: `${bunGatewayUrl}/cached`, server: bunGateway },
   );
 }
-if (listenRefUp) cases.push({ name: "ref-listen-plain", url: `${listenRefUrl}/plain`, server: listenRef });
+if (listenRefUp) {
+  cases.push(
+    { name: "ref-listen-plain", url: `${listenRefUrl}/plain`, server: listenRef },
+    { name: "ref-listen-merge", url: `${listenRefUrl}/merge`, server: listenRef },
+  );
+}
 if (referenceUp) {
   cases.push(
     { name: "ref-bun-plain", url: `${referenceUrl}/plain`, server: reference },
