@@ -3,6 +3,7 @@
 // It works on the socket's chunks as they arrive: body parts up to 4 KiB are copied out of them, larger
 // ones are views into the received chunks (each chunk Bun hands over is a buffer of its own).
 
+import { ChunkedDecoder, ChunkedError } from "./http1.chunked.ts";
 import { contentLengthOf, type FastBuffer, headerName, isBlank, TOKEN } from "./http1.fields.ts";
 
 /** How the body of the current response is delimited. */
@@ -13,23 +14,13 @@ export enum Framing {
   UntilClose = 3,
 }
 
-enum Chunk {
-  Size = 0,
-  Data = 1,
-  DataEnd = 2,
-  Trailers = 3,
-}
-
 /** A response the client cannot read safely; the connection is closed. */
 export class ResponseParseError extends Error {
   override readonly name = "ResponseParseError";
 }
 
-const CRLF = Buffer.from("\r\n");
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
-const MAX_CHUNK_LINE = 4096;
-const hexDigits = /^[0-9a-fA-F]+$/;
 
 /** Index of the CRLF ending the line that holds `from` (the head's end when none); a CR, LF or NUL
  * anywhere else in the line is refused. */
@@ -92,7 +83,11 @@ export class ResponseParser {
   private noBody = false;
   private pending: Buffer | null = null;
   private remaining = 0;
-  private chunk: Chunk = Chunk.Size;
+  private readonly chunks = new ChunkedDecoder(MAX_HEAD);
+  private readonly onChunk = (buf: Buffer, start: number, end: number): boolean => {
+    this.push(part(buf, start, end));
+    return true;
+  };
 
   /** Prepares for the response to a new request; `noBody` for HEAD requests. */
   reset(noBody: boolean): void {
@@ -105,7 +100,7 @@ export class ResponseParser {
     this.noBody = noBody;
     this.pending = null;
     this.remaining = 0;
-    this.chunk = Chunk.Size;
+    this.chunks.reset();
   }
 
   /** Consumes one chunk from the socket. Throws `ResponseParseError` on a malformed response. */
@@ -271,61 +266,16 @@ export class ResponseParser {
   }
 
   private chunked(buf: Buffer, start: number): void {
-    let at = start;
-    while (at < buf.length) {
-      switch (this.chunk) {
-        case Chunk.Size: {
-          const eol = buf.indexOf(CRLF, at);
-          if (eol === -1) {
-            if (buf.length - at > MAX_CHUNK_LINE) throw new ResponseParseError("chunk size line too long");
-            this.pending = buf.subarray(at);
-            return;
-          }
-          const line = buf.toString("latin1", at, eol);
-          const semi = line.indexOf(";");
-          const hex = (semi === -1 ? line : line.slice(0, semi)).trim();
-          if (!hexDigits.test(hex) || hex.length > 12) throw new ResponseParseError("invalid chunk size");
-          this.remaining = Number.parseInt(hex, 16);
-          at = eol + 2;
-          this.chunk = this.remaining === 0 ? Chunk.Trailers : Chunk.Data;
-          break;
-        }
-        case Chunk.Data: {
-          const n = Math.min(this.remaining, buf.length - at);
-          this.push(part(buf, at, at + n));
-          this.remaining -= n;
-          at += n;
-          if (this.remaining === 0) this.chunk = Chunk.DataEnd;
-          break;
-        }
-        case Chunk.DataEnd: {
-          if (buf.length - at < 2) {
-            this.pending = buf.subarray(at);
-            return;
-          }
-          if (buf[at] !== 13 || buf[at + 1] !== 10) throw new ResponseParseError("missing CRLF after chunk");
-          at += 2;
-          this.chunk = Chunk.Size;
-          break;
-        }
-        case Chunk.Trailers: {
-          const eol = buf.indexOf(CRLF, at);
-          if (eol === -1) {
-            if (buf.length - at > MAX_HEAD) throw new ResponseParseError("trailers too large");
-            this.pending = buf.subarray(at);
-            return;
-          }
-          const empty = eol === at;
-          // trailer fields are read past and dropped, as fetch does; an empty line ends the message
-          at = eol + 2;
-          if (empty) {
-            this.done = true;
-            if (at < buf.length) this.trailing = true;
-            return;
-          }
-          break;
-        }
-      }
+    let at: number;
+    try {
+      at = this.chunks.feed(buf, start, this.onChunk);
+    } catch (err) {
+      if (err instanceof ChunkedError) throw new ResponseParseError(err.message);
+      throw err;
     }
+    if (this.chunks.done) {
+      this.done = true;
+      if (at < buf.length) this.trailing = true;
+    } else if (at < buf.length) this.pending = buf.subarray(at);
   }
 }
