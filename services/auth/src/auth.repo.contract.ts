@@ -99,5 +99,45 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
       expect(await repo.updateLoginAttempts("a@example.com", () => null)).toBeNull();
       expect(await repo.loginAttempts("a@example.com")).toBeNull();
     });
+
+    test("pruning deletes the login attempts past their lock or window and keeps those that still count", async () => {
+      const repo = await makeRepo();
+      const now = new Date();
+      const ago = (sec: number) => new Date(now.getTime() - sec * 1000);
+      const set = (email: string, windowStartedAt: Date, lockedUntil: Date | null) =>
+        repo.updateLoginAttempts(email, () => ({ failures: 2, windowStartedAt, lockedUntil }));
+      await set("window-over@example.com", ago(1000), null);
+      await set("window-open@example.com", ago(10), null);
+      await set("lock-over@example.com", ago(2000), ago(1));
+      await set("lock-on@example.com", ago(2000), new Date(now.getTime() + 60_000));
+      expect(await repo.pruneLoginAttempts(now, ago(900))).toBe(2);
+      expect(await repo.loginAttempts("window-over@example.com")).toBeNull();
+      expect(await repo.loginAttempts("lock-over@example.com")).toBeNull();
+      expect((await repo.loginAttempts("window-open@example.com"))?.failures).toBe(2);
+      expect((await repo.loginAttempts("lock-on@example.com"))?.failures).toBe(2);
+      expect(await repo.pruneLoginAttempts(now, ago(900))).toBe(0);
+    });
+
+    test("pruning deletes a family's refresh tokens only once every one of them has expired", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1));
+      const now = new Date();
+      const expired = (n: number, family: number) => ({
+        ...token(n, family),
+        expiresAt: new Date(now.getTime() - 1000),
+      });
+      // family 1: all expired; family 2: one used token expired, its successor still live
+      await repo.insertRefreshToken(expired(1, 1));
+      await repo.insertRefreshToken(expired(2, 1));
+      await repo.insertRefreshToken(expired(3, 2));
+      await repo.insertRefreshToken(token(4, 2));
+      await repo.markRefreshTokenUsed(id(1003), now);
+      expect(await repo.pruneRefreshTokens(now)).toBe(2);
+      expect(await repo.refreshTokenByHash("h1")).toBeNull();
+      expect(await repo.refreshTokenByHash("h2")).toBeNull();
+      expect((await repo.refreshTokenByHash("h3"))?.usedAt).not.toBeNull();
+      expect(await repo.refreshTokenByHash("h4")).not.toBeNull();
+      expect(await repo.pruneRefreshTokens(now)).toBe(0);
+    });
   });
 }

@@ -112,6 +112,31 @@ export class MemoryAuthRepo implements AuthRepo {
     return next ? { ...next } : null;
   }
 
+  async pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number> {
+    let n = 0;
+    for (const [email, a] of this.state.attempts) {
+      const over = a.lockedUntil !== null ? a.lockedUntil <= now : a.windowStartedAt <= windowStartedBefore;
+      if (over) {
+        this.state.attempts.delete(email);
+        n++;
+      }
+    }
+    return n;
+  }
+
+  async pruneRefreshTokens(now: Date): Promise<number> {
+    const live = new Set<string>();
+    for (const t of this.state.tokens.values()) if (t.expiresAt > now) live.add(t.familyId);
+    let n = 0;
+    for (const [id, t] of this.state.tokens) {
+      if (!live.has(t.familyId)) {
+        this.state.tokens.delete(id);
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** Counts rows, for tests that prove nothing was written. */
   counts(): { accounts: number; tokens: number; attempts: number } {
     return {

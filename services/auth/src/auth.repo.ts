@@ -1,6 +1,6 @@
 import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
-import { and, eq, isNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
 import type { Account, LoginAttempts, RefreshTokenRecord, Role } from "./auth.model.ts";
 import {
   type AccountRow,
@@ -148,5 +148,31 @@ export class PgAuthRepo implements AuthRepo {
       }
       return next;
     });
+  }
+
+  async pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number> {
+    const rows = await this.db
+      .delete(loginAttempts)
+      .where(
+        or(
+          and(isNotNull(loginAttempts.lockedUntil), lte(loginAttempts.lockedUntil, now)),
+          and(isNull(loginAttempts.lockedUntil), lte(loginAttempts.windowStartedAt, windowStartedBefore)),
+        ),
+      )
+      .returning({ email: loginAttempts.email });
+    return rows.length;
+  }
+
+  async pruneRefreshTokens(now: Date): Promise<number> {
+    const expiredFamilies = this.db
+      .select({ familyId: refreshTokens.familyId })
+      .from(refreshTokens)
+      .groupBy(refreshTokens.familyId)
+      .having(sql`max(${refreshTokens.expiresAt}) <= ${now.toISOString()}::timestamptz`);
+    const rows = await this.db
+      .delete(refreshTokens)
+      .where(inArray(refreshTokens.familyId, expiredFamilies))
+      .returning({ id: refreshTokens.id });
+    return rows.length;
   }
 }

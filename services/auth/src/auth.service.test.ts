@@ -134,6 +134,39 @@ describe("the auth service", () => {
     expect(await repo.loginAttempts("a@example.com")).toBeNull();
   });
 
+  test("pruning forgets failures past their window or lock and keeps a lock that still holds", async () => {
+    const clock = manualClock();
+    const { auth, repo } = await makeAuth({ now: clock.now });
+    await codeOf(auth.login("once@example.com", pw));
+    clock.advance(600_000);
+    for (let i = 0; i < 5; i++) await codeOf(auth.login("locked@example.com", pw));
+    clock.advance(400_000);
+    expect(await auth.prune()).toEqual({ loginAttempts: 1, refreshTokens: 0 });
+    expect(await repo.loginAttempts("once@example.com")).toBeNull();
+    expect(await codeOf(auth.login("locked@example.com", pw))).toBe("too_many_requests");
+    clock.advance(500_000);
+    expect(await auth.prune()).toEqual({ loginAttempts: 1, refreshTokens: 0 });
+    // the lock has ended and its count is gone: the next failure is the first of a new window
+    expect(await codeOf(auth.login("locked@example.com", pw))).toBe("unauthenticated");
+    expect((await repo.loginAttempts("locked@example.com"))?.failures).toBe(1);
+  });
+
+  test("pruning deletes a session's refresh tokens once the newest of them has expired", async () => {
+    const clock = manualClock();
+    const { auth, repo } = await makeAuth({ now: clock.now, policy: { refreshTtlSec: 3600 } });
+    await auth.register("a@example.com", pw);
+    const first = await auth.login("a@example.com", pw);
+    clock.advance(1800_000);
+    const second = await auth.refresh(first.refreshToken);
+    clock.advance(1800_000);
+    // the first token has expired, but reusing it must still revoke the session: nothing is pruned
+    expect((await auth.prune()).refreshTokens).toBe(0);
+    clock.advance(1800_000);
+    expect((await auth.prune()).refreshTokens).toBe(2);
+    expect(repo.counts().tokens).toBe(0);
+    expect(await codeOf(auth.refresh(second.refreshToken))).toBe("unauthenticated");
+  });
+
   test("refresh rotates; reusing a rotated token revokes the family, so the newest one fails too", async () => {
     const { auth } = await makeAuth();
     await auth.register("a@example.com", pw);

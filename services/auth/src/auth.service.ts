@@ -37,6 +37,16 @@ export interface AuthRepo {
     email: string,
     change: (current: LoginAttempts | null) => LoginAttempts | null,
   ): Promise<LoginAttempts | null>;
+  /**
+   * Deletes the attempts that no longer count at `now`: those whose lock has ended, and unlocked ones whose
+   * window started at or before `windowStartedBefore`. Returns how many it deleted.
+   */
+  pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number>;
+  /**
+   * Deletes the refresh tokens of every family whose tokens have all expired at `now` (a family with one
+   * live token keeps its used ones, so their reuse still revokes it). Returns how many it deleted.
+   */
+  pruneRefreshTokens(now: Date): Promise<number>;
 }
 
 /** Password hashing (argon2id in production; cheaper parameters in tests). */
@@ -302,6 +312,19 @@ export class AuthService {
       accessExpiresIn: access.expiresIn,
       refreshToken,
       refreshExpiresIn: this.policy.refreshTtlSec,
+    };
+  }
+
+  /**
+   * Deletes what can no longer matter: login attempts outside their window and lock (failures for emails
+   * nobody owns would otherwise pile up), and sessions whose every refresh token has expired.
+   */
+  async prune(): Promise<{ loginAttempts: number; refreshTokens: number }> {
+    const now = this.now();
+    const windowStartedBefore = new Date(now.getTime() - this.policy.lockout.windowSec * 1000);
+    return {
+      loginAttempts: await this.repo.pruneLoginAttempts(now, windowStartedBefore),
+      refreshTokens: await this.repo.pruneRefreshTokens(now),
     };
   }
 

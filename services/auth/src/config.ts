@@ -40,6 +40,16 @@ export const authConfigSchema = defineServiceConfig(
         lockSec: z.number().int().min(1).default(900),
       })
       .prefault({}),
+    prune: z
+      .object({
+        everySec: z
+          .number()
+          .int()
+          .min(0)
+          .default(600)
+          .describe("how often stale login attempts and expired sessions are deleted (0: never)"),
+      })
+      .prefault({}),
     password: z
       .object({
         memoryCost: z.number().int().min(1024).default(65_536).describe("argon2id memory in KiB"),

@@ -3,6 +3,7 @@
 import type { Database } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { startServiceRelay } from "@shared/events";
+import type { Logger } from "@shared/log";
 import {
   defineServiceModule,
   migrateOnStart,
@@ -40,7 +41,42 @@ export function keyRingFor(config: AuthConfig, database: Database): KeyRing {
 }
 
 /**
- * Migrates (when configured), loads or creates the signing key, bootstraps the admin, relays the outbox
+ * Runs `auth.prune()` every `everyMs` (never when 0), one run at a time; `stop` waits for a run in
+ * progress. A failed run is logged and the next one tries again.
+ */
+export function startPruning(
+  auth: Pick<AuthService, "prune">,
+  everyMs: number,
+  logger: Pick<Logger, "info" | "warn">,
+): { stop(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const timer =
+    everyMs > 0
+      ? setInterval(() => {
+          if (running) return;
+          running = auth
+            .prune()
+            .then((deleted) => {
+              if (deleted.loginAttempts + deleted.refreshTokens > 0) logger.info({ deleted }, "pruned stale rows");
+            })
+            .catch((err) => logger.warn({ err }, "pruning failed"))
+            .finally(() => {
+              running = null;
+            });
+        }, everyMs)
+      : null;
+  timer?.unref();
+  return {
+    async stop() {
+      if (timer) clearInterval(timer);
+      await running;
+    },
+  };
+}
+
+/**
+ * Migrates (when configured), loads or creates the signing key, bootstraps the admin, prunes stale rows
+ * (`prune.everySec`), relays the outbox
  * (`auth.user.registered`) to the event bus given or to JetStream at the NATS URL, and serves HTTP. A lone
  * binary without NATS keeps its events in the outbox.
  */
@@ -75,11 +111,12 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     logger.info({ userId: admin.id }, "bootstrap admin ready");
   }
   logger.info({ kids: await keys.kids() }, "signing keys ready");
+  const pruning = startPruning(auth, config.prune.everySec * 1000, logger);
   return serveService(rt, {
     name: "auth",
     description: "Accounts and sessions",
     app: createApp({ auth, keys, ...serviceAppOptions(rt, metrics) }),
-    background: [relay],
+    background: [pruning, relay],
   });
 }
 
