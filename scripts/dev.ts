@@ -3,10 +3,10 @@
 // the gateway in front of them as the single entry point on :8080.
 import { buildVersion } from "@shared/build";
 import { loadConfig } from "@shared/config";
-import { createDatabase, resolveDatabaseUrl } from "@shared/db";
+import { createDatabase, isDriverBackgroundError, resolveDatabaseUrl } from "@shared/db";
 import { connectBus, localBus } from "@shared/endpoint";
 import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
-import { createLifecycle } from "@shared/lifecycle";
+import { createLifecycle, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
 import type { ServiceModule } from "@shared/service";
 import { authModule } from "../services/auth/src/server.ts";
@@ -20,7 +20,7 @@ const modules = [authModule, usersModule, catalogModule, ordersModule, notifierM
 const version = buildVersion();
 const level = (process.env.LOG_LEVEL ?? "info") as "info";
 const logger = createLogger({ service: "dev", version, level, pretty: true });
-const lifecycle = createLifecycle({ logger, drainMs: 10_000 });
+const lifecycle = createLifecycle({ logger, drainMs: 10_000, tolerateRejection: isDriverBackgroundError });
 
 const pg = await resolveDatabaseUrl({
   configuredUrl: process.env.DATABASE_URL,
@@ -68,5 +68,4 @@ lifecycle.onStop("gateway", async () => {
   await gateway.exited;
 });
 logger.info({ gateway: "http://127.0.0.1:8080", docs: "http://127.0.0.1:8080/docs", ...urls }, "shop is up");
-await lifecycle.stopped;
-process.exit(0);
+process.exit((await lifecycle.stopped) === UNHANDLED_REJECTION ? 1 : 0);

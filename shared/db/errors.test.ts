@@ -3,7 +3,7 @@ import { AppError } from "@shared/errors";
 import { createTestDatabase, type TestDatabase } from "@shared/testing/db.ts";
 import { createDatabase, type Database } from "./database.ts";
 import { freePort } from "./embedded.ts";
-import { pgErrorOf, toAppError } from "./errors.ts";
+import { isDriverBackgroundError, pgErrorOf, toAppError } from "./errors.ts";
 import { parts, widgets } from "./fixtures/tables.ts";
 import { migrate } from "./migrate.ts";
 import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
@@ -77,5 +77,25 @@ describe("toAppError", () => {
     expect(toAppError(await failure(database.sql`select * from no_such_table`))).toBeNull();
     expect(toAppError(new Error("plain"))).toBeNull();
     expect(toAppError("not even an error")).toBeNull();
+  });
+});
+
+describe("isDriverBackgroundError", () => {
+  test("recognises what the driver leaves behind: a server error, a socket or driver connection error", async () => {
+    const server = await failure(database.sql`select * from no_such_table`);
+    expect(isDriverBackgroundError(server)).toBe(true);
+    const refused = await failure(
+      createDatabase({ url: `postgres://postgres@127.0.0.1:${await freePort()}/x`, schema: "x", pool }).ping(),
+    );
+    expect(isDriverBackgroundError(refused)).toBe(true);
+    expect(isDriverBackgroundError(Object.assign(new Error("read ECONNRESET"), { code: "ECONNRESET" }))).toBe(true);
+  });
+
+  test("leaves our own bugs alone: plain errors, other codes and things that are not errors", () => {
+    expect(isDriverBackgroundError(new TypeError("x is undefined"))).toBe(false);
+    expect(isDriverBackgroundError(Object.assign(new Error("nope"), { code: "ERR_INVALID_ARG_TYPE" }))).toBe(false);
+    expect(isDriverBackgroundError({ name: "PostgresError", code: "57014" })).toBe(false);
+    expect(isDriverBackgroundError("57014")).toBe(false);
+    expect(isDriverBackgroundError(undefined)).toBe(false);
   });
 });

@@ -73,6 +73,20 @@ export function pgErrorOf(err: unknown): PgErrorInfo | null {
 }
 
 /**
+ * Whether a promise rejection nobody handled is one postgres.js leaves behind on its own: when a new
+ * connection fails while the driver fetches array types (its first, internal query), the driver drops that
+ * query's promise (porsager/postgres#1192, #1223), and the error surfaces unhandled though every query of
+ * ours was awaited. Such errors come from the server (`PostgresError`) or the socket (a connection code).
+ * A service should log them and go on: a database failover must not kill it.
+ */
+export function isDriverBackgroundError(reason: unknown): boolean {
+  if (!(reason instanceof Error)) return false;
+  const code = (reason as { code?: unknown }).code;
+  if (typeof code !== "string") return false;
+  return reason.name === "PostgresError" || connectionErrorCodes.has(code);
+}
+
+/**
  * Translates a driver error into an `AppError`, or returns null when it has no safe meaning for a client
  * (the caller rethrows it and the transport answers `internal`).
  *

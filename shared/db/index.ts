@@ -12,7 +12,7 @@ export {
   startEmbeddedPostgres,
   withDatabase,
 } from "./embedded.ts";
-export { type PgErrorInfo, pgErrorOf, toAppError } from "./errors.ts";
+export { isDriverBackgroundError, type PgErrorInfo, pgErrorOf, toAppError } from "./errors.ts";
 export { type DbLogger, silentLogger } from "./logger.ts";
 export {
   type AppliedMigration,

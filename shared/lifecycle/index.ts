@@ -6,4 +6,5 @@ export {
   type LifecycleOptions,
   type StopContext,
   type StopStep,
+  UNHANDLED_REJECTION,
 } from "./lifecycle.ts";

@@ -27,7 +27,17 @@ export interface LifecycleOptions {
    * process of the terminal's group, and `npm`/`bun run` forward it again (default 1000 ms).
    */
   repeatGraceMs?: number;
+  /**
+   * Listens for promise rejections nobody handled. Those this returns true for are logged as warnings and
+   * the process goes on (see `isDriverBackgroundError`); any other is logged as an error and stops the
+   * lifecycle with the reason `UNHANDLED_REJECTION`, steps and drain included. Without it, the runtime's
+   * default applies (Bun exits at once).
+   */
+  tolerateRejection?: (reason: unknown) => boolean;
 }
+
+/** The reason `stopped` resolves with when an unhandled rejection stopped the lifecycle. */
+export const UNHANDLED_REJECTION = "unhandled rejection";
 
 /** Graceful shutdown: steps run in reverse order of registration on `stop` or the first signal. */
 export interface Lifecycle {
@@ -37,7 +47,7 @@ export interface Lifecycle {
   stop(reason: string): Promise<void>;
   /** Resolves with the reason once every step has finished. */
   readonly stopped: Promise<string>;
-  /** Removes the signal handlers (for tests and for callers that stop by themselves). */
+  /** Removes the signal and rejection handlers (for tests and for callers that stop by themselves). */
   dispose(): void;
 }
 
@@ -77,7 +87,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
         logger.error({ step: name, err }, "stop step failed; moving on");
       }
     }
-    dispose();
+    removeSignals();
     logger.info({ reason }, "stopped");
     markStopped(reason);
   };
@@ -98,11 +108,28 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     void stop(signal);
   };
 
-  // The handlers stay until the steps finish, so a second signal can still force the exit.
-  const dispose = () => {
+  // The signal handlers stay until the steps finish, so a second signal can still force the exit.
+  const removeSignals = () => {
     for (const signal of signals) process.off(signal, onSignal);
   };
   for (const signal of signals) process.on(signal, onSignal);
+
+  // The rejection handler stays after the steps: a pool closing at shutdown may leave one more behind.
+  const tolerate = options.tolerateRejection;
+  const onRejection = (reason: unknown) => {
+    if (tolerate?.(reason)) {
+      logger.warn({ err: reason }, "a rejection nobody handled, of a kind known to be harmless; going on");
+      return;
+    }
+    logger.error({ err: reason }, "unhandled promise rejection; stopping");
+    void stop(UNHANDLED_REJECTION);
+  };
+  if (tolerate) process.on("unhandledRejection", onRejection);
+
+  const dispose = () => {
+    removeSignals();
+    if (tolerate) process.off("unhandledRejection", onRejection);
+  };
 
   return {
     onStop: (name, step) => {

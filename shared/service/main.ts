@@ -1,10 +1,10 @@
 import { buildVersion } from "../build/index.ts";
 import { type ExtraCommand, runCli } from "../cli/index.ts";
 import { type BaseConfig, loadConfig, redact } from "../config/index.ts";
-import type { EmbeddedMigration } from "../db/index.ts";
+import { type EmbeddedMigration, isDriverBackgroundError } from "../db/index.ts";
 import { connectBus } from "../endpoint/index.ts";
 import { connectEventBus } from "../events/bus.ts";
-import { createLifecycle } from "../lifecycle/index.ts";
+import { createLifecycle, UNHANDLED_REJECTION } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
 import { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 import type { ServiceModule } from "./module.ts";
@@ -49,7 +49,12 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
 
   async function serve(config: C): Promise<void> {
     const logger = loggerFor(config);
-    const lifecycle = createLifecycle({ logger, drainMs: config.http.drainMs });
+    // the driver's own stray rejections (a connection failing as it starts) are survived, any other stops us
+    const lifecycle = createLifecycle({
+      logger,
+      drainMs: config.http.drainMs,
+      tolerateRejection: isDriverBackgroundError,
+    });
     const { database, close } = await openServiceDatabase({ schema: module.schema, db: config.db, logger });
     lifecycle.onStop("database", close);
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
@@ -66,7 +71,8 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     lifecycle.onStop("flush access log", () => access.flush());
     const running = await module.start({ config, logger, accessLog: access.log, version, database, bus, events });
     lifecycle.onStop(module.name, () => running.stop());
-    await lifecycle.stopped;
+    if ((await lifecycle.stopped) === UNHANDLED_REJECTION)
+      throw new Error("stopped after an unhandled promise rejection");
   }
 
   return runCli<C>({
