@@ -1,7 +1,7 @@
 // The gateway's composition root: the only place that reads the environment, creates loggers, metrics,
 // the HTTP server, the NATS purge subscription and the reload watcher, and wires them together.
 import { buildVersion } from "@shared/build";
-import { createLifecycle, drainServer } from "@shared/lifecycle";
+import { createLifecycle, drainServer, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createAccessLog, createLogger, LineBuffer } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
 import pino from "pino";
@@ -67,14 +67,16 @@ async function serve(loaded: LoadedConfig): Promise<void> {
       })
     : null;
 
-  const lifecycle = createLifecycle({ logger, drainMs: 10_000 });
+  // an unhandled rejection is a bug: logged as JSON, then the gateway drains and exits 1 (none is tolerated)
+  const lifecycle = createLifecycle({ logger, drainMs: 10_000, tolerateRejection: () => false });
   lifecycle.onStop("flush access log", () => accessSink.flushSync());
   lifecycle.onStop("cache purge", () => purger?.close());
   lifecycle.onStop("config reload", () => reloader.stop());
   // steps run in reverse order: the HTTP drain first, then the upstream sockets it was using
   lifecycle.onStop("upstream connections", () => gateway.upstream.close());
   lifecycle.onStop("http", ({ deadline }) => drainServer(server, Math.max(0, deadline - Date.now())));
-  await lifecycle.stopped;
+  if ((await lifecycle.stopped) === UNHANDLED_REJECTION)
+    throw new Error("stopped after an unhandled promise rejection");
 }
 
 const code = await runGatewayCli({ argv: process.argv.slice(2), env, version, plugins, serve });
