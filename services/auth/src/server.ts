@@ -76,9 +76,8 @@ export function startPruning(
 
 /**
  * Migrates (when configured), loads or creates the signing key, bootstraps the admin, prunes stale rows
- * (`prune.everySec`), relays the outbox
- * (`auth.user.registered`) to the event bus given or to JetStream at the NATS URL, and serves HTTP. A lone
- * binary without NATS keeps its events in the outbox.
+ * (`prune.everySec`), relays the outbox (`auth.user.registered`) to the event bus given or to JetStream at
+ * the NATS URL, and serves HTTP. A lone binary without NATS keeps its events in the outbox.
  */
 export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<RunningService> {
   const { config, database, logger } = rt;

@@ -3,6 +3,7 @@
 
 import { DecodeError, decodeBody } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
+import type { FastBuffer } from "./http1.fields.ts";
 import { decodedBody, type UpstreamAnswer, UpstreamTooLargeError } from "./upstream.ts";
 
 /** Why a backend call did not produce data. */
@@ -91,11 +92,6 @@ export function fillUrl(tpl: UrlTemplate, inputs: UrlInputs, query: string): str
 const decoder = new TextDecoder();
 
 const hasBom = (b: Uint8Array) => b.length >= 3 && b[0] === 0xef && b[1] === 0xbb && b[2] === 0xbf;
-
-/** Node's `utf8Slice`, which Bun implements and its types omit. */
-interface Utf8SliceBuffer extends Buffer {
-  utf8Slice(start: number, end: number): string;
-}
 const empty = new Uint8Array(0);
 
 /** Turns a buffered backend answer into data, or a failure, per the backend's encoding and limits. */
@@ -115,7 +111,7 @@ export function toData(
   // a Buffer (the HTTP/1.1 client's bodies) decodes without TextDecoder's per-call setup; like
   // TextDecoder, a leading byte order mark is dropped
   const text = Buffer.isBuffer(bytes)
-    ? (bytes as Utf8SliceBuffer).utf8Slice(hasBom(bytes) ? 3 : 0, bytes.length)
+    ? (bytes as FastBuffer).utf8Slice(hasBom(bytes) ? 3 : 0, bytes.length)
     : decoder.decode(bytes);
   if (answer.status < 200 || answer.status >= 300) {
     return { ok: false, failure: { kind: "status", status: answer.status, body: text } };

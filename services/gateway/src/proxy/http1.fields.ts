@@ -49,6 +49,7 @@ export const isBlank = (c: number) => c === 32 || c === 9;
 /** Node's Buffer methods that Bun implements but its types omit: the cheapest latin1/utf8 conversions. */
 export interface FastBuffer extends Buffer {
   latin1Slice(start: number, end: number): string;
+  utf8Slice(start: number, end: number): string;
   latin1Write(text: string, offset: number): number;
   utf8Write(text: string, offset: number): number;
 }
