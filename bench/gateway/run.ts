@@ -2,9 +2,10 @@
 //   bun bench/gateway/run.ts [--duration 6] [--connections 64] [--rounds 3] [--only gateway-plain,gateway-jwt]
 //   REF_UPSTREAM_LIMIT=60 caps the reference proxy's concurrent upstream fetches (see reference.ts);
 //   REF_RAW_CLIENT=1 makes it use the Bun.connect keep-alive client of raw-client.ts instead of fetch
-//   --access-log off runs the gateway without its access log (default on, as in production; lines go to
-//   /dev/null through the gateway's buffered writer); --fetch-gateway adds a second gateway process using
-//   fetch for backends (GATEWAY_UPSTREAM_CLIENT=fetch), measured side by side as gateway-fetch-*;
+//   --access-log off runs the gateway and nginx without their access logs (default on for both, as in
+//   production: one JSON line per request with a request id, buffered, to /dev/null);
+//   --fetch-gateway adds a second gateway process using fetch for backends (GATEWAY_UPSTREAM_CLIENT=fetch),
+//   measured side by side as gateway-fetch-*;
 //   --bun-gateway adds one serving clients with Bun.serve instead of its own HTTP/1.1 server
 //   (GATEWAY_SERVER=bun), as gateway-bunserve-*
 // Cases: the backend alone, nginx (keep-alive upstream), the gateway (services/gateway/src/main.ts) as a
@@ -152,6 +153,12 @@ const backendUrl = `http://127.0.0.1:${backendPort}`;
 if (!(await waitFor(`${backendUrl}/__conns`))) throw new Error("backend did not start");
 
 const nginxPort = await freePort();
+// With the access log on, nginx logs each request too, as the gateway does: one JSON line with a request id,
+// buffered (64 KiB or 200 ms, as the gateway's line buffer) and written to /dev/null (as the gateway's lines are)
+const nginxAccessLog = ACCESS_LOG
+  ? `log_format gw escape=json '{"time":"$time_iso8601","requestId":"$request_id","method":"$request_method","path":"$uri","status":$status,"durationMs":$request_time,"clientIp":"$remote_addr","msg":"request"}';
+  access_log /dev/null gw buffer=64k flush=200ms;`
+  : "access_log off;";
 mkdirSync(join(tmp, "nginx"), { recursive: true });
 writeFileSync(
   join(tmp, "nginx/nginx.conf"),
@@ -161,7 +168,7 @@ pid ${tmp}/nginx/nginx.pid;
 error_log ${tmp}/nginx/error.log warn;
 events { worker_connections 4096; }
 http {
-  access_log off;
+  ${nginxAccessLog}
   client_body_temp_path ${tmp}/nginx/body;
   proxy_temp_path ${tmp}/nginx/proxy;
   fastcgi_temp_path ${tmp}/nginx/fastcgi;
@@ -474,7 +481,7 @@ const table = rows.map((r) => [
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
 const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i]!)).join(" | ")} |`;
 console.log(
-  `\n${DURATION}s per run, ${CONNECTIONS} connections, ${ROUNDS} round(s); each case runs between two nginx runs and "x nginx" is the median over rounds of its req/s against their mean (the range beside it); other columns: the median run; servers on CPU 0, wrk on CPU 1, gateway access log ${ACCESS_LOG ? "on" : "off"}\n`,
+  `\n${DURATION}s per run, ${CONNECTIONS} connections, ${ROUNDS} round(s); each case runs between two nginx runs and "x nginx" is the median over rounds of its req/s against their mean (the range beside it); other columns: the median run; servers on CPU 0, wrk on CPU 1, access logs of nginx and the gateway ${ACCESS_LOG ? "on" : "off"}\n`,
 );
 console.log(line(header));
 console.log(line(widths.map((w) => "-".repeat(w))));
