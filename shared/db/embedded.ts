@@ -252,6 +252,16 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     if (child.exitCode === null && child.signalCode === null) child.kill("SIGINT");
   };
   process.on("exit", onExit);
+  const shutDown = async () => {
+    process.removeListener("exit", onExit);
+    if (child.exitCode === null && child.signalCode === null) {
+      const exited = new Promise((done) => child.once("exit", done));
+      // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the data is kept
+      child.kill("SIGINT");
+      await exited;
+    }
+    logger.info({ dataDir }, "embedded PostgreSQL stopped");
+  };
   let stopped: Promise<void> | undefined;
   return {
     url: `postgres://postgres:${encodeURIComponent(password)}@127.0.0.1:${port}/postgres`,
@@ -259,13 +269,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
     dataDir,
     pid: child.pid ?? 0,
     stop() {
-      stopped ??= new Promise<void>((done) => {
-        process.removeListener("exit", onExit);
-        if (child.exitCode !== null || child.signalCode !== null) return done();
-        child.once("exit", () => done());
-        // SIGINT is PostgreSQL's fast shutdown: sessions are ended, the data is kept
-        child.kill("SIGINT");
-      }).then(() => logger.info({ dataDir }, "embedded PostgreSQL stopped"));
+      stopped ??= shutDown();
       return stopped;
     },
   };
