@@ -115,6 +115,29 @@ describe("the embedded server's own process group", () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 60_000);
+  test("a second start on the directory of a server whose starter still runs is refused, and the server is left alone", async () => {
+    const dir = `${dataDir}-in-use`;
+    try {
+      const { proc, server, exited } = await startStarter(dir);
+      try {
+        await expect(startEmbeddedPostgres({ dataDir: dir, durable: false })).rejects.toThrow(
+          `in use by the server that process ${proc.pid} started`,
+        );
+        const sql = postgres(server.url, { max: 1 });
+        try {
+          expect([...(await sql`select 1 as one`)]).toEqual([{ one: 1 }]);
+        } finally {
+          await sql.end();
+        }
+      } finally {
+        process.kill(-proc.pid!, "SIGINT");
+        await exited;
+      }
+      expect(isAlive(server.pid)).toBe(false);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 60_000);
 });
 
 describe("resolveDatabaseUrl", () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { arch, platform } from "node:os";
 import { dirname, join, resolve } from "node:path";
@@ -96,19 +96,30 @@ function isPostgresProcess(pid: number): boolean {
   }
 }
 
+/** Beside PostgreSQL's own `postmaster.pid`: the process that started the server. */
+const STARTER_FILE = "embedded-starter.pid";
+
+function pidIn(file: string): number {
+  try {
+    const pid = Number(readFileSync(file, "utf8").split("\n")[0]);
+    return Number.isInteger(pid) && pid > 0 ? pid : 0;
+  } catch {
+    return 0;
+  }
+}
+
 /**
  * The server runs in a process group of its own (see `startEmbeddedPostgres`), so it outlives a starter
  * that was killed outright. Such a leftover still holds the data directory: it is stopped before a new
- * server starts there.
+ * server starts there. A server whose starter still runs (a second `npm start`, say) is left alone.
  */
 async function stopLeftover(dataDir: string, logger: DbLogger): Promise<void> {
-  let pid: number;
-  try {
-    pid = Number(readFileSync(join(dataDir, "postmaster.pid"), "utf8").split("\n")[0]);
-  } catch {
-    return;
+  const pid = pidIn(join(dataDir, "postmaster.pid"));
+  if (pid === 0 || !isAlive(pid) || !isPostgresProcess(pid)) return;
+  const starter = pidIn(join(dataDir, STARTER_FILE));
+  if (starter !== 0 && starter !== process.pid && isAlive(starter)) {
+    throw new Error(`${dataDir} is in use by the server that process ${starter} started; stop that process first`);
   }
-  if (!Number.isInteger(pid) || pid <= 0 || !isAlive(pid) || !isPostgresProcess(pid)) return;
   logger.warn(
     { dataDir, pid },
     "embedded PostgreSQL: a server of an earlier run still holds the data directory; stopping it",
@@ -243,6 +254,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       cause: err,
     });
   }
+  writeFileSync(join(dataDir, STARTER_FILE), `${process.pid}\n`);
   logger.info(
     { dataDir, port, freshCluster: !initialised, ms: Math.round(performance.now() - started) },
     "embedded PostgreSQL started",
@@ -260,6 +272,7 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
       child.kill("SIGINT");
       await exited;
     }
+    rmSync(join(dataDir, STARTER_FILE), { force: true });
     logger.info({ dataDir }, "embedded PostgreSQL stopped");
   };
   let stopped: Promise<void> | undefined;
