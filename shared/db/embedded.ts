@@ -235,9 +235,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   });
   const started = performance.now();
   let child: ChildProcess;
+  // its own errors say what is wrong, without the start failure's hints
+  if (initialised) await stopLeftover(dataDir, logger);
   try {
     if (!initialised) await server.initialise();
-    else await stopLeftover(dataDir, logger);
     child = await runServer(await postgresExecutable(), {
       args: ["-D", dataDir, "-p", String(port), ...postgresFlags],
       ids: isRoot ? uidOf("postgres") : undefined,
