@@ -57,15 +57,50 @@ for (const module of modules) {
   urls[`${module.name.toUpperCase()}_URL`] = `http://127.0.0.1:${running.url.port}`;
 }
 
-const gateway = Bun.spawn(["bun", "services/gateway/src/main.ts", "serve", "-c", "services/gateway/gateway.json"], {
-  cwd: `${import.meta.dir}/..`,
-  env: { ...process.env, ...urls, LOG_PRETTY: "1" },
-  stdout: "inherit",
-  stderr: "inherit",
-});
+const gateway = Bun.spawn(
+  [process.execPath, "services/gateway/src/main.ts", "serve", "-c", "services/gateway/gateway.json"],
+  {
+    cwd: `${import.meta.dir}/..`,
+    env: { ...process.env, ...urls, LOG_PRETTY: "1" },
+    stdout: "inherit",
+    stderr: "inherit",
+  },
+);
 lifecycle.onStop("gateway", async () => {
   gateway.kill("SIGTERM");
   await gateway.exited;
 });
-logger.info({ gateway: "http://127.0.0.1:8080", docs: "http://127.0.0.1:8080/docs", ...urls }, "shop is up");
-process.exit((await lifecycle.stopped) === UNHANDLED_REJECTION ? 1 : 0);
+// The shop is up only once its entry point is; a gateway that exits (a port in use, a bad config) takes
+// the shop down with it, as an error, instead of leaving services nobody can reach. A Ctrl-C reaches the
+// gateway too (it shares the terminal's process group), and it then exits 0.
+const GATEWAY_FAILED = "gateway failed";
+void gateway.exited.then((code) => {
+  if (code !== 0) logger.error({ exitCode: code }, "the gateway exited; stopping the shop");
+  void lifecycle.stop(code === 0 ? "gateway stopped" : GATEWAY_FAILED);
+});
+const gatewayUrl = "http://127.0.0.1:8080";
+if (await gatewayAnswers(`${gatewayUrl}/__health`, 30_000)) {
+  logger.info({ gateway: gatewayUrl, docs: `${gatewayUrl}/docs`, ...urls }, "shop is up");
+} else if (gateway.exitCode === null) {
+  logger.error({ gateway: gatewayUrl }, "the gateway did not answer within 30 s; stopping the shop");
+  void lifecycle.stop(GATEWAY_FAILED);
+}
+const reason = await lifecycle.stopped;
+process.exit(reason === UNHANDLED_REJECTION || reason === GATEWAY_FAILED ? 1 : 0);
+
+/** Polls `url` until the gateway's health answer comes (another server on the port does not count); false
+ * once the gateway has exited or `ms` have passed. */
+async function gatewayAnswers(url: string, ms: number): Promise<boolean> {
+  const until = performance.now() + ms;
+  while (gateway.exitCode === null && performance.now() < until) {
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(1000) });
+      const body = (await res.json().catch(() => null)) as { status?: unknown } | null;
+      if (res.status === 200 && body?.status === "ok" && gateway.exitCode === null) return true;
+    } catch {
+      // not listening yet
+    }
+    await Bun.sleep(100);
+  }
+  return false;
+}

@@ -147,6 +147,27 @@ function parseResponses(raw: string): ParsedResponse[] {
 
 const get = (path: string, extra = "") => `GET ${path} HTTP/1.1\r\nHost: test\r\n${extra}\r\n`;
 
+describe("listening", () => {
+  test("a port another process listens on fails with the address and EADDRINUSE, not Bun's bare message", () => {
+    const taken = start(() => ({ status: 204, headers: [], body: null }));
+    let thrown: unknown;
+    try {
+      listenHttp1({
+        port: taken.port,
+        hostname: "127.0.0.1",
+        handler: () => ({ status: 204, headers: [], body: null }),
+      });
+    } catch (err) {
+      thrown = err;
+    }
+    expect(thrown).toBeInstanceOf(Error);
+    expect((thrown as Error).message).toBe(
+      `cannot listen on 127.0.0.1:${taken.port}: the address is already in use (another process listens there)`,
+    );
+    expect((thrown as { code?: string }).code).toBe("EADDRINUSE");
+  });
+});
+
 describe("requests and keep-alive", () => {
   test("a GET is answered with the status line, the handler's headers, content-length, a date and the body", async () => {
     const server = start(() => ok(new TextEncoder().encode("hello"), ["content-type", "text/plain"]));

@@ -59,6 +59,23 @@ export function listenHttp1(opts: Http1ServerOptions): Http1Server {
 /** After closing our side with unread input pending, how long the peer gets to stop sending and close. */
 const LINGER_MAX_MS = 5_000;
 
+/** Runs `listen` (a `Bun.listen`, whose own error says only "Failed to listen at 0.0.0.0"), failing with the
+ * address and why. */
+function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T {
+  try {
+    return listen();
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    const why =
+      code === "EADDRINUSE"
+        ? "the address is already in use (another process listens there)"
+        : code === "EACCES"
+          ? "permission denied (a port below 1024 needs privileges)"
+          : (err as Error).message;
+    throw Object.assign(new Error(`cannot listen on ${hostname}:${port}: ${why}`, { cause: err }), { code });
+  }
+}
+
 /** The server behind `listenHttp1`; its connections read its settings, clock and date. */
 export class Http1Listener implements Http1Server {
   readonly hostname: string;
@@ -91,28 +108,30 @@ export class Http1Listener implements Http1Server {
     this.headerTimeoutMs = opts.headerTimeoutMs ?? 10_000;
     this.lingerMs = Math.min(this.idleTimeoutMs, LINGER_MAX_MS);
     this.onError = opts.onError;
-    this.listener = Bun.listen<Connection>({
-      hostname: this.hostname,
-      port: opts.port,
-      allowHalfOpen: true,
-      data: undefined as unknown as Connection,
-      socket: {
-        open: (socket) => {
-          const conn = new Connection(this, socket);
-          socket.data = conn;
-          this.conns.add(conn);
-          if (this.stopping) conn.close(false);
+    this.listener = listenOrExplain(this.hostname, opts.port, () =>
+      Bun.listen<Connection>({
+        hostname: this.hostname,
+        port: opts.port,
+        allowHalfOpen: true,
+        data: undefined as unknown as Connection,
+        socket: {
+          open: (socket) => {
+            const conn = new Connection(this, socket);
+            socket.data = conn;
+            this.conns.add(conn);
+            if (this.stopping) conn.close(false);
+          },
+          data: (socket, chunk) => socket.data.onData(chunk),
+          drain: (socket) => socket.data.onDrain(),
+          end: (socket) => socket.data.onPeerEnd(),
+          close: (socket) => socket.data?.onClose(),
+          error: (socket, err) => {
+            this.reportError(err);
+            socket.terminate();
+          },
         },
-        data: (socket, chunk) => socket.data.onData(chunk),
-        drain: (socket) => socket.data.onDrain(),
-        end: (socket) => socket.data.onPeerEnd(),
-        close: (socket) => socket.data?.onClose(),
-        error: (socket, err) => {
-          this.reportError(err);
-          socket.terminate();
-        },
-      },
-    });
+      }),
+    );
     // One timer per server for every timeout; its period bounds how late a timeout fires.
     const period = Math.max(10, Math.min(1000, Math.floor(Math.min(this.idleTimeoutMs, this.headerTimeoutMs) / 4)));
     this.timer = setInterval(() => this.sweep(), period);
