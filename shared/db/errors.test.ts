@@ -3,7 +3,7 @@ import { AppError } from "@shared/errors";
 import { createTestDatabase, type TestDatabase } from "@shared/testing/db.ts";
 import { createDatabase, type Database } from "./database.ts";
 import { freePort } from "./embedded.ts";
-import { isDriverBackgroundError, pgErrorOf, toAppError } from "./errors.ts";
+import { explainUnusableDatabase, isDriverBackgroundError, pgErrorOf, toAppError } from "./errors.ts";
 import { parts, widgets } from "./fixtures/tables.ts";
 import { migrate } from "./migrate.ts";
 import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
@@ -97,5 +97,42 @@ describe("isDriverBackgroundError", () => {
     expect(isDriverBackgroundError({ name: "PostgresError", code: "57014" })).toBe(false);
     expect(isDriverBackgroundError("57014")).toBe(false);
     expect(isDriverBackgroundError(undefined)).toBe(false);
+  });
+});
+
+describe("explainUnusableDatabase", () => {
+  test("a refused connection says where and why, and never the password", async () => {
+    const port = await freePort();
+    const url = `postgres://app:s3cret@127.0.0.1:${port}/shop`;
+    const down = createDatabase({ url, schema: "x", pool });
+    try {
+      const err = explainUnusableDatabase(await failure(down.ping()), url) as Error & { code: string };
+      expect(err.message).toBe(
+        `cannot use the database at 127.0.0.1:${port}/shop: nothing listens there (is PostgreSQL running, and is the port right?)`,
+      );
+      expect(err.code).toBe("ECONNREFUSED");
+      expect(err.message).not.toContain("s3cret");
+    } finally {
+      await down.close(0);
+    }
+  });
+
+  test("a database that does not exist on a running server is named", async () => {
+    const url = new URL(tdb.url);
+    url.pathname = "/no_such_database_here";
+    const missing = createDatabase({ url: url.href, schema: "x", pool });
+    try {
+      const err = explainUnusableDatabase(await failure(missing.ping()), url.href) as Error;
+      expect(err.message).toBe(
+        `cannot use the database at ${url.hostname}:${url.port || "5432"}/no_such_database_here: the database does not exist`,
+      );
+    } finally {
+      await missing.close(0);
+    }
+  });
+
+  test("other errors, such as a constraint violation, are returned as they are", async () => {
+    const err = await failure(database.db.insert(widgets).values({ name: "neg", price: -1 }));
+    expect(explainUnusableDatabase(err, tdb.url)).toBe(err);
   });
 });

@@ -130,3 +130,35 @@ export function toAppError(err: unknown): AppError | null {
   }
   return null;
 }
+
+/** Why a database cannot be used at all, by the first error it gave; null when the error says something else. */
+function unusableBecause(code: string): string | null {
+  if (code === "ECONNREFUSED") return "nothing listens there (is PostgreSQL running, and is the port right?)";
+  if (code === "ENOTFOUND" || code === "EAI_AGAIN") return "the host name does not resolve";
+  if (code === "ETIMEDOUT" || code === "CONNECT_TIMEOUT") return "the connection timed out";
+  if (code === "28P01" || code === "28000") return "the server refused the credentials";
+  if (code === "3D000") return "the database does not exist";
+  if (code === "57P03") return "the server is still starting";
+  return null;
+}
+
+/**
+ * The first use of a database at start-up (migrations) failing because the database cannot be used at all,
+ * as an error that says where and why: "cannot use the database at db:5432/shop: nothing listens there
+ * (...)". The URL's password never appears. Other errors are returned as they are.
+ */
+export function explainUnusableDatabase(err: unknown, url: string): unknown {
+  const coded = findCoded(err);
+  const why = coded ? unusableBecause(coded.code) : null;
+  if (!why) return err;
+  let where = "the configured URL";
+  try {
+    const u = new URL(url);
+    where = `${u.hostname}:${u.port || "5432"}${u.pathname}`;
+  } catch {
+    // a URL the driver accepted and URL does not: keep it out of the message
+  }
+  return Object.assign(new Error(`cannot use the database at ${where}: ${why}`, { cause: err }), {
+    code: coded!.code,
+  });
+}

@@ -12,7 +12,13 @@ export {
   startEmbeddedPostgres,
   withDatabase,
 } from "./embedded.ts";
-export { isDriverBackgroundError, type PgErrorInfo, pgErrorOf, toAppError } from "./errors.ts";
+export {
+  explainUnusableDatabase,
+  isDriverBackgroundError,
+  type PgErrorInfo,
+  pgErrorOf,
+  toAppError,
+} from "./errors.ts";
 export { type DbLogger, silentLogger } from "./logger.ts";
 export {
   type AppliedMigration,

@@ -1,6 +1,6 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BaseConfig } from "../config/index.ts";
-import { type EmbeddedMigration, migrate } from "../db/index.ts";
+import { type EmbeddedMigration, explainUnusableDatabase, migrate } from "../db/index.ts";
 import type { Endpoint } from "../endpoint/index.ts";
 import { type AppEnv, serveHttp } from "../http/index.ts";
 import { identityOptionsOf, verifyForwardedIdentity } from "../identity/index.ts";
@@ -15,7 +15,12 @@ export async function migrateOnStart<C extends BaseConfig>(
   schema: string,
   migrations: readonly EmbeddedMigration[],
 ): Promise<void> {
-  if (rt.config.migrateOnStart) await migrate({ sql: rt.database.sql, schema, migrations, logger: rt.logger });
+  if (!rt.config.migrateOnStart) return;
+  try {
+    await migrate({ sql: rt.database.sql, schema, migrations, logger: rt.logger });
+  } catch (err) {
+    throw explainUnusableDatabase(err, rt.config.db.url ?? "");
+  }
 }
 
 /**
