@@ -3,7 +3,13 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import postgres from "postgres";
-import { DatabaseUrlRequiredError, isCompiledBinary, resolveDatabaseUrl, startEmbeddedPostgres } from "./embedded.ts";
+import {
+  DatabaseUrlRequiredError,
+  isAlive,
+  isCompiledBinary,
+  resolveDatabaseUrl,
+  startEmbeddedPostgres,
+} from "./embedded.ts";
 
 const dataDir = join(resolve(import.meta.dir, "..", ".."), ".data", `embedded-test-${process.pid}`);
 afterAll(() => rmSync(dataDir, { recursive: true, force: true }));
@@ -43,15 +49,6 @@ describe("startEmbeddedPostgres", () => {
 });
 
 const starter = join(import.meta.dir, "fixtures/embedded-starter.ts");
-
-function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /** Runs the starter fixture in a process group of its own, as a terminal runs a command; resolves with the
  * process, its server's URL and pid, and a promise of everything it prints. */

@@ -78,7 +78,8 @@ async function postgresExecutable(): Promise<string> {
   return ((await import(specifier)) as { postgres: string }).postgres;
 }
 
-function isAlive(pid: number): boolean {
+/** Whether a process with this pid exists (signal 0). */
+export function isAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;
