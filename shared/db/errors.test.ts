@@ -106,7 +106,7 @@ describe("explainUnusableDatabase", () => {
     const url = `postgres://app:s3cret@127.0.0.1:${port}/shop`;
     const down = createDatabase({ url, schema: "x", pool });
     try {
-      const err = explainUnusableDatabase(await failure(down.ping()), url) as Error & { code: string };
+      const err = explainUnusableDatabase(await failure(down.ping()), down.sql) as Error & { code: string };
       expect(err.message).toBe(
         `cannot use the database at 127.0.0.1:${port}/shop: nothing listens there (is PostgreSQL running, and is the port right?)`,
       );
@@ -122,7 +122,7 @@ describe("explainUnusableDatabase", () => {
     url.pathname = "/no_such_database_here";
     const missing = createDatabase({ url: url.href, schema: "x", pool });
     try {
-      const err = explainUnusableDatabase(await failure(missing.ping()), url.href) as Error;
+      const err = explainUnusableDatabase(await failure(missing.ping()), missing.sql) as Error;
       expect(err.message).toBe(
         `cannot use the database at ${url.hostname}:${url.port || "5432"}/no_such_database_here: the database does not exist`,
       );
@@ -133,6 +133,6 @@ describe("explainUnusableDatabase", () => {
 
   test("other errors, such as a constraint violation, are returned as they are", async () => {
     const err = await failure(database.db.insert(widgets).values({ name: "neg", price: -1 }));
-    expect(explainUnusableDatabase(err, tdb.url)).toBe(err);
+    expect(explainUnusableDatabase(err, database.sql)).toBe(err);
   });
 });

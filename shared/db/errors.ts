@@ -142,23 +142,24 @@ function unusableBecause(code: string): string | null {
   return null;
 }
 
+/** Where a postgres.js client connects: the parsed options every `Sql` instance carries. */
+export interface ConnectTarget {
+  options: { host: string[]; port: number[]; database?: string };
+}
+
 /**
  * The first use of a database at start-up (migrations) failing because the database cannot be used at all,
  * as an error that says where and why: "cannot use the database at db:5432/shop: nothing listens there
- * (...)". The URL's password never appears. Other errors are returned as they are.
+ * (...)". The place comes from the client's parsed options, so no password can appear. Other errors are
+ * returned as they are.
  */
-export function explainUnusableDatabase(err: unknown, url: string): unknown {
+export function explainUnusableDatabase(err: unknown, client: ConnectTarget): unknown {
   const coded = findCoded(err);
   const why = coded ? unusableBecause(coded.code) : null;
-  if (!why) return err;
-  let where = "the configured URL";
-  try {
-    const u = new URL(url);
-    where = `${u.hostname}:${u.port || "5432"}${u.pathname}`;
-  } catch {
-    // a URL the driver accepted and URL does not: keep it out of the message
-  }
+  if (!coded || !why) return err;
+  const { host, port, database } = client.options;
+  const where = `${host.map((h, i) => `${h}:${port[i] ?? port[0]}`).join(",")}/${database ?? ""}`;
   return Object.assign(new Error(`cannot use the database at ${where}: ${why}`, { cause: err }), {
-    code: coded!.code,
+    code: coded.code,
   });
 }

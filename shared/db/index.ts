@@ -13,6 +13,7 @@ export {
   withDatabase,
 } from "./embedded.ts";
 export {
+  type ConnectTarget,
   explainUnusableDatabase,
   isDriverBackgroundError,
   type PgErrorInfo,

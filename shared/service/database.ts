@@ -3,6 +3,7 @@ import {
   createDatabase,
   type Database,
   type EmbeddedMigration,
+  explainUnusableDatabase,
   migrate,
   migrationStatus,
   resolveDatabaseUrl,
@@ -60,6 +61,8 @@ export function migrateCommands<C>(options: {
     const opened = await options.open(config);
     try {
       await fn(opened);
+    } catch (err) {
+      throw explainUnusableDatabase(err, opened.database.sql);
     } finally {
       await opened.close();
     }

@@ -19,7 +19,7 @@ export async function migrateOnStart<C extends BaseConfig>(
   try {
     await migrate({ sql: rt.database.sql, schema, migrations, logger: rt.logger });
   } catch (err) {
-    throw explainUnusableDatabase(err, rt.config.db.url ?? "");
+    throw explainUnusableDatabase(err, rt.database.sql);
   }
 }
 
