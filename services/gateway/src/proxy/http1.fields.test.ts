@@ -8,8 +8,17 @@ describe("contentLengthOf", () => {
     expect(contentLengthOf("5, 5,5")).toBe(5);
   });
 
+  test("a plain run of up to 15 digits reads as its decimal value, leading zeros and all", () => {
+    expect(contentLengthOf("52")).toBe(52);
+    expect(contentLengthOf("007")).toBe(7);
+    expect(contentLengthOf("999999999999999")).toBe(999_999_999_999_999);
+    // a digit run that stops early falls back to the full rules, which still read it
+    expect(contentLengthOf("52 ")).toBe(52);
+    expect(contentLengthOf("5\t")).toBe(5);
+  });
+
   test("anything but digits, an empty part or more than 15 digits is invalid", () => {
-    for (const bad of ["", "-1", "+5", "0x10", "1e3", "5,", "5, ,5", "1234567890123456"]) {
+    for (const bad of ["", "-1", "+5", "0x10", "1e3", "5,", "5, ,5", "1234567890123456", "5a", "12:3", "9/"]) {
       expect(contentLengthOf(bad)).toBe("invalid");
     }
   });
