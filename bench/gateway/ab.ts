@@ -17,6 +17,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn, spawnSync } from "bun";
 import { runWrk, waitFor } from "../lib/wrk.ts";
+import { benchEndpoints } from "./endpoints.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -134,22 +135,7 @@ async function gateway(name: string, dir: string, env: Record<string, string>): 
     version: 3,
     port,
     timeout: "3s",
-    endpoints: [
-      { endpoint: "/plain", output_encoding: "no-op", backend: [{ host, url_pattern: "/json", encoding: "no-op" }] },
-      { endpoint: "/merge1", backend: [{ host, url_pattern: "/profile" }] },
-      {
-        endpoint: "/merge",
-        backend: [
-          { host, url_pattern: "/profile" },
-          { host, url_pattern: "/orders" },
-        ],
-      },
-      {
-        endpoint: "/cached",
-        output_encoding: "no-op",
-        backend: [{ host, url_pattern: "/cached", encoding: "no-op", extra_config: { "qos/http-cache": {} } }],
-      },
-    ],
+    endpoints: benchEndpoints(host),
   };
   // a directory of its own per gateway: each watches its config's directory
   const configDir = mkdtempSync(join(tmp, `${name}-`));

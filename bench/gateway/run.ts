@@ -20,6 +20,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn, spawnSync } from "bun";
+import { benchEndpoints } from "./endpoints.ts";
 
 const args = process.argv.slice(2);
 const opt = (name: string, fallback: string) => {
@@ -257,31 +258,7 @@ if (existsSync(GATEWAY_MAIN)) {
     version: 3,
     port: gatewayPort,
     timeout: "3s",
-    endpoints: [
-      {
-        endpoint: "/plain",
-        output_encoding: "no-op",
-        backend: [{ host, url_pattern: "/json", encoding: "no-op" }],
-      },
-      {
-        endpoint: "/jwt",
-        output_encoding: "no-op",
-        extra_config: { "auth/validator": validator },
-        backend: [{ host, url_pattern: "/json", encoding: "no-op" }],
-      },
-      {
-        endpoint: "/merge",
-        backend: [
-          { host, url_pattern: "/profile" },
-          { host, url_pattern: "/orders" },
-        ],
-      },
-      {
-        endpoint: "/cached",
-        output_encoding: "no-op",
-        backend: [{ host, url_pattern: "/cached", encoding: "no-op", extra_config: { "qos/http-cache": {} } }],
-      },
-    ],
+    endpoints: benchEndpoints(host, validator),
   };
   const launch = async (name: string, port: number, env: Record<string, string>) => {
     // a directory of its own: the gateway watches its config's directory, and tmp holds the stderr files
