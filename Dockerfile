@@ -6,6 +6,8 @@ FROM node:20-bookworm-slim AS build
 WORKDIR /src
 # Dependencies first, so they stay cached while only sources change.
 COPY package.json bun.lock bunfig.toml ./
+# bun install applies these to dependencies (package.json patchedDependencies)
+COPY patches patches
 COPY scripts/bun.mjs scripts/bun.mjs
 RUN node scripts/bun.mjs --version
 COPY . .

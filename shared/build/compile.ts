@@ -37,8 +37,15 @@ export interface BuildOptions {
   minify?: boolean;
 }
 
-function git(args: string[]): string | null {
-  const r = Bun.spawnSync(["git", ...args], { cwd: ROOT, stdout: "pipe", stderr: "ignore" });
+function git(args: string[], env: Record<string, string | undefined>): string | null {
+  const run = () => Bun.spawnSync(["git", ...args], { cwd: ROOT, env, stdout: "pipe", stderr: "ignore" });
+  let r: ReturnType<typeof run>;
+  try {
+    r = run();
+  } catch {
+    // no git at all, as in the Dockerfile's build stage (its context has no .git either)
+    return null;
+  }
   if (r.exitCode !== 0) return null;
   const out = r.stdout.toString().trim();
   return out === "" ? null : out;
@@ -46,12 +53,12 @@ function git(args: string[]): string | null {
 
 /**
  * The version to stamp into binaries: `VERSION` env, else `git describe --tags --always --dirty`
- * (leading `v` stripped), else the `VERSION` file, else `0.0.0-dev`.
+ * (leading `v` stripped; `git` is looked up on `env`'s PATH), else the `VERSION` file, else `0.0.0-dev`.
  */
 export function resolveVersion(env: Record<string, string | undefined> = process.env): string {
   const fromEnv = env.VERSION?.trim();
   if (fromEnv) return fromEnv.replace(/^v/, "");
-  const described = git(["describe", "--tags", "--always", "--dirty"]);
+  const described = git(["describe", "--tags", "--always", "--dirty"], { ...process.env, ...env });
   if (described) return described.replace(/^v/, "");
   const file = join(ROOT, "VERSION");
   if (existsSync(file)) {

@@ -19,4 +19,8 @@ describe("resolveVersion", () => {
     expect(version).not.toStartWith("v");
     expect(version).toMatch(/^[0-9A-Za-z][0-9A-Za-z.+-]*$/);
   });
+
+  test("falls back to 0.0.0-dev where git is not installed (a Docker build stage), instead of failing the build", () => {
+    expect(resolveVersion({ PATH: "/nonexistent" })).toBe("0.0.0-dev");
+  });
 });
