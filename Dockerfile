@@ -29,5 +29,7 @@ ENV PORT=8080
 EXPOSE 8080
 USER 65532:65532
 WORKDIR /tmp
+# The binary asks its own readiness endpoint (/readyz; the gateway's /__health): no curl in the image.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=30s --retries=3 CMD ["/usr/local/bin/service", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/service"]
 CMD ["serve"]

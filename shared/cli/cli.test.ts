@@ -3,6 +3,7 @@ import { defineServiceConfig } from "../config/base.ts";
 import { loadConfig } from "../config/load.ts";
 import { redact } from "../config/secret.ts";
 import { type CliSpec, runCli } from "./cli.ts";
+import { localUrl } from "./probe.ts";
 
 const schema = defineServiceConfig("users", {}, { port: 3001 });
 type Config = ReturnType<typeof schema.parse>;
@@ -158,5 +159,54 @@ describe("runCli", () => {
     expect(seen).toEqual([9002]);
     expect(cli.out()).toBe("rotated\n");
     expect(cli.calls.serve).not.toHaveBeenCalled();
+  });
+
+  test("healthcheck asks the readiness URL of the configured instance: 0 when it answers 2xx, 1 otherwise", async () => {
+    let status = 200;
+    const paths: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch(req) {
+        paths.push(new URL(req.url).pathname);
+        return new Response(null, { status });
+      },
+    });
+    try {
+      const readyUrl = (config: Config) => `http://127.0.0.1:${config.http.port}/readyz`;
+      const ready = setup(["healthcheck", `--port=${server.port}`], { readyUrl });
+      expect(await ready.run()).toBe(0);
+      expect(ready.out()).toBe(`ready: http://127.0.0.1:${server.port}/readyz\n`);
+      status = 503;
+      const busy = setup(["healthcheck", `--port=${server.port}`], { readyUrl });
+      expect(await busy.run()).toBe(1);
+      expect(busy.err()).toContain("answered 503");
+      expect(paths).toEqual(["/readyz", "/readyz"]);
+      expect(ready.calls.serve).not.toHaveBeenCalled();
+    } finally {
+      server.stop(true);
+    }
+  });
+
+  test("healthcheck exits 1 when nothing listens, and 2 for a service without a readiness check", async () => {
+    const closed = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
+    const port = closed.port;
+    closed.stop(true);
+    const down = setup(["healthcheck", `--port=${port}`], {
+      readyUrl: (config) => `http://127.0.0.1:${config.http.port}/readyz`,
+    });
+    expect(await down.run()).toBe(1);
+    expect(down.err()).toStartWith(`not ready: http://127.0.0.1:${port}/readyz: `);
+    expect(await setup(["healthcheck"]).run()).toBe(2);
+  });
+});
+
+describe("localUrl", () => {
+  test("reaches an instance listening on every address over loopback, and keeps a given host", () => {
+    expect(localUrl("0.0.0.0", 8080, "/readyz")).toBe("http://127.0.0.1:8080/readyz");
+    expect(localUrl("::", 8080, "/readyz")).toBe("http://127.0.0.1:8080/readyz");
+    expect(localUrl(undefined, 9, "/x")).toBe("http://127.0.0.1:9/x");
+    expect(localUrl("10.0.0.5", 81, "/readyz")).toBe("http://10.0.0.5:81/readyz");
+    expect(localUrl("::1", 81, "/readyz")).toBe("http://[::1]:81/readyz");
   });
 });

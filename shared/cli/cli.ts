@@ -1,4 +1,5 @@
 import { ConfigError } from "../config/errors.ts";
+import { probe } from "./probe.ts";
 
 /** Where the CLI writes; `process.stdout` fits. */
 export interface Writer {
@@ -22,6 +23,8 @@ export interface CliSpec<Config> {
   migrate?: { up(config: Config): Promise<void>; status(config: Config): Promise<unknown> };
   /** The OpenAPI document; absent for services without HTTP routes. */
   openapi?: () => unknown;
+  /** The readiness URL of the instance that runs with this config, which `healthcheck` asks. */
+  readyUrl?(config: Config): string;
   /** Service-specific subcommands (e.g. auth's `keys rotate`); each reads config like `serve`. */
   commands?: readonly ExtraCommand<Config>[];
   out?: Writer;
@@ -62,6 +65,12 @@ const commands: Command[] = [
     path: ["config", "print"],
     summary: "print the resolved config, secrets redacted",
     usage: "config print [flags]",
+    config: true,
+  },
+  {
+    path: ["healthcheck"],
+    summary: "exit 0 when the instance running with this config is ready (container health checks)",
+    usage: "healthcheck [flags]",
     config: true,
   },
   { path: ["version"], summary: "print the version", usage: "version", config: false },
@@ -189,6 +198,9 @@ async function execute<Config>(
     case "serve":
       await spec.serve(await spec.loadConfig(rest));
       return 0;
+    case "healthcheck":
+      if (!spec.readyUrl) return unsupported(spec as CliSpec<unknown>, err, "has no readiness check");
+      return probe(spec.readyUrl(await spec.loadConfig(rest)), out, err);
     default: {
       const extra = spec.commands?.find((c) => c.path.join(" ") === command.path.join(" "));
       if (!extra) return unsupported(spec as CliSpec<unknown>, err, `has no command "${command.path.join(" ")}"`);

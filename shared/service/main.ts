@@ -1,5 +1,5 @@
 import { buildVersion } from "../build/index.ts";
-import { type ExtraCommand, runCli } from "../cli/index.ts";
+import { type ExtraCommand, localUrl, runCli } from "../cli/index.ts";
 import { type BaseConfig, loadConfig, redact } from "../config/index.ts";
 import { type EmbeddedMigration, isDriverBackgroundError } from "../db/index.ts";
 import { connectBus } from "../endpoint/index.ts";
@@ -84,6 +84,7 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     redact: (config) => redact(module.configSchema, config),
     openapi: () => options.openapi(version),
     serve,
+    readyUrl: (config) => localUrl(config.http.host, config.http.port, "/readyz"),
     migrate: migrateCommands<C>({ schema: module.schema, migrations: options.migrations, open }),
     commands: options.commands?.({ version, loggerFor, open }),
   });

@@ -105,4 +105,29 @@ describe("gateway CLI", () => {
     expect(configFileOf([], { GATEWAY_CONFIG: "y.json" })).toBe("y.json");
     expect(configFileOf([], {})).toBe("gateway.json");
   });
+
+  test("healthcheck asks /__health on the config's port: 0 while it answers 200, 1 once nothing listens", async () => {
+    const paths: string[] = [];
+    const server = Bun.serve({
+      port: 0,
+      hostname: "127.0.0.1",
+      fetch(req) {
+        paths.push(new URL(req.url).pathname);
+        return Response.json({ status: "ok" });
+      },
+    });
+    const config = file("health.json", { version: 3, port: server.port, endpoints: [] });
+    try {
+      const ok = await run(["healthcheck", "-c", config]);
+      expect(ok.code).toBe(0);
+      expect(ok.out).toBe(`ready: http://127.0.0.1:${server.port}/__health\n`);
+      expect(ok.served).toBe(false);
+      expect(paths).toEqual(["/__health"]);
+    } finally {
+      server.stop(true);
+    }
+    const down = await run(["healthcheck", "-c", config]);
+    expect(down.code).toBe(1);
+    expect(down.err).toContain("not ready");
+  });
 });

@@ -2,7 +2,7 @@
 // `runCli` (built around layered service settings) does not know, so they are handled here; `serve`,
 // `version` and `config print` are delegated to the kit with `-c FILE` resolved by us.
 
-import { runCli, type Writer } from "@shared/cli";
+import { localUrl, runCli, type Writer } from "@shared/cli";
 import { ConfigError } from "@shared/config";
 import { envOverrides, GatewayConfigError, type LoadedConfig, loadConfigFile } from "../config/config.load.ts";
 import { openApiFromConfig } from "../ops/openapi.ts";
@@ -31,6 +31,7 @@ Commands:
   routes      list the routes the config defines
   openapi     print the OpenAPI document generated from the config
   config print  print the resolved config
+  healthcheck exit 0 when the gateway serving this config answers /__health (container health checks)
   version     print the version
 
 Flags:
@@ -138,5 +139,6 @@ export async function runGatewayCli(deps: GatewayCliDeps): Promise<number> {
     },
     redact: (loaded) => loaded.config,
     serve: (loaded) => deps.serve(loaded),
+    readyUrl: (loaded) => localUrl(undefined, loaded.config.port ?? 8080, "/__health"),
   });
 }
