@@ -7,7 +7,7 @@ import { createMetrics } from "@shared/metrics";
 import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
-import type { LoadedConfig } from "./config/config.load.ts";
+import { type LoadedConfig, metricsAddressOf } from "./config/config.load.ts";
 import { createPlugins } from "./plugins.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
@@ -48,6 +48,9 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     "gateway listening",
   );
 
+  const metricsServer = gateway.listenMetrics();
+  if (metricsServer) logger.info({ address: metricsAddressOf(loaded), port: metricsServer.port }, "metrics listening");
+
   const reloader = createReloader({ file: loaded.source, ref: gateway.ref, plugins, logger, env });
   reloader.start();
 
@@ -75,6 +78,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   // steps run in reverse order: the HTTP drain first, then the upstream sockets it was using
   lifecycle.onStop("upstream connections", () => gateway.upstream.close());
   lifecycle.onStop("http", ({ deadline }) => drainServer(server, Math.max(0, deadline - Date.now())));
+  if (metricsServer) lifecycle.onStop("metrics listener", () => metricsServer.stop(true));
   if ((await lifecycle.stopped) === UNHANDLED_REJECTION)
     throw new Error("stopped after an unhandled promise rejection");
 }

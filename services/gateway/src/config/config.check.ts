@@ -11,6 +11,7 @@ import {
   proxyNamespace,
   routerNamespace,
   type ServiceConfig,
+  telemetryMetricsNamespace,
 } from "./config.schema.ts";
 
 type Scope = "service" | "endpoint" | "backend";
@@ -23,11 +24,12 @@ const ownSchemas: Record<string, z.ZodType> = {
   "gateway/endpoint": gatewayEndpointNamespace,
   "gateway/backend": gatewayBackendNamespace,
   "gateway/cache-purge": cachePurgeNamespace,
+  "telemetry/metrics": telemetryMetricsNamespace,
 };
 
 /** Which namespace works at which level. */
 export const namespacesByScope: Record<Scope, readonly string[]> = {
-  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge"],
+  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge", "telemetry/metrics"],
   endpoint: ["auth/validator", "qos/ratelimit/router", "proxy", "router", "gateway/endpoint"],
   backend: ["backend/http", "qos/circuit-breaker", "qos/http-cache", "proxy", "gateway/backend"],
 };

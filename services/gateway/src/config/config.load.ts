@@ -27,6 +27,12 @@ export interface LoadedConfig {
   source: string;
 }
 
+/** The `telemetry/metrics.listen_address` of a config, if any. */
+export function metricsAddressOf(loaded: LoadedConfig): string | null {
+  const ns = loaded.config.extra_config?.["telemetry/metrics"] as { listen_address?: string } | undefined;
+  return ns?.listen_address ?? null;
+}
+
 /**
  * Environment overrides for top-level scalars. KrakenD CE reads `KRAKEND_PORT`; we read the same idea
  * under our prefix. `GATEWAY_HOST` is a comma-separated list.

@@ -132,4 +132,32 @@ export const cachePurgeNamespace = z.strictObject({
   subject: z.string().min(1).default("catalog.product.changed"),
 });
 
+/** An address to listen on, KrakenD style: `:8090` (every address), `127.0.0.1:8090`, `[::1]:8090`. */
+const listenAddress = z
+  .string()
+  .regex(/^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]*):\d{1,5}$/, "expected [host]:port, e.g. :8090 or 127.0.0.1:8090")
+  .refine((a) => Number(a.slice(a.lastIndexOf(":") + 1)) <= 65535, "port above 65535");
+
+/** `telemetry/metrics` (KrakenD CE, service level): with `listen_address`, Prometheus `/metrics` is served on
+ * that address only and the public port answers it 404. KrakenD's other keys are accepted; what they tune
+ * (collection period, metric groups) does not apply to our metrics, which are always collected. */
+export const telemetryMetricsNamespace = z.strictObject({
+  listen_address: listenAddress.optional(),
+  collection_time: z.string().optional(),
+  proxy_disabled: z.boolean().optional(),
+  router_disabled: z.boolean().optional(),
+  backend_disabled: z.boolean().optional(),
+  endpoint_disabled: z.boolean().optional(),
+});
+
+/** Host and port of a listen address (`:8090` -> every address). */
+export function parseListenAddress(address: string): { hostname: string | undefined; port: number } {
+  const colon = address.lastIndexOf(":");
+  const host = address.slice(0, colon);
+  return {
+    hostname: host === "" ? undefined : host.startsWith("[") ? host.slice(1, -1) : host,
+    port: Number(address.slice(colon + 1)),
+  };
+}
+
 export type FlatmapOp = z.infer<typeof flatmapOp>;

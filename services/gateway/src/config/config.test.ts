@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { GatewayConfigError, parseConfigText, substituteEnv } from "./config.load.ts";
+import { GatewayConfigError, metricsAddressOf, parseConfigText, substituteEnv } from "./config.load.ts";
+import { parseListenAddress } from "./config.schema.ts";
 import { parseDuration } from "./duration.ts";
 
 const base = (endpoints: unknown[], extra: Record<string, unknown> = {}) =>
@@ -85,6 +86,22 @@ describe("config validation", () => {
       ep("/a", [{ url_pattern: "/a", extra_config: { proxy: { flatmap_filter: [{ type: "copy", args: ["a"] }] } } }]),
     ]);
     expect(problemsOf(text)[0]).toStartWith('endpoints[0].backend[0].extra_config["proxy"].flatmap_filter[0].type:');
+  });
+
+  test("telemetry/metrics takes a KrakenD listen address and refuses anything else with its path", () => {
+    const metrics = (listen_address: unknown) =>
+      base([], { extra_config: { "telemetry/metrics": { listen_address } } });
+    for (const ok of [":8090", "127.0.0.1:8090", "[::1]:8090", "metrics.internal:9"]) {
+      expect(problemsOf(metrics(ok))).toEqual([]);
+    }
+    for (const bad of ["8090", "127.0.0.1", ":99999", "a b:80", 8090]) {
+      expect(problemsOf(metrics(bad))[0]).toStartWith('extra_config["telemetry/metrics"].listen_address:');
+    }
+    const loaded = parseConfigText(metrics(":8090"), { format: "json" });
+    expect(metricsAddressOf(loaded)).toBe(":8090");
+    expect(loaded.warnings).toEqual([]);
+    expect(parseListenAddress(":8090")).toEqual({ hostname: undefined, port: 8090 });
+    expect(parseListenAddress("[::1]:81")).toEqual({ hostname: "::1", port: 81 });
   });
 
   test("unknown namespaces are reported as warnings, not errors", () => {

@@ -47,6 +47,30 @@ describe("operational endpoints", () => {
     );
   });
 
+  test("with telemetry/metrics.listen_address, /metrics is served on that address only", async () => {
+    const apart = startGateway({
+      host: [backend.url],
+      extra_config: { "telemetry/metrics": { listen_address: "127.0.0.1:0" } },
+      endpoints: [{ endpoint: "/api/users/{id}", backend: [{ url_pattern: "/users/{id}" }] }],
+    });
+    const metrics = apart.gateway.listenMetrics()!;
+    try {
+      expect((await fetch(`${apart.url}/api/users/7`)).status).toBe(200);
+      const hidden = await fetch(`${apart.url}/metrics`);
+      expect(hidden.status).toBe(404);
+      expect(hidden.headers.get("content-type")).toBe("application/problem+json");
+      const scrape = await fetch(`http://127.0.0.1:${metrics.port}/metrics`);
+      expect(scrape.status).toBe(200);
+      expect(await scrape.text()).toMatch(/gateway_request_duration_seconds_count\{route="\/api\/users\/\{id\}"/);
+      const other = await fetch(`http://127.0.0.1:${metrics.port}/api/users/7`);
+      expect(other.status).toBe(404);
+      expect(other.headers.get("content-type")).toBe("application/problem+json");
+    } finally {
+      metrics.stop(true);
+    }
+    expect(gw.gateway.listenMetrics()).toBeNull();
+  });
+
   test("each request is logged once with its request id and trace id", async () => {
     const trace = "0af7651916cd43dd8448eb211c80319c";
     await fetch(`${gw.url}/api/users/6`, {

@@ -1,8 +1,10 @@
 // Assembles a gateway from a loaded config and its collaborators; `main.ts` and the tests both use it.
 
+import { AppError, toProblem } from "@shared/errors";
 import type { AccessEntry } from "@shared/log";
 import { Registry } from "prom-client";
-import type { LoadedConfig } from "../config/config.load.ts";
+import { type LoadedConfig, metricsAddressOf } from "../config/config.load.ts";
+import { parseListenAddress } from "../config/config.schema.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
@@ -49,6 +51,15 @@ export interface Gateway {
   upstream: Upstream;
   /** Starts the HTTP server on `port` (0 picks a free one). */
   listen(port: number, hostname?: string): GatewayServer;
+  /** Starts the listener of `telemetry/metrics.listen_address` (Prometheus `/metrics` only); null when the
+   * config has none and `/metrics` is on the public port. */
+  listenMetrics(): GatewayServer | null;
+}
+
+/** Any other path on the metrics listener. */
+function notOnMetricsPort(): Response {
+  const body = toProblem(new AppError("not_found", "only /metrics is served on this address"), {});
+  return new Response(JSON.stringify(body), { status: 404, headers: { "content-type": "application/problem+json" } });
 }
 
 /** Builds the runtime for `loaded` and the handler serving it. Throws `GatewayConfigError`. */
@@ -65,6 +76,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
   };
   const metrics = createGatewayMetrics(registry, breakers);
   const version = opts.version ?? "0.0.0-dev";
+  const metricsAddress = metricsAddressOf(opts.loaded);
+  const metricsResponse = async () =>
+    new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } });
   const upstream = createUpstream({
     client: opts.upstreamClient,
     maxSockets: opts.upstreamSockets,
@@ -75,8 +89,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     accessLog: opts.accessLog ?? true,
     accessWriter: opts.accessWriter,
-    metricsHandler: async () =>
-      new Response(await registry.metrics(), { headers: { "content-type": registry.contentType } }),
+    metricsHandler: metricsAddress === null ? metricsResponse : null,
     upstream,
     docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
     health: () =>
@@ -99,6 +112,16 @@ export function createGateway(opts: GatewayOptions): Gateway {
         hostname,
         handler: fetch,
         onError: (err) => opts.logger.error({ err }, "http server"),
+      });
+    },
+    listenMetrics() {
+      if (metricsAddress === null) return null;
+      const { hostname, port } = parseListenAddress(metricsAddress);
+      return Bun.serve({
+        port,
+        hostname,
+        fetch: (req) =>
+          new URL(req.url).pathname === "/metrics" && req.method === "GET" ? metricsResponse() : notOnMetricsPort(),
       });
     },
   };

@@ -56,7 +56,9 @@ export interface ServerDeps {
   /** Writes access-log entries (main.ts: `createAccessLog`); default: `logger.info(entry, "request")`. */
   accessWriter?: (entry: AccessEntry) => void;
   /** `/metrics` scrape. */
-  metricsHandler: () => Promise<Response>;
+  /** Null when `/metrics` has a listener of its own (`telemetry/metrics.listen_address`): the public port
+   * then answers it 404 like any path without a route. */
+  metricsHandler: (() => Promise<Response>) | null;
   /** `/docs`, `/docs/*`: Swagger UI and the OpenAPI document. */
   docs: (path: string, rt: GatewayRuntime) => Response | Promise<Response>;
   health: () => Response;
@@ -226,7 +228,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
   return function handle(req: ClientRequest): Answer | Response | Promise<Answer | Response> {
     const path = req.path;
     if (path === "/__health") return deps.health();
-    if (path === "/metrics") return deps.metricsHandler();
+    if (path === "/metrics" && deps.metricsHandler) return deps.metricsHandler();
     const rt = ref.current;
     if (path === "/docs" || path.startsWith("/docs/")) return deps.docs(path, rt);
 

@@ -2,7 +2,7 @@
 // assignment; an invalid one is refused with its problems logged, and the old one keeps serving.
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
-import { GatewayConfigError, loadConfigFile } from "../config/config.load.ts";
+import { GatewayConfigError, loadConfigFile, metricsAddressOf } from "../config/config.load.ts";
 import { buildRuntime, type GatewayPlugins, type GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { RuntimeRef } from "./gateway.server.ts";
 
@@ -47,6 +47,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       const previous = ref.current;
       if ((loaded.config.port ?? 8080) !== (previous.loaded.config.port ?? 8080)) {
         logger.warn({ reason }, "config reloaded but the port changes only on restart");
+      }
+      if (metricsAddressOf(loaded) !== metricsAddressOf(previous.loaded)) {
+        logger.warn({ reason }, "config reloaded but telemetry/metrics.listen_address changes only on restart");
       }
       ref.current = next;
       opts.onSwap?.(next, previous);
