@@ -71,6 +71,21 @@ describe("hot reload", () => {
     expect(status).toBe(200);
   });
 
+  test("a reload that moves the metrics listener applies the rest and says the address needs a restart", async () => {
+    const config = JSON.parse(configWith(newBackend.url, ["/metrics-moved"]));
+    config.extra_config = { "telemetry/metrics": { listen_address: "127.0.0.1:9" } };
+    writeFileSync(file, JSON.stringify(config));
+    const warned = () => logger.lines.filter((l) => l.msg?.includes("listen_address changes only on restart")).length;
+    const before = warned();
+    expect(reloader.reload("test")).toBe(true);
+    expect(warned()).toBe(before + 1);
+    expect((await fetch(`${url}/metrics-moved`)).status).toBe(200);
+    // the listener is read at start, so the public port keeps serving /metrics until a restart
+    expect((await fetch(`${url}/metrics`)).status).toBe(200);
+    expect(reloader.reload("test")).toBe(true);
+    expect(warned()).toBe(before + 1);
+  });
+
   test("SIGHUP reloads the file", async () => {
     writeFileSync(file, configWith(newBackend.url, ["/hup"]));
     process.emit("SIGHUP", "SIGHUP");
