@@ -2,8 +2,9 @@
 // each copied alone, on one fresh database (a schema each) and the real NATS, with the repository's
 // gateway.json. Everything a client does goes through the gateway's one port.
 // With SHOP_URL set (e.g. `docker compose up` and SHOP_URL=http://127.0.0.1:8080, SHOP_ADMIN_EMAIL and
-// SHOP_ADMIN_PASSWORD as given to compose), the same steps run against that running stack instead; the
-// names each run creates are its own, so a stack can be checked again and again.
+// SHOP_ADMIN_PASSWORD as given to compose, SHOP_METRICS_URL for the gateway's metrics listener, default
+// http://127.0.0.1:8090), the same steps run against that running stack instead; the names each run
+// creates are its own, so a stack can be checked again and again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
@@ -22,6 +23,8 @@ const bobEmail = `bob-${run}@shop.test`;
 let tdb: TestDatabase;
 const running: RunningBinary[] = [];
 let gateway = "";
+/** The gateway's metrics listener (`telemetry/metrics` in gateway.json): not on its public port. */
+let metricsUrl = "";
 
 async function start(name: string, args: string[], env: Record<string, string>) {
   const app = await startBinary({ path: copyAlone(await buildService(name)), args, env, timeoutMs: 40_000 });
@@ -32,6 +35,7 @@ async function start(name: string, args: string[], env: Record<string, string>) 
 beforeAll(async () => {
   if (stack) {
     gateway = stack.replace(/\/$/, "");
+    metricsUrl = (process.env.SHOP_METRICS_URL ?? "http://127.0.0.1:8090").replace(/\/$/, "");
     return;
   }
   if (!withNats) return;
@@ -49,6 +53,8 @@ beforeAll(async () => {
     start("notifier", ["serve"], common),
   ]);
   const port = await freePort();
+  const metricsPort = await freePort();
+  metricsUrl = `http://127.0.0.1:${metricsPort}`;
   const gw = await startBinary({
     path: copyAlone(await buildService("gateway")),
     args: ["serve", "-c", config],
@@ -56,6 +62,7 @@ beforeAll(async () => {
     readyPaths: ["/__health"],
     env: {
       GATEWAY_PORT: String(port),
+      GATEWAY_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
       NATS_URL: natsTestUrl,
       LOG_LEVEL: "warn",
       AUTH_URL: auth.url,
@@ -170,6 +177,11 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
     expect(me.body.orders.items.map((o: { id: string }) => o.id)).toEqual([orderId]);
   });
 
+  test("the gateway's metrics are not on its public port", async () => {
+    expect((await api("GET", "/metrics")).status).toBe(404);
+    expect(await (await fetch(`${metricsUrl}/metrics`)).text()).toContain("gateway_request_duration_seconds");
+  });
+
   test("identity headers sent by a client are replaced by the token's", async () => {
     const me = await api("GET", "/api/me", {
       token: alice,
@@ -196,7 +208,7 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
 
   test("catalog listings are cached at the gateway and purged when a product changes", async () => {
     const hits = async () => {
-      const text = await (await fetch(`${gateway}/metrics`)).text();
+      const text = await (await fetch(`${metricsUrl}/metrics`)).text();
       return [...text.matchAll(/^gateway_cache_hits_total\{[^}]*\} (\d+)/gm)].reduce((n, m) => n + Number(m[1]), 0);
     };
     // this run's products only: a running stack may hold many more than one page
