@@ -2,6 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startBackend } from "../testing/harness.ts";
 import { configFileOf, runGatewayCli } from "./gateway.cli.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "gateway-cli-"));
@@ -107,24 +108,17 @@ describe("gateway CLI", () => {
   });
 
   test("healthcheck asks /__health on the config's port: 0 while it answers 200, 1 once nothing listens", async () => {
-    const paths: string[] = [];
-    const server = Bun.serve({
-      port: 0,
-      hostname: "127.0.0.1",
-      fetch(req) {
-        paths.push(new URL(req.url).pathname);
-        return Response.json({ status: "ok" });
-      },
-    });
-    const config = file("health.json", { version: 3, port: server.port, endpoints: [] });
+    const health = startBackend(() => Response.json({ status: "ok" }));
+    const port = Number(new URL(health.url).port);
+    const config = file("health.json", { version: 3, port, endpoints: [] });
     try {
       const ok = await run(["healthcheck", "-c", config]);
       expect(ok.code).toBe(0);
-      expect(ok.out).toBe(`ready: http://127.0.0.1:${server.port}/__health\n`);
+      expect(ok.out).toBe(`ready: http://127.0.0.1:${port}/__health\n`);
       expect(ok.served).toBe(false);
-      expect(paths).toEqual(["/__health"]);
+      expect(health.seen.map((r) => r.path)).toEqual(["/__health"]);
     } finally {
-      server.stop(true);
+      health.stop();
     }
     const down = await run(["healthcheck", "-c", config]);
     expect(down.code).toBe(1);
