@@ -80,7 +80,10 @@ void gateway.exited.then((code) => {
 });
 const gatewayUrl = "http://127.0.0.1:8080";
 if (await gatewayAnswers(`${gatewayUrl}/__health`, 30_000)) {
-  logger.info({ gateway: gatewayUrl, docs: `${gatewayUrl}/docs`, ...urls }, "shop is up");
+  // the gateway's metrics listener (telemetry/metrics in gateway.json), not on its public port
+  const metricsAddress = process.env.GATEWAY_METRICS_ADDRESS || "127.0.0.1:8090";
+  const metrics = `http://${metricsAddress.startsWith(":") ? `127.0.0.1${metricsAddress}` : metricsAddress}/metrics`;
+  logger.info({ gateway: gatewayUrl, docs: `${gatewayUrl}/docs`, metrics, ...urls }, "shop is up");
 } else if (gateway.exitCode === null) {
   logger.error({ gateway: gatewayUrl }, "the gateway did not answer within 30 s; stopping the shop");
   void lifecycle.stop(GATEWAY_FAILED);
