@@ -1,6 +1,5 @@
 // Assembles a gateway from a loaded config and its collaborators; `main.ts` and the tests both use it.
 
-import { AppError, toProblem } from "@shared/errors";
 import type { AccessEntry } from "@shared/log";
 import { Registry } from "prom-client";
 import { type LoadedConfig, metricsAddressOf } from "../config/config.load.ts";
@@ -8,12 +7,15 @@ import { parseListenAddress } from "../config/config.schema.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
+import { toResponse } from "../proxy/answer.ts";
 import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
+import { problem } from "../proxy/problem.ts";
 import { createUpstream, type Upstream } from "../proxy/upstream.ts";
 import { serveWithBun } from "./bun.transport.ts";
 import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
 import { listenHttp1 } from "./http1.server.ts";
+import { requestIdFrom } from "./trace.ts";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
@@ -56,10 +58,9 @@ export interface Gateway {
   listenMetrics(): GatewayServer | null;
 }
 
-/** Any other path on the metrics listener. */
+/** Any other path on the metrics listener: the gateway's own not-found problem. */
 function notOnMetricsPort(): Response {
-  const body = toProblem(new AppError("not_found", "only /metrics is served on this address"), {});
-  return new Response(JSON.stringify(body), { status: 404, headers: { "content-type": "application/problem+json" } });
+  return toResponse(problem("not_found", "only /metrics is served on this address", requestIdFrom(null)));
 }
 
 /** Builds the runtime for `loaded` and the handler serving it. Throws `GatewayConfigError`. */
