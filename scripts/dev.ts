@@ -2,6 +2,7 @@
 // DATABASE_URL is set), one in-process bus (unless NATS_URL is set), every service on its own port, and
 // the gateway in front of them as the single entry point on :8080.
 import { buildVersion } from "@shared/build";
+import { localUrl } from "@shared/cli";
 import { loadConfig } from "@shared/config";
 import { createDatabase, isDriverBackgroundError, resolveDatabaseUrl } from "@shared/db";
 import { connectBus, localBus } from "@shared/endpoint";
@@ -11,6 +12,7 @@ import { createLogger } from "@shared/log";
 import type { ServiceModule } from "@shared/service";
 import { authModule } from "../services/auth/src/server.ts";
 import { catalogModule } from "../services/catalog/src/server.ts";
+import { parseListenAddress } from "../services/gateway/src/config/config.schema.ts";
 import { notifierModule } from "../services/notifier/src/server.ts";
 import { ordersModule } from "../services/orders/src/server.ts";
 import { usersModule } from "../services/users/src/server.ts";
@@ -81,8 +83,8 @@ void gateway.exited.then((code) => {
 const gatewayUrl = "http://127.0.0.1:8080";
 if (await gatewayAnswers(`${gatewayUrl}/__health`, 30_000)) {
   // the gateway's metrics listener (telemetry/metrics in gateway.json), not on its public port
-  const metricsAddress = process.env.GATEWAY_METRICS_ADDRESS || "127.0.0.1:8090";
-  const metrics = `http://${metricsAddress.startsWith(":") ? `127.0.0.1${metricsAddress}` : metricsAddress}/metrics`;
+  const metricsAt = parseListenAddress(process.env.GATEWAY_METRICS_ADDRESS || "127.0.0.1:8090");
+  const metrics = localUrl(metricsAt.hostname, metricsAt.port, "/metrics");
   logger.info({ gateway: gatewayUrl, docs: `${gatewayUrl}/docs`, metrics, ...urls }, "shop is up");
 } else if (gateway.exitCode === null) {
   logger.error({ gateway: gatewayUrl }, "the gateway did not answer within 30 s; stopping the shop");
