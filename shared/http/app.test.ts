@@ -23,6 +23,15 @@ function makeApp() {
     }),
     (c) => c.json(c.req.valid("json"), 200),
   );
+  app.openapi(
+    createRoute({
+      method: "get",
+      path: "/search",
+      request: { query: z.object({ q: z.string() }) },
+      responses: { 200: { description: "ok" } },
+    }),
+    (c) => c.json({ q: c.req.valid("query").q }, 200),
+  );
   app.get("/conflict", () => {
     throw new AppError("conflict", "already there");
   });
@@ -78,6 +87,22 @@ describe("the HTTP app factory", () => {
     const body = await problem(res);
     const paths = (body.errors as { path: string }[]).map((e) => e.path).sort();
     expect(paths).toEqual(["/body/count", "/body/name"]);
+  });
+
+  test("a NUL character in a body string or a query value answers 400 naming the field", async () => {
+    const { app } = makeApp();
+    const res = await app.request(`/things/${id}`, {
+      method: "POST",
+      headers: json,
+      body: '{"name":"a\\u0000b","count":1}',
+    });
+    expect(res.status).toBe(400);
+    expect((await problem(res)).errors).toEqual([expect.objectContaining({ path: "/body/name" })]);
+    const query = await app.request("/search?q=a%00b");
+    expect(query.status).toBe(400);
+    expect((await problem(query)).errors).toEqual([expect.objectContaining({ path: "/query/q" })]);
+    const fine = await app.request("/search?q=a%01b");
+    expect(fine.status).toBe(200);
   });
 
   test("a malformed path parameter answers 400 naming the parameter", async () => {

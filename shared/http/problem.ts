@@ -54,7 +54,7 @@ interface IssueLike {
 
 /** Maps zod issues of one validation target (json, param, query, header) to problem field errors. */
 export function fieldErrorsOf(target: string, issues: readonly IssueLike[]): FieldError[] {
-  const prefix = target === "json" || target === "form" ? "body" : target === "param" ? "params" : target;
+  const prefix = prefixOf(target);
   return issues.map((issue) => ({
     path: `/${[prefix, ...issue.path.map(String)].join("/")}`,
     message: issue.message,
@@ -66,7 +66,20 @@ export function validationHook(
   result: { success: boolean; target: string; error?: { issues: readonly IssueLike[] } },
   _c: Context,
 ): void {
-  if (result.success) return;
+  if (result.success) {
+    // PostgreSQL text cannot hold U+0000: a NUL in any accepted string is the client's error, not a 500
+    const at = nulPathOf((result as { data?: unknown }).data, [prefixOf(result.target)]);
+    if (at !== null) {
+      throw new AppError(
+        "invalid_argument",
+        `Request ${result.target === "json" ? "body" : result.target} is invalid`,
+        {
+          fields: [{ path: `/${at.join("/")}`, message: "must not contain the NUL character (U+0000)" }],
+        },
+      );
+    }
+    return;
+  }
   const fields = fieldErrorsOf(result.target, result.error?.issues ?? []);
   throw new AppError("invalid_argument", `Request ${result.target === "json" ? "body" : result.target} is invalid`, {
     fields,
@@ -76,4 +89,27 @@ export function validationHook(
 /** True when a status code belongs to the server side (used to pick a log level). */
 export function isServerError(err: AppError): boolean {
   return httpStatusOf(err.code) >= 500;
+}
+
+function prefixOf(target: string): string {
+  return target === "json" || target === "form" ? "body" : target === "param" ? "params" : target;
+}
+
+/** The path of the first string (value or key) holding U+0000 in a validated value, or null. */
+export function nulPathOf(value: unknown, path: string[], depth = 0): string[] | null {
+  if (typeof value === "string") return value.includes("\u0000") ? path : null;
+  if (typeof value !== "object" || value === null || depth > 64) return null;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const at = nulPathOf(value[i], [...path, String(i)], depth + 1);
+      if (at !== null) return at;
+    }
+    return null;
+  }
+  for (const [key, item] of Object.entries(value)) {
+    if (key.includes("\u0000")) return [...path, key.replaceAll("\u0000", "\\u0000")];
+    const at = nulPathOf(item, [...path, key], depth + 1);
+    if (at !== null) return at;
+  }
+  return null;
 }

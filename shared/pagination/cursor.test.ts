@@ -14,4 +14,21 @@ describe("keyset cursors", () => {
       expect(await errorCodeOf(Promise.resolve().then(() => decodeCursor(bad)))).toBe("invalid_argument");
     }
   });
+
+  test("a cursor with a date PostgreSQL cannot hold, or with more parts, is an invalid_argument", async () => {
+    const id = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f60";
+    const raw = (text: string) => Buffer.from(text).toString("base64url");
+    for (const bad of [
+      raw(`0000-01-01T00:00:00.000Z|${id}`),
+      raw(`-001000-01-01T00:00:00.000Z|${id}`),
+      raw(`+275760-09-13T00:00:00.000Z|${id}`),
+      raw(`2026-11-24T05:00:00Z|${id}`),
+      raw(`2026-02-30T05:00:00.000Z|${id}`),
+      raw(`2026-11-24T05:00:00.000Z|${id}|x`),
+    ]) {
+      expect(await errorCodeOf(Promise.resolve().then(() => decodeCursor(bad)))).toBe("invalid_argument");
+    }
+    const first = raw(`0001-01-01T00:00:00.000Z|${id}`);
+    expect(decodeCursor(first).createdAt.getUTCFullYear()).toBe(1);
+  });
 });

@@ -11,11 +11,22 @@ export function encodeCursor(c: KeysetCursor): string {
   return Buffer.from(`${c.createdAt.toISOString()}|${c.id}`).toString("base64url");
 }
 
+const ISO_MS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/;
+
 /** Decodes an opaque cursor; a malformed one is an `invalid_argument` naming `/query/cursor`. */
 export function decodeCursor(cursor: string): KeysetCursor {
-  const [iso, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
-  const createdAt = new Date(iso ?? "");
-  if (!id || Number.isNaN(createdAt.getTime()) || !/^[0-9a-f-]{36}$/i.test(id)) {
+  const parts = Buffer.from(cursor, "base64url").toString("utf8").split("|");
+  const [iso = "", id = ""] = parts;
+  const createdAt = new Date(iso);
+  // only what encodeCursor writes: a PostgreSQL timestamp (years 1 to 9999) in toISOString's form
+  const wellFormed =
+    parts.length === 2 &&
+    ISO_MS.test(iso) &&
+    !iso.startsWith("0000") &&
+    !Number.isNaN(createdAt.getTime()) &&
+    createdAt.toISOString() === iso &&
+    /^[0-9a-f-]{36}$/i.test(id);
+  if (!wellFormed) {
     throw new AppError("invalid_argument", "cursor is malformed", {
       fields: [{ path: "/query/cursor", message: "not a cursor returned by this API" }],
     });
