@@ -64,6 +64,29 @@ describe("qos/http-cache", () => {
     expect(cache.lookup("u", get({ "accept-language": "de" })).kind).toBe("miss");
   });
 
+  test("each variant of a varying URL is kept side by side; a POST or an answer that stops varying drops them all", () => {
+    const cache = createHttpCache({});
+    const varies = ok({ "cache-control": "max-age=60", vary: "X-User-Roles" });
+    const as = (roles: string) => get({ "x-user-roles": roles });
+    cache.store("u", as("user"), { ...varies, body: "user" });
+    cache.store("u", as("admin"), { ...varies, body: "admin" });
+    const bodyOf = (roles: string) => {
+      const found = cache.lookup("u", as(roles));
+      return found.kind === "hit" ? new TextDecoder().decode(found.response.body) : found.kind;
+    };
+    expect([bodyOf("user"), bodyOf("admin"), bodyOf("guest")]).toEqual(["user", "admin", "miss"]);
+    expect(cache.stats().items).toBe(2);
+
+    cache.store("u", { method: "POST", headers: new Headers() }, { status: 204, headers: {}, body: "" });
+    expect([bodyOf("user"), bodyOf("admin")]).toEqual(["miss", "miss"]);
+    expect(cache.stats().items).toBe(0);
+
+    cache.store("u", as("user"), { ...varies, body: "user" });
+    cache.store("u", as("admin"), { ...ok({ "cache-control": "max-age=60" }), body: "same for all" });
+    expect([bodyOf("user"), bodyOf("admin")]).toEqual(["same for all", "same for all"]);
+    expect(cache.stats().items).toBe(1);
+  });
+
   test("max_items evicts the least recently used entry", () => {
     const cache = createHttpCache({ max_items: 2 });
     const fresh = ok({ "cache-control": "max-age=60" });

@@ -50,6 +50,8 @@ type ResponseLike = {
 };
 
 interface Entry {
+  /** The backend URL; the entry's key adds the values of the request headers it varies on. */
+  url: string;
   response: CachedResponse;
   storedAt: number;
   /** Age the backend reported when we stored it, in seconds. */
@@ -160,22 +162,39 @@ export function createHttpCache(
   const now = deps.now ?? Date.now;
   const counters = { hits: 0, misses: 0, stale: 0, revalidated: 0, stores: 0, evictions: 0, purges: 0 };
   let bytes = 0;
-  const entries = new Lru<string, Entry>(cfg.max_items, (_url, entry) => {
+  // URLs whose answers vary (`Vary`): the header names of the latest answer and the keys of their entries
+  const varying = new Map<string, { names: string[]; keys: Set<string> }>();
+  const untrack = (key: string, entry: Entry) => {
+    const v = varying.get(entry.url);
+    if (v?.keys.delete(key) && v.keys.size === 0) varying.delete(entry.url);
+  };
+  const entries = new Lru<string, Entry>(cfg.max_items, (key, entry) => {
     bytes -= entry.size;
+    untrack(key, entry);
     counters.evictions++;
   });
+  const keyOf = (url: string, names: readonly string[], req: RequestLike) =>
+    names.length === 0 ? url : `${url}\u0000${names.map((n) => req.headers.get(n) ?? "").join("\u0000")}`;
 
-  const remove = (url: string) => {
-    const entry = entries.peek(url);
+  const remove = (key: string) => {
+    const entry = entries.peek(key);
     if (entry) {
-      entries.delete(url);
+      entries.delete(key);
       bytes -= entry.size;
+      untrack(key, entry);
     }
+  };
+  /** Drops every stored answer for `url`, whatever it varied on. */
+  const removeUrl = (url: string) => {
+    const v = varying.get(url);
+    if (v) for (const key of [...v.keys]) remove(key);
+    remove(url);
   };
 
   const lookup = (url: string, req: RequestLike): CacheLookup => {
     if (req.method !== "GET" && req.method !== "HEAD") return { kind: "miss" };
-    const entry = entries.get(url);
+    const key = keyOf(url, varying.get(url)?.names ?? [], req);
+    const entry = entries.get(key);
     if (!entry?.vary.every(([name, value]) => (req.headers.get(name) ?? "") === value)) {
       counters.misses++;
       return { kind: "miss" };
@@ -187,7 +206,7 @@ export function createHttpCache(
     }
     const { etag, "last-modified": lastModified } = entry.response.headers;
     if (!etag && !lastModified) {
-      remove(url);
+      remove(key);
       counters.misses++;
       return { kind: "miss" };
     }
@@ -198,14 +217,14 @@ export function createHttpCache(
     return { kind: "stale", response: entry.response, revalidate };
   };
 
-  const refresh = (url: string, res: ResponseLike): CachedResponse | undefined => {
-    const entry = entries.peek(url);
+  const refresh = (key: string, res: ResponseLike): CachedResponse | undefined => {
+    const entry = entries.peek(key);
     if (!entry) return undefined;
     const merged = { ...entry.response.headers, ...lowerHeaders(res.headers) };
     delete merged.age;
     const cc = directives(merged["cache-control"]);
     if (cc.has("no-store") || cc.has("private")) {
-      remove(url);
+      remove(key);
       return entry.response;
     }
     const t = now();
@@ -213,18 +232,18 @@ export function createHttpCache(
     entry.storedAt = t;
     entry.initialAge = 0;
     entry.freshUntil = cc.has("no-cache") ? t : t + lifetimeMs(merged, cc);
-    entries.get(url);
+    entries.get(key);
     counters.revalidated++;
     return entry.response;
   };
 
   const store = (url: string, req: RequestLike, res: ResponseLike): CachedResponse | undefined => {
     if (unsafeMethods.has(req.method)) {
-      if (res.status < 400) remove(url);
+      if (res.status < 400) removeUrl(url);
       return undefined;
     }
     if (req.method !== "GET") return undefined;
-    if (res.status === 304) return refresh(url, res);
+    if (res.status === 304) return refresh(keyOf(url, varying.get(url)?.names ?? [], req), res);
     if (!cacheableStatus.has(res.status)) return undefined;
     const headers = lowerHeaders(res.headers);
     const initialAge = seconds(headers.age) ?? 0;
@@ -248,8 +267,21 @@ export function createHttpCache(
 
     const t = now();
     const response: CachedResponse = { status: res.status, headers, body };
-    remove(url);
-    entries.set(url, {
+    const key = keyOf(url, varyNames, req);
+    // an answer that stopped varying replaces all its variants
+    if (varyNames.length === 0) removeUrl(url);
+    else remove(key);
+    if (varyNames.length > 0) {
+      let v = varying.get(url);
+      if (v === undefined) {
+        v = { names: varyNames, keys: new Set() };
+        varying.set(url, v);
+      }
+      v.names = varyNames;
+      v.keys.add(key);
+    }
+    entries.set(key, {
+      url,
       response,
       storedAt: t,
       initialAge,
@@ -268,6 +300,7 @@ export function createHttpCache(
     store,
     purge() {
       entries.clear();
+      varying.clear();
       bytes = 0;
       counters.purges++;
     },

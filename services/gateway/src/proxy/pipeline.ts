@@ -116,6 +116,23 @@ function headerRecord(pairs: string[]): Record<string, string> {
   return out;
 }
 
+/** The backend's view of a GET with these forwarded headers, for the cache's `Vary` and `Authorization`
+ * rules; the header object is only built when an entry asks for it. */
+export function upstreamView(headers: HeaderLines | (() => HeaderLines)): RequestView {
+  let lines: HeaderLines | null = typeof headers === "function" ? null : headers;
+  const record = () => {
+    lines ??= (headers as () => HeaderLines)();
+    return lines.record;
+  };
+  return {
+    method: "GET",
+    headers: {
+      get: (name) => record()[name.toLowerCase()] ?? null,
+      has: (name) => record()[name.toLowerCase()] !== undefined,
+    },
+  };
+}
+
 /** A GET through `qos/http-cache`: fresh hits skip the backend; stale entries are revalidated. */
 async function viaCache(
   be: BackendRuntime,
@@ -126,7 +143,9 @@ async function viaCache(
   deadline: number,
 ): Promise<UpstreamAnswer> {
   const url = origin + path;
-  const found = ctx.cached !== null && ctx.cached.url === url ? ctx.cached.found : cache.lookup(url, ctx.req);
+  // Vary names headers of the request the backend got (X-User-Roles from claims, say), not the client's
+  const sent = upstreamView(ctx.headers);
+  const found = ctx.cached !== null && ctx.cached.url === url ? ctx.cached.found : cache.lookup(url, sent);
   if (found.kind === "hit") {
     ctx.metrics.cacheHit(be.label);
     return fromCache(found.response);
@@ -149,7 +168,7 @@ async function viaCache(
     maxBytes,
   );
   const body = bytes as Uint8Array<ArrayBuffer>;
-  const stored = cache.store(url, ctx.req, { status: res.status, headers: headerRecord(res.headers), body });
+  const stored = cache.store(url, sent, { status: res.status, headers: headerRecord(res.headers), body });
   if (res.status === 304 && found.kind === "stale") {
     ctx.metrics.cacheHit(be.label);
     return fromCache(stored ?? found.response);
@@ -197,6 +216,7 @@ const cachedHeaders = new WeakMap<CachedAnswer, { headers: string[]; checked: nu
  */
 export function noopCacheHit(
   ep: EndpointRuntime,
+  /** The request as the backend would get it (see `upstreamView`). */
   req: RequestView,
   params: string[],
   rest: string | null,

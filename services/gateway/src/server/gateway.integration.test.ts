@@ -25,6 +25,14 @@ const catalog = startBackend((req) => {
   }
   return Response.json({ products: ["a"] }, { headers: { etag: '"v1"', "cache-control": "max-age=0" } });
 });
+// answers differ by the identity headers (Vary), and each answer says which call made it
+let variedCalls = 0;
+const varied = startBackend((req) =>
+  Response.json(
+    { roles: req.headers.get("x-user-roles"), lang: req.headers.get("accept-language"), call: ++variedCalls },
+    { headers: { "cache-control": "public, max-age=60", vary: "X-User-Roles, Accept-Language" } },
+  ),
+);
 const fresh = startBackend(() => Response.json({ n: 1 }, { headers: { "cache-control": "max-age=60" } }));
 
 const token = (claims: Record<string, unknown>) =>
@@ -87,6 +95,20 @@ beforeAll(async () => {
           backend: [{ host: [catalog.url], url_pattern: "/products", extra_config: { "qos/http-cache": {} } }],
         },
         {
+          endpoint: "/api/varied",
+          input_headers: ["Authorization"],
+          extra_config: auth(),
+          backend: [{ host: [varied.url], url_pattern: "/v", extra_config: { "qos/http-cache": {} } }],
+        },
+        {
+          endpoint: "/api/varied-noop",
+          output_encoding: "no-op",
+          input_headers: ["Accept-Language"],
+          backend: [
+            { host: [varied.url], url_pattern: "/v", encoding: "no-op", extra_config: { "qos/http-cache": {} } },
+          ],
+        },
+        {
           endpoint: "/api/fresh-noop",
           output_encoding: "no-op",
           backend: [{ host: [fresh.url], url_pattern: "/fresh", extra_config: { "qos/http-cache": {} } }],
@@ -102,6 +124,37 @@ beforeAll(async () => {
 });
 
 describe("security, traffic and cache inside the pipeline", () => {
+  test("the cache keeps one answer per value of the headers the backend varies on, as the backend got them", async () => {
+    const as = async (roles: string[]) => {
+      const res = await fetch(`${gw.url}/api/varied`, {
+        headers: { authorization: `Bearer ${await token({ sub: "u-9", roles })}` },
+      });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { roles: string; call: number };
+    };
+    const user = await as(["user"]);
+    expect(user.roles).toBe("user");
+    // X-User-Roles comes from the claims: the admin must not get the user's stored answer
+    const admin = await as(["admin"]);
+    expect(admin.roles).toBe("admin");
+    expect((await as(["user"])).call).toBe(user.call);
+    expect((await as(["admin"])).call).toBe(admin.call);
+
+    const lang = async (value: string, extra: Record<string, string> = {}) => {
+      const res = await fetch(`${gw.url}/api/varied-noop`, { headers: { "accept-language": value, ...extra } });
+      expect(res.status).toBe(200);
+      return (await res.json()) as { lang: string; roles: string | null; call: number };
+    };
+    const en = await lang("en");
+    const de = await lang("de");
+    expect([en.lang, de.lang]).toEqual(["en", "de"]);
+    expect((await lang("en")).call).toBe(en.call);
+    // a client's own X-User-Roles never reaches the backend, so it cannot pick another stored answer
+    const spoofed = await lang("en", { "x-user-roles": "admin" });
+    expect(spoofed.call).toBe(en.call);
+    expect(spoofed.roles).toBeNull();
+  });
+
   test("verified claims reach the backend as identity headers and fill {JWT.sub}; forged ones never do", async () => {
     const res = await fetch(`${gw.url}/api/me`, {
       headers: { authorization: `Bearer ${await token({ sub: "u-7", roles: ["user"] })}`, "x-user-roles": "admin" },

@@ -9,8 +9,8 @@ import type { Answer } from "../proxy/answer.ts";
 import { setHeader } from "../proxy/answer.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
-import { backendHeaders, filterQuery } from "../proxy/forward.ts";
-import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential } from "../proxy/pipeline.ts";
+import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
+import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential, upstreamView } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
 import { requestIdFrom, type TraceContext, traceFrom } from "./trace.ts";
@@ -190,6 +190,24 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     }
   }
 
+  /** The client's headers as the backends get them: filtered, with forwarding, trace and identity headers. */
+  function forwarded(
+    req: ClientRequest,
+    rt: GatewayRuntime,
+    ep: EndpointRuntime,
+    requestId: string,
+    traceparent: string,
+    claims: Record<string, unknown> | null,
+  ): HeaderLines {
+    return backendHeaders(req.headers, ep.inputHeaders, rt.identityHeaders, {
+      clientIp: req.clientIp,
+      host: req.headers.get("host"),
+      requestId,
+      traceparent,
+      identity: claims && ep.claimHeaders ? ep.claimHeaders(claims) : null,
+    });
+  }
+
   /** What the backend calls of one request need, with the client's headers and query already filtered. */
   function callContext(
     req: ClientRequest,
@@ -209,13 +227,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       params,
       rest,
       query: filterQuery(req.query, ep.inputQuery),
-      headers: backendHeaders(req.headers, ep.inputHeaders, rt.identityHeaders, {
-        clientIp: req.clientIp,
-        host: req.headers.get("host"),
-        requestId,
-        traceparent,
-        identity: claims && ep.claimHeaders ? ep.claimHeaders(claims) : null,
-      }),
+      headers: forwarded(req, rt, ep, requestId, traceparent, claims),
       body,
       claims,
       requestId,
@@ -271,7 +283,10 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
 
       let cached: CallContext["cached"] = null;
       if (ep.output === "no-op" && method === "GET" && ep.auth === null) {
-        const hit = noopCacheHit(ep, req, params, rest, req.query, requestId, metrics);
+        // Vary is matched against the headers the backend would get, built only if an entry varies
+        const endpoint = ep;
+        const sent = upstreamView(() => forwarded(req, rt, endpoint, requestId, trace.traceparent, null));
+        const hit = noopCacheHit(ep, sent, params, rest, req.query, requestId, metrics);
         if (hit !== null && "status" in hit) {
           if (limitHeaders) for (const k in limitHeaders) setHeader(hit, k, limitHeaders[k]!);
           return done(req, rt, ep, path, hit, started, requestId, trace.traceId, req.clientIp);
