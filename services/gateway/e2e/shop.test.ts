@@ -234,6 +234,30 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
     expect(priceOf(after.body)).toBe(999);
   });
 
+  test("the gateway keeps a user's and an admin's catalog listing apart (catalog varies on the roles)", async () => {
+    const off = await api("POST", `/api/products/${products[1]}/deactivate`, { token: adminToken });
+    expect(off.status).toBe(200);
+    const listing = `/api/products?ids=${products[1]}`;
+    const ids = (r: { body: { items?: { id: string }[] } }) => (r.body.items ?? []).map((p) => p.id);
+    // the user's answer is cacheable and is stored first; the admin must still see the inactive product
+    expect(ids(await api("GET", listing, { token: alice }))).toEqual([]);
+    expect(ids(await api("GET", listing, { token: adminToken }))).toEqual([products[1] ?? "missing"]);
+    expect(ids(await api("GET", listing, { token: alice }))).toEqual([]);
+  });
+
+  test("a service's error through a shaping route reaches the client as its own problem+json", async () => {
+    const problemOf = async (path: string, token: string) => {
+      const res = await api("GET", path, { token });
+      expect(res.headers.get("content-type")).toContain("application/problem+json");
+      return { status: res.status, code: res.body.code };
+    };
+    expect(await problemOf("/api/products?limit=0", alice)).toEqual({ status: 400, code: "invalid_argument" });
+    expect(await problemOf("/api/products?q=a%00b", alice)).toEqual({ status: 400, code: "invalid_argument" });
+    const unknown = "00000000-0000-4000-8000-000000000000";
+    expect((await problemOf(`/api/products/${unknown}`, alice)).status).toBe(404);
+    expect(await problemOf("/api/orders/not-a-uuid/details", alice)).toEqual({ status: 400, code: "invalid_argument" });
+  });
+
   test("the user is notified of the order through the events", async () => {
     const res = await eventually(
       () => api("GET", "/api/notifications", { token: alice }),

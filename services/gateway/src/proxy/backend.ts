@@ -14,6 +14,13 @@ export interface BackendFailure {
   kind: FailureKind;
   status?: number;
   body?: string;
+  /** The backend's Content-Type for `body`, when it sent one. */
+  contentType?: string;
+}
+
+function contentTypeOf(pairs: string[]): string | undefined {
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === "content-type") return pairs[i + 1];
+  return undefined;
 }
 
 /** One piece of a compiled `url_pattern`. */
@@ -114,7 +121,10 @@ export function toData(
     ? (bytes as FastBuffer).utf8Slice(hasBom(bytes) ? 3 : 0, bytes.length)
     : decoder.decode(bytes);
   if (answer.status < 200 || answer.status >= 300) {
-    return { ok: false, failure: { kind: "status", status: answer.status, body: text } };
+    return {
+      ok: false,
+      failure: { kind: "status", status: answer.status, body: text, contentType: contentTypeOf(answer.headers) },
+    };
   }
   try {
     return { ok: true, data: decodeBody(text, opts.encoding, opts.isCollection) };

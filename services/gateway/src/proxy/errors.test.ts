@@ -82,6 +82,7 @@ describe("backend errors", () => {
   test("return_error_msg adds the backend body to the forwarded status", async () => {
     const res = await fetch(`${gw.url}/code-msg`);
     expect(res.status).toBe(404);
+    expect(res.headers.get("content-type")).toBe("text/plain;charset=utf-8");
     expect(await res.text()).toBe("missing thing");
   });
 

@@ -350,7 +350,10 @@ function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): An
     const { be, failure } = firstFailure as { be: BackendRuntime; failure: BackendFailure };
     if (be.errors.code && failure.kind === "status" && failure.status) {
       const body = be.errors.msg ? (failure.body ?? "") : details ? JSON.stringify(details) : "";
-      if (details) headers.push("content-type", "application/json; charset=utf-8");
+      // the backend's own error body keeps its media type (a problem+json stays one)
+      if (be.errors.msg) {
+        if (body) headers.push("content-type", failure.contentType ?? "text/plain; charset=utf-8");
+      } else if (details) headers.push("content-type", "application/json; charset=utf-8");
       return { status: failure.status, headers, body: body || null };
     }
     if (details) {
