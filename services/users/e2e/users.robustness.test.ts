@@ -112,10 +112,17 @@ describe("bad input against the users binary", () => {
     ],
     [
       "a duplicate email",
-      `/users/${alice}`,
-      { method: "PATCH", headers: { ...asAlice, ...json }, body: '{"email":"BOB@example.com"}' },
+      "/users",
+      { method: "POST", headers: { ...admin, ...json }, body: '{"email":"BOB@example.com","displayName":"Not Bob"}' },
       409,
       "conflict",
+    ],
+    [
+      "an email change (the email is the account's)",
+      `/users/${alice}`,
+      { method: "PATCH", headers: { ...asAlice, ...json }, body: '{"email":"free@example.com"}' },
+      400,
+      "invalid_argument",
     ],
     ["a bad cursor", "/users?cursor=!!!", { headers: admin }, 400, "invalid_argument"],
   ];

@@ -19,11 +19,13 @@ export const usersCreate = defineContract({
   idempotent: false,
 });
 
-/** `users.update`: change one's own profile (or any, as admin). */
+/** `users.update`: change one's own profile (or any, as admin). The email is the account's: it comes from auth's
+ * registration event and is not changed here (a profile holding an address no account has yet would make that
+ * account's registration clash with it and leave the account without a profile). */
 export const usersUpdate = defineContract({
   name: "users.update",
-  summary: "Update a profile (self or admin)",
-  input: z.strictObject({ id, email: email.optional(), displayName: displayName.optional() }),
+  summary: "Update a profile's display name (self or admin)",
+  input: z.strictObject({ id, displayName: displayName.optional() }),
   output: ProfileDto,
   errors: ["invalid_argument", "unauthenticated", "permission_denied", "not_found", "conflict"],
   idempotent: false,

@@ -81,6 +81,17 @@ describe("the users HTTP routes", () => {
     await expectProblem(res, 404, "not_found");
   });
 
+  test("a profile's email cannot be changed here: it is the account's, and answers 400 unchanged", async () => {
+    const { app, repo } = await makeApp();
+    const res = await app.request(`/users/${alice}`, {
+      method: "PATCH",
+      headers: asJson(alice),
+      body: JSON.stringify({ email: "free@example.com" }),
+    });
+    await expectProblem(res, 400, "invalid_argument");
+    expect((await repo.get(alice))?.email).toBe("alice@example.com");
+  });
+
   test("malformed JSON, wrong types and unknown fields answer 400 and change nothing", async () => {
     const { app, repo } = await makeApp();
     for (const body of ["{oops", JSON.stringify({ displayName: 7 }), JSON.stringify({ role: "admin" })]) {

@@ -71,7 +71,7 @@ export class UsersService {
     if (!mayAccess(actor, id)) throw new AppError("permission_denied", "You may change only your own profile");
     if (changes.email === undefined && changes.displayName === undefined) {
       throw new AppError("invalid_argument", "Nothing to update", {
-        fields: [{ path: "/body", message: "give email or displayName" }],
+        fields: [{ path: "/body", message: "give displayName" }],
       });
     }
     const normalised = changes.email === undefined ? changes : { ...changes, email: normaliseEmail(changes.email) };
