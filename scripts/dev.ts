@@ -39,6 +39,12 @@ const events: EventBus = await connectEventBus({ natsUrl: process.env.NATS_URL, 
 lifecycle.onStop("events", () => events.close());
 lifecycle.onStop("bus", () => bus.close());
 
+// The first admin, as compose takes it: SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD, both or neither.
+const adminFor = (service: string) =>
+  service === "auth" && process.env.SHOP_ADMIN_EMAIL && process.env.SHOP_ADMIN_PASSWORD
+    ? { bootstrapAdmin: { email: process.env.SHOP_ADMIN_EMAIL, password: process.env.SHOP_ADMIN_PASSWORD } }
+    : {};
+
 const urls: Record<string, string> = {};
 for (const module of modules) {
   // Each service gets its defaults (its own port) and the shared database; env stays out so PORT and
@@ -47,7 +53,7 @@ for (const module of modules) {
     schema: module.configSchema,
     argv: [],
     env: {},
-    defaults: { db: { url: pg.url }, log: { level, pretty: true } },
+    defaults: { db: { url: pg.url }, log: { level, pretty: true }, ...adminFor(module.name) },
   });
   const serviceLogger = createLogger({ service: module.name, version, level, pretty: true });
   const database = createDatabase({ url: pg.url, schema: module.schema, pool: config.db.pool, logger: serviceLogger });
