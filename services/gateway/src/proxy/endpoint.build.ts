@@ -156,7 +156,8 @@ function buildEndpoint(
     wildcard: ep.endpoint.endsWith("/*"),
     timeoutMs,
     mergeTimeoutMs: Math.floor(timeoutMs * 0.85),
-    cacheControl: ttlMs >= 1000 ? `public, max-age=${Math.floor(ttlMs / 1000)}` : null,
+    // behind auth/validator an answer is one user's: shared caches must not hand it to another (KrakenD says public)
+    cacheControl: ttlMs >= 1000 ? `${authCfg ? "private" : "public"}, max-age=${Math.floor(ttlMs / 1000)}` : null,
     output,
     sequential: proxy?.sequential ?? false,
     shapeMerged: endpointFlatmap?.length ? (d) => applyFlatmap(d, endpointFlatmap) : null,

@@ -96,6 +96,7 @@ beforeAll(async () => {
         },
         {
           endpoint: "/api/varied",
+          cache_ttl: "30s",
           input_headers: ["Authorization"],
           extra_config: auth(),
           backend: [{ host: [varied.url], url_pattern: "/v", extra_config: { "qos/http-cache": {} } }],
@@ -130,6 +131,8 @@ describe("security, traffic and cache inside the pipeline", () => {
         headers: { authorization: `Bearer ${await token({ sub: "u-9", roles })}` },
       });
       expect(res.status).toBe(200);
+      // one user's answer: a shared cache in front must not keep it (KrakenD would say public)
+      expect(res.headers.get("cache-control")).toBe("private, max-age=30");
       return (await res.json()) as { roles: string; call: number };
     };
     const user = await as(["user"]);
