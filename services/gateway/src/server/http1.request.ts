@@ -160,9 +160,16 @@ function originForm(method: string, target: string): string {
     if (start === scheme) throw new ProtocolError(400, "invalid request target");
     form = start < 0 ? "/" : start === q ? "/" + target.slice(q) : target.slice(start);
   }
+  // A fragment (#) has no place in a request target, and a raw backslash is no URI character: WHATWG URL
+  // parsers (Bun.serve's, so every service's) read a backslash in a path as "/" and cut at "#", which would
+  // let "..\\..\\x" or "{id}#" reach another path of the backend than the route names. Browsers send a
+  // backslash in a query as it is, and there it is only data.
+  const query = form.indexOf("?");
   for (let i = 0; i < form.length; i++) {
     const ch = form.charCodeAt(i);
-    if (ch <= 32 || ch === 127) throw new ProtocolError(400, "invalid character in the request target");
+    if (ch <= 32 || ch === 127 || ch === 35 || (ch === 92 && (query < 0 || i < query))) {
+      throw new ProtocolError(400, "invalid character in the request target");
+    }
   }
   return form;
 }

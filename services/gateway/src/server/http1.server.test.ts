@@ -381,6 +381,8 @@ describe("strict parsing", () => {
     ["a target that does not start with a slash", 400, `GET a/b HTTP/1.1\r\n${host}\r\n`],
     ["an asterisk target outside OPTIONS", 400, `GET * HTTP/1.1\r\n${host}\r\n`],
     ["a control character in the target", 400, `GET /a\tb HTTP/1.1\r\n${host}\r\n`],
+    ["a fragment in the target", 400, `GET /users/42# HTTP/1.1\r\n${host}\r\n`],
+    ["a raw backslash in the target's path", 400, `GET /files/..\\..\\admin HTTP/1.1\r\n${host}\r\n`],
     ["HTTP/2.0 in the request line", 505, `GET / HTTP/2.0\r\n${host}\r\n`],
     ["a header line without a colon", 400, `GET / HTTP/1.1\r\n${host}X-A b\r\n\r\n`],
     ["whitespace before the colon", 400, `GET / HTTP/1.1\r\nHost : t\r\n\r\n`],
@@ -428,6 +430,19 @@ describe("strict parsing", () => {
       expect(calls).toBe(0);
     },
   );
+
+  test("a raw backslash in the query is data and reaches the handler as sent", async () => {
+    const targets: string[] = [];
+    const server = start((req) => {
+      targets.push(req.target);
+      return ok();
+    });
+    const client = await RawClient.open(server.port);
+    client.send(`GET /search?q=a\\b HTTP/1.1\r\n${host}Connection: close\r\n\r\n`);
+    await client.untilClosed();
+    expect(parseResponses(client.text())[0]!.status).toBe(200);
+    expect(targets).toEqual(["/search?q=a\\b"]);
+  });
 
   test("a refusal is a problem+json document naming the status and the reason", async () => {
     const server = start(() => ok());
