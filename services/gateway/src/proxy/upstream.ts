@@ -3,7 +3,7 @@
 // backends, streamed request bodies, and everything when `client: "fetch"` is chosen go through Bun's
 // fetch, behind the per-origin gate that keeps it inside its 64 pooled sockets.
 
-import { brotliDecompressSync, inflateSync, zstdDecompressSync } from "node:zlib";
+import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
 import type { HeaderLines } from "./forward.ts";
 import { Http1Agent, type Http1Request, UpstreamTooLargeError } from "./http1.client.ts";
 import { UpstreamLimit } from "./upstream.limit.ts";
@@ -147,13 +147,20 @@ export function headerOf(headers: string[], name: string): string | null {
  */
 export function decodedBody(body: Uint8Array, encoding: string, maxBytes: number): Uint8Array {
   if (encoding === "" || encoding === "identity") return body;
+  // every decoder stops one byte past the limit: a small compressed answer may inflate to gigabytes
   const limit = { maxOutputLength: Number.isFinite(maxBytes) ? maxBytes + 1 : undefined };
+  const tooLarge = () => new UpstreamTooLargeError(`decoded answer larger than ${maxBytes} bytes`);
   let out: Uint8Array;
-  if (encoding === "gzip" || encoding === "x-gzip") out = Bun.gunzipSync(body as Uint8Array<ArrayBuffer>);
-  else if (encoding === "deflate") out = inflateSync(body, limit);
-  else if (encoding === "br") out = brotliDecompressSync(body, limit);
-  else if (encoding === "zstd") out = zstdDecompressSync(body, limit);
-  else throw new Error(`unsupported content-encoding ${encoding}`);
-  if (out.byteLength > maxBytes) throw new UpstreamTooLargeError(`decoded answer larger than ${maxBytes} bytes`);
+  try {
+    if (encoding === "gzip" || encoding === "x-gzip") out = gunzipSync(body, limit);
+    else if (encoding === "deflate") out = inflateSync(body, limit);
+    else if (encoding === "br") out = brotliDecompressSync(body, limit);
+    else if (encoding === "zstd") out = zstdDecompressSync(body, limit);
+    else throw new Error(`unsupported content-encoding ${encoding}`);
+  } catch (err) {
+    if ((err as { code?: string }).code === "ERR_BUFFER_TOO_LARGE") throw tooLarge();
+    throw err;
+  }
+  if (out.byteLength > maxBytes) throw tooLarge();
   return out;
 }
