@@ -1,4 +1,6 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { sleep, startBackend, startGateway, stopAll } from "../testing/harness.ts";
 
 afterAll(stopAll);
@@ -155,6 +157,31 @@ describe("size limits", () => {
   test("a backend answer over max_response_size is a failure", async () => {
     expect((await fetch(`${gw.url}/big`)).status).toBe(500);
     expect((await fetch(`${gw.url}/big-noop`)).status).toBe(500);
+  });
+
+  test("a malformed or cut-short request body is the client's 400, logged and counted as such", async () => {
+    const raw = async (request: string, end: boolean) => {
+      const chunks: Buffer[] = [];
+      const socket = connect({ port: Number(new URL(gw.url).port), host: "127.0.0.1", allowHalfOpen: false });
+      await once(socket, "connect");
+      socket.on("data", (c: Buffer) => chunks.push(c));
+      socket.write(request);
+      if (end) socket.end();
+      await once(socket, "close");
+      return Buffer.concat(chunks).toString("latin1");
+    };
+    const before = gw.logger.lines.length;
+    const badChunk = "POST /raw HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n";
+    expect(await raw(badChunk, false)).toStartWith("HTTP/1.1 400 ");
+    await raw("POST /raw HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc", true);
+    await sleep(50);
+    const lines = gw.logger.lines.slice(before);
+    expect(lines.filter((l) => l.level === "error")).toEqual([]);
+    const statuses = lines.filter((l) => l.msg === "request").map((l) => (l.obj as { status: number }).status);
+    expect(statuses).toEqual([400, 400]);
+    const metrics = await (await fetch(`${gw.url}/metrics`)).text();
+    expect(metrics).toContain('gateway_request_duration_seconds_count{route="/raw",method="POST",status="400"} 2');
+    expect(metrics).not.toContain('route="/raw",method="POST",status="500"');
   });
 
   test("no-op passes status, headers and body through", async () => {

@@ -28,7 +28,8 @@ export interface ClientRequest {
   hasBody: boolean;
   /** Declared length, -1 when chunked, 0 without a body. */
   contentLength: number;
-  /** The whole body, or null when it is larger than `limit`. */
+  /** The whole body, or null when it is larger than `limit`. Rejects when the body is malformed or cut short,
+   * with the 4xx status the transport answered in `status` (400 when it has none). */
   readBody(limit: number): Promise<Uint8Array | null>;
 }
 
@@ -87,13 +88,26 @@ function unsafeRoute(params: string[], rest: string | null): boolean {
   return false;
 }
 
-type BodyResult = { ok: true; body: Uint8Array | null } | { ok: false };
+type BodyResult = { ok: true; body: Uint8Array | null } | { ok: false; problem: Answer };
 const NO_BODY: BodyResult = { ok: true, body: null };
 
-async function requestBody(req: ClientRequest, ep: EndpointRuntime): Promise<BodyResult> {
-  if (req.contentLength > ep.maxPayload) return { ok: false };
-  const bytes = await req.readBody(ep.maxPayload);
-  if (bytes === null) return { ok: false };
+/** The client's body, or the answer to give when it is too large, malformed or cut short (the client's fault:
+ * a 4xx, not a gateway error). */
+async function requestBody(req: ClientRequest, ep: EndpointRuntime, requestId: string): Promise<BodyResult> {
+  const tooLarge = () => problem("payload_too_large", "request body too large", requestId);
+  if (req.contentLength > ep.maxPayload) return { ok: false, problem: tooLarge() };
+  let bytes: Uint8Array | null;
+  try {
+    bytes = await req.readBody(ep.maxPayload);
+  } catch (err) {
+    const status = (err as { status?: unknown }).status;
+    const detail = err instanceof Error ? err.message : "malformed request body";
+    const res = problem("invalid_argument", detail, requestId);
+    // a transport that answered already (400, or 408 for a stalled body) says so: that is what gets recorded
+    if (typeof status === "number" && status >= 400 && status < 500) res.status = status;
+    return { ok: false, problem: res };
+  }
+  if (bytes === null) return { ok: false, problem: tooLarge() };
   return { ok: true, body: bytes.byteLength > 0 ? bytes : null };
 }
 
@@ -174,8 +188,8 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
         res = problem(code, verdict.message, requestId, extra);
       } else {
         const claims = verdict === null ? null : verdict.claims;
-        const body = !req.hasBody ? NO_BODY : await requestBody(req, ep);
-        if (!body.ok) res = problem("payload_too_large", "request body too large", requestId);
+        const body = !req.hasBody ? NO_BODY : await requestBody(req, ep, requestId);
+        if (!body.ok) res = body.problem;
         else {
           const ctx = callContext(req, rt, ep, params, rest, requestId, trace.traceparent, claims, body.body, cached);
           res = await (ep.output === "no-op"

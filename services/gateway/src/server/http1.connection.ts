@@ -274,7 +274,8 @@ export class Connection {
 
   /** The body is malformed or cut short: answer 400 unless something was answered, then close. */
   badBody(req: ParsedRequest, reader: BodyReader, status: number, detail: string): void {
-    const err = new Error(detail);
+    // the status answered travels with the error, so the handler records that instead of a failure of its own
+    const err = Object.assign(new Error(detail), { status });
     req.bodyError = err;
     this.dropInput();
     reader.reject(err);
