@@ -337,6 +337,36 @@ describe("http1 client", () => {
     expect(res.contentLength).toBe(2);
   });
 
+  test("an answer with an unknown version, a protocol switch, an oversized head or too many headers is refused", async () => {
+    const many = Array.from({ length: 300 }, (_, i) => `x-${i}: 1\r\n`).join("");
+    const heads = [
+      "HTTP/1.9 200 OK\r\ncontent-length: 2\r\n\r\nok",
+      "HTTP/1.1 101 Switching Protocols\r\nupgrade: websocket\r\n\r\nHTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok",
+      `HTTP/1.1 200 OK\r\nx-big: ${"a".repeat(70 * 1024)}\r\ncontent-length: 2\r\n\r\nok`,
+      `HTTP/1.1 200 OK\r\n${many}content-length: 2\r\n\r\nok`,
+    ];
+    for (const head of heads) {
+      const be = rawServer((_t, s) => {
+        s.write(head);
+      });
+      await expect(agent.request(be.origin, get("/"))).rejects.toBeInstanceOf(UpstreamNetworkError);
+    }
+  });
+
+  test("only a final chunked coding frames an answer as chunked ('xchunked' does not)", async () => {
+    const be = rawServer((_t, s) => {
+      s.write("HTTP/1.1 200 OK\r\ntransfer-encoding: xchunked\r\n\r\n2\r\nok\r\n0\r\n\r\n");
+      s.end();
+    });
+    const res = await agent.request(be.origin, get("/"));
+    // not chunked: the body runs to the end of the connection, framing bytes and all
+    expect(await text(res)).toBe("2\r\nok\r\n0\r\n\r\n");
+    const chunked = rawServer((_t, s) => {
+      s.write("HTTP/1.1 200 OK\r\ntransfer-encoding: Chunked \r\n\r\n2\r\nok\r\n0\r\n\r\n");
+    });
+    expect(await text(await agent.request(chunked.origin, get("/")))).toBe("ok");
+  });
+
   test("a header value with a line break is refused before anything is sent", async () => {
     const be = serve(() => new Response("never"));
     await expect(agent.request(be.origin, get("/", { headers: { "x-a": "1\r\nx-b: 2" } }))).rejects.toBeInstanceOf(

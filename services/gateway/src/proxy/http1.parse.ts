@@ -21,6 +21,7 @@ export class ResponseParseError extends Error {
 
 const CRLFCRLF = Buffer.from("\r\n\r\n");
 const MAX_HEAD = 64 * 1024;
+const MAX_HEADERS = 256;
 
 /** Index of the CRLF ending the line that holds `from` (the head's end when none); a CR, LF or NUL
  * anywhere else in the line is refused. */
@@ -122,9 +123,13 @@ export class ResponseParser {
         this.pending = at === 0 ? buf : buf.subarray(at);
         return;
       }
+      // the limit holds however the head arrived, in one read or dripped
+      if (end - at > MAX_HEAD) throw new ResponseParseError("response head too large");
       const head = this.parseHead((buf as FastBuffer).latin1Slice(at, end));
       at = end + 4;
-      // 1xx answers are interim (100 Continue, 103 Early Hints): the real one follows
+      // 1xx answers are interim (100 Continue, 103 Early Hints): the real one follows; 101 switches protocols,
+      // which the client never asks for
+      if (head.status === 101) throw new ResponseParseError("unexpected protocol switch");
       if (head.status < 200) continue;
       this.head = head;
       this.startBody(head);
@@ -144,6 +149,7 @@ export class ResponseParser {
     if (
       eol < 12 ||
       !text.startsWith("HTTP/1.") ||
+      (text.charCodeAt(7) !== 48 && text.charCodeAt(7) !== 49) /* HTTP/1.0 or HTTP/1.1 */ ||
       text.charCodeAt(8) !== 32 ||
       (eol > 12 && text.charCodeAt(12) !== 32)
     ) {
@@ -181,6 +187,7 @@ export class ResponseParser {
       const value = text.slice(vs, ve);
       at = end + 2;
       headers.push(name, value);
+      if (headers.length > MAX_HEADERS * 2) throw new ResponseParseError("too many response headers");
       switch (name.length) {
         case 10:
           if (name === "connection") connection = value.toLowerCase();
@@ -201,7 +208,8 @@ export class ResponseParser {
         case 17:
           if (name === "transfer-encoding") {
             transferEncoding = true;
-            chunked = value.toLowerCase().endsWith("chunked");
+            // chunked must be the last coding, as a token of its own ("xchunked" is not it)
+            chunked = /(?:^|,)[ \t]*chunked[ \t]*$/i.test(value);
           }
           break;
       }
