@@ -119,6 +119,20 @@ function byteString(value: string): string {
   return Buffer.from(value.replace(/[\r\n\0]/g, ""), "utf8").toString("latin1");
 }
 
+/** The header names a Connection header lists (RFC 9110 7.6.1: they belong to this hop only), lower-case;
+ * null when there is none or it names only the usual keep-alive/close. */
+export function connectionOptions(value: string | null | undefined): Set<string> | null {
+  if (!value) return null;
+  const lower = value.toLowerCase();
+  if (lower === "keep-alive" || lower === "close") return null;
+  const names = new Set<string>();
+  for (const part of lower.split(",")) {
+    const name = part.trim();
+    if (name) names.add(name);
+  }
+  return names;
+}
+
 /**
  * The headers a backend receives: allow-listed client headers minus hop-by-hop, gateway-owned and
  * identity headers, plus X-Forwarded-*, the request id, the trace context and verified identity.
@@ -133,12 +147,14 @@ export function backendHeaders(
 ): HeaderLines {
   let lines = "";
   let ascii = true;
+  const nominated = connectionOptions(incoming.get("connection"));
   if (allow.all) {
     const out: Record<string, string> = {};
     const pairs = incoming.pairs;
     for (let i = 0; i < pairs.length; i += 2) {
       const name = pairs[i]!;
       if (hopByHop.has(name) || gatewayOwned.has(name) || identity.has(name)) continue;
+      if (nominated?.has(name)) continue;
       const value = pairs[i + 1]!;
       const prior = out[name];
       out[name] = prior === undefined ? value : `${prior}${name === "cookie" ? "; " : ", "}${value}`;
@@ -150,6 +166,7 @@ export function backendHeaders(
   } else {
     for (const name of allow.names) {
       if (hopByHop.has(name) || gatewayOwned.has(name) || identity.has(name)) continue;
+      if (nominated?.has(name)) continue;
       const value = incoming.get(name);
       if (value === null) continue;
       ascii &&= isAscii(value);

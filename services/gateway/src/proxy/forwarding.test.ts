@@ -1,9 +1,34 @@
 import { afterAll, describe, expect, test } from "bun:test";
+import { once } from "node:events";
+import { connect } from "node:net";
 import { startBackend, startGateway, stopAll } from "../testing/harness.ts";
 
 afterAll(stopAll);
 
 const echo = startBackend((req, url) => Response.json({ path: url.pathname, method: req.method }));
+// answers every request with a header its Connection header marks as this hop's only
+const hopBackend = Bun.listen({
+  hostname: "127.0.0.1",
+  port: 0,
+  socket: {
+    data(socket) {
+      socket.write(
+        "HTTP/1.1 200 OK\r\nconnection: keep-alive, x-hop\r\nx-hop: 1\r\nx-end: 2\r\ncontent-length: 2\r\n\r\nok",
+      );
+    },
+  },
+});
+afterAll(() => hopBackend.stop(true));
+
+async function rawRequest(port: number, request: string): Promise<string> {
+  const chunks: Buffer[] = [];
+  const socket = connect({ port, host: "127.0.0.1" });
+  await once(socket, "connect");
+  socket.on("data", (c: Buffer) => chunks.push(c));
+  socket.write(request);
+  await once(socket, "close");
+  return Buffer.concat(chunks).toString("latin1");
+}
 
 describe("routing and forwarding", () => {
   const gw = startGateway({
@@ -21,6 +46,11 @@ describe("routing and forwarding", () => {
         input_headers: ["X-Custom", "X-User-Id"],
         input_query_strings: ["page"],
         backend: [{ url_pattern: "/open" }],
+      },
+      {
+        endpoint: "/api/hop",
+        output_encoding: "no-op",
+        backend: [{ host: [`http://127.0.0.1:${hopBackend.port}`], url_pattern: "/", encoding: "no-op" }],
       },
       {
         endpoint: "/api/all",
@@ -107,6 +137,23 @@ describe("routing and forwarding", () => {
     expect(all!.headers["x-user-roles"]).toBeUndefined();
     expect(all!.headers["x-any"]).toBe("1");
     expect(all!.query).toBe("x=1");
+  });
+
+  test("headers a Connection header names stay on their hop, in both directions", async () => {
+    const before = echo.seen.length;
+    const port = Number(new URL(gw.url).port);
+    const request =
+      "GET /api/all HTTP/1.1\r\nHost: t\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nX-Any: 2\r\n\r\n";
+    expect(await rawRequest(port, request)).toStartWith("HTTP/1.1 200 ");
+    const seen = echo.seen[before]!;
+    expect(seen.headers["x-any"]).toBe("2");
+    expect(seen.headers["x-secret"]).toBeUndefined();
+    const answer = (
+      await rawRequest(port, "GET /api/hop HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+    ).toLowerCase();
+    expect(answer).toStartWith("http/1.1 200 ");
+    expect(answer).toContain("x-end: 2");
+    expect(answer).not.toContain("x-hop");
   });
 
   test("a valid incoming traceparent keeps its trace id on the way to the backend", async () => {

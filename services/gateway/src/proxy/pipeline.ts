@@ -14,7 +14,7 @@ import type {
   PipelineMetrics,
   RequestView,
 } from "./endpoint.types.ts";
-import { filterQuery, type HeaderLines } from "./forward.ts";
+import { connectionOptions, filterQuery, type HeaderLines } from "./forward.ts";
 import { problem } from "./problem.ts";
 import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
@@ -192,9 +192,13 @@ export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, request
   // the server sets the length of a body itself; HEAD answers keep the backend's
   const keepLength = answer.body === null;
   let cacheControl = false;
+  // headers the backend's Connection header names are for the hop between it and us (RFC 9110 7.6.1)
+  let nominated: Set<string> | null = null;
+  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === "connection") nominated = connectionOptions(pairs[i + 1]);
   for (let i = 0; i < pairs.length; i += 2) {
     const name = pairs[i]!;
     if (hopByHopResponse.has(name) || name === "x-request-id" || (name === "content-length" && !keepLength)) continue;
+    if (nominated?.has(name)) continue;
     if (name === "cache-control") cacheControl = true;
     headers.push(name, pairs[i + 1]!);
   }
