@@ -146,6 +146,9 @@ function headerNameProblem(c: number, empty: boolean): string {
   return c === 32 || c === 9 ? "whitespace before the colon" : "invalid header name";
 }
 
+/** uri-host [ ":" port ]: a reg-name (unreserved, sub-delims, pct-encoded) or an IP literal. */
+const HOST = /^(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._~!$&'()*+,;=%-]*)(?::[0-9]*)?$/;
+
 function originForm(method: string, target: string): string {
   const c = target.charCodeAt(0);
   let form = target;
@@ -233,7 +236,11 @@ export function parseHead(head: string, conn: Connection): ParsedRequest {
     pos = cr + 2;
     switch (key.length) {
       case 4:
-        if (key === "host") hosts++;
+        if (key === "host") {
+          hosts++;
+          // RFC 9112 3.2: a Host that is no uri-host[:port] is refused (it would become X-Forwarded-Host)
+          if (!HOST.test(value)) throw new ProtocolError(400, "invalid Host header");
+        }
         break;
       case 6:
         if (key === "expect" && value.toLowerCase() === "100-continue") expectContinue = true;

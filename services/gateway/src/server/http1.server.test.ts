@@ -409,6 +409,9 @@ describe("strict parsing", () => {
     ["Transfer-Encoding in an HTTP/1.0 request", 400, "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"],
     ["an HTTP/1.1 request without Host", 400, "GET / HTTP/1.1\r\nX-A: b\r\n\r\n"],
     ["two Host headers", 400, `GET / HTTP/1.1\r\n${host}Host: u\r\n\r\n`],
+    ["a Host with a space", 400, "GET / HTTP/1.1\r\nHost: a b\r\n\r\n"],
+    ["a Host with a non-ASCII byte", 400, "GET / HTTP/1.1\r\nHost: caf\xe9.example\r\n\r\n"],
+    ["a Host with a path", 400, "GET / HTTP/1.1\r\nHost: a.example/x\r\n\r\n"],
   ];
 
   test.each(refused)(
