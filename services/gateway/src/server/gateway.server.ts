@@ -298,7 +298,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       }
 
       let cached: CallContext["cached"] = null;
-      if (ep.output === "no-op" && method === "GET" && ep.auth === null) {
+      if (ep.output === "no-op" && method === "GET" && ep.auth === null && ep.backends[0]!.cache !== null) {
         // Vary is matched against the headers the backend would get, built only if an entry varies
         const endpoint = ep;
         const sent = upstreamView(() => forwarded(req, rt, endpoint, requestId, trace.traceparent, null));
