@@ -1,7 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { once } from "node:events";
-import { connect } from "node:net";
-import { sleep, startBackend, startGateway, stopAll } from "../testing/harness.ts";
+import { rawExchange, sleep, startBackend, startGateway, stopAll } from "../testing/harness.ts";
 
 afterAll(stopAll);
 
@@ -160,20 +158,10 @@ describe("size limits", () => {
   });
 
   test("a malformed or cut-short request body is the client's 400, logged and counted as such", async () => {
-    const raw = async (request: string, end: boolean) => {
-      const chunks: Buffer[] = [];
-      const socket = connect({ port: Number(new URL(gw.url).port), host: "127.0.0.1", allowHalfOpen: false });
-      await once(socket, "connect");
-      socket.on("data", (c: Buffer) => chunks.push(c));
-      socket.write(request);
-      if (end) socket.end();
-      await once(socket, "close");
-      return Buffer.concat(chunks).toString("latin1");
-    };
     const before = gw.logger.lines.length;
     const badChunk = "POST /raw HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nabc\r\n0\r\n\r\n";
-    expect(await raw(badChunk, false)).toStartWith("HTTP/1.1 400 ");
-    await raw("POST /raw HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc", true);
+    expect(await rawExchange(gw.url, badChunk)).toStartWith("HTTP/1.1 400 ");
+    await rawExchange(gw.url, "POST /raw HTTP/1.1\r\nHost: t\r\nContent-Length: 10\r\n\r\nabc", { end: true });
     await sleep(50);
     const lines = gw.logger.lines.slice(before);
     expect(lines.filter((l) => l.level === "error")).toEqual([]);

@@ -1,7 +1,5 @@
 import { afterAll, describe, expect, test } from "bun:test";
-import { once } from "node:events";
-import { connect } from "node:net";
-import { startBackend, startGateway, stopAll } from "../testing/harness.ts";
+import { rawExchange, startBackend, startGateway, stopAll } from "../testing/harness.ts";
 
 afterAll(stopAll);
 
@@ -19,16 +17,6 @@ const hopBackend = Bun.listen({
   },
 });
 afterAll(() => hopBackend.stop(true));
-
-async function rawRequest(port: number, request: string): Promise<string> {
-  const chunks: Buffer[] = [];
-  const socket = connect({ port, host: "127.0.0.1" });
-  await once(socket, "connect");
-  socket.on("data", (c: Buffer) => chunks.push(c));
-  socket.write(request);
-  await once(socket, "close");
-  return Buffer.concat(chunks).toString("latin1");
-}
 
 describe("routing and forwarding", () => {
   const gw = startGateway({
@@ -141,15 +129,14 @@ describe("routing and forwarding", () => {
 
   test("headers a Connection header names stay on their hop, in both directions", async () => {
     const before = echo.seen.length;
-    const port = Number(new URL(gw.url).port);
     const request =
       "GET /api/all HTTP/1.1\r\nHost: t\r\nConnection: close, X-Secret\r\nX-Secret: 1\r\nX-Any: 2\r\n\r\n";
-    expect(await rawRequest(port, request)).toStartWith("HTTP/1.1 200 ");
+    expect(await rawExchange(gw.url, request)).toStartWith("HTTP/1.1 200 ");
     const seen = echo.seen[before]!;
     expect(seen.headers["x-any"]).toBe("2");
     expect(seen.headers["x-secret"]).toBeUndefined();
     const answer = (
-      await rawRequest(port, "GET /api/hop HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
+      await rawExchange(gw.url, "GET /api/hop HTTP/1.1\r\nHost: t\r\nConnection: close\r\n\r\n")
     ).toLowerCase();
     expect(answer).toStartWith("http/1.1 200 ");
     expect(answer).toContain("x-end: 2");

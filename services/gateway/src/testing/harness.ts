@@ -1,5 +1,7 @@
 // Test harness: real backends (`Bun.serve` on 127.0.0.1, port 0) that record what reached them, and a
 // gateway started from a config object. Everything is stopped by `stopAll`.
+import { once } from "node:events";
+import { connect } from "node:net";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayPlugins } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
@@ -90,3 +92,16 @@ export function stopAll(): void {
 
 /** Resolves after `ms` milliseconds. */
 export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Sends raw bytes to `url`'s port (what fetch would refuse or normalise) and returns everything answered
+ * until the connection closes; `end` half-closes the sending side after the bytes. */
+export async function rawExchange(url: string, request: string, opts: { end?: boolean } = {}): Promise<string> {
+  const chunks: Buffer[] = [];
+  const socket = connect({ port: Number(new URL(url).port), host: "127.0.0.1" });
+  await once(socket, "connect");
+  socket.on("data", (c: Buffer) => chunks.push(c));
+  socket.write(request);
+  if (opts.end) socket.end();
+  await once(socket, "close");
+  return Buffer.concat(chunks).toString("latin1");
+}
