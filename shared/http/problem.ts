@@ -63,27 +63,19 @@ export function fieldErrorsOf(target: string, issues: readonly IssueLike[]): Fie
 
 /** The zod-openapi `defaultHook`: every validation failure becomes one `invalid_argument` AppError. */
 export function validationHook(
-  result: { success: boolean; target: string; error?: { issues: readonly IssueLike[] } },
+  result: { success: boolean; target: string; data?: unknown; error?: { issues: readonly IssueLike[] } },
   _c: Context,
 ): void {
-  if (result.success) {
-    // PostgreSQL text cannot hold U+0000: a NUL in any accepted string is the client's error, not a 500
-    const at = nulPathOf((result as { data?: unknown }).data, [prefixOf(result.target)]);
-    if (at !== null) {
-      throw new AppError(
-        "invalid_argument",
-        `Request ${result.target === "json" ? "body" : result.target} is invalid`,
-        {
-          fields: [{ path: `/${at.join("/")}`, message: "must not contain the NUL character (U+0000)" }],
-        },
-      );
-    }
-    return;
+  const invalid = (fields: FieldError[]) =>
+    new AppError("invalid_argument", `Request ${result.target === "json" ? "body" : result.target} is invalid`, {
+      fields,
+    });
+  if (!result.success) throw invalid(fieldErrorsOf(result.target, result.error?.issues ?? []));
+  // PostgreSQL text cannot hold U+0000: a NUL in any accepted string is the client's error, not a 500
+  const at = nulPathOf(result.data, [prefixOf(result.target)]);
+  if (at !== null) {
+    throw invalid([{ path: `/${at.join("/")}`, message: "must not contain the NUL character (U+0000)" }]);
   }
-  const fields = fieldErrorsOf(result.target, result.error?.issues ?? []);
-  throw new AppError("invalid_argument", `Request ${result.target === "json" ? "body" : result.target} is invalid`, {
-    fields,
-  });
 }
 
 /** True when a status code belongs to the server side (used to pick a log level). */
