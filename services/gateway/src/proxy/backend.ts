@@ -4,7 +4,7 @@
 import { DecodeError, decodeBody } from "../shaping/encoding.ts";
 import type { Data } from "../shaping/shaping.ts";
 import type { FastBuffer } from "./http1.fields.ts";
-import { decodedBody, type UpstreamAnswer, UpstreamTooLargeError } from "./upstream.ts";
+import { decodedBody, headerOf, type UpstreamAnswer, UpstreamTooLargeError } from "./upstream.ts";
 
 /** Why a backend call did not produce data. */
 export type FailureKind = "status" | "timeout" | "network" | "decode" | "too_large" | "circuit_open";
@@ -16,11 +16,6 @@ export interface BackendFailure {
   body?: string;
   /** The backend's Content-Type for `body`, when it sent one. */
   contentType?: string;
-}
-
-function contentTypeOf(pairs: string[]): string | undefined {
-  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === "content-type") return pairs[i + 1];
-  return undefined;
 }
 
 /** One piece of a compiled `url_pattern`. */
@@ -123,7 +118,12 @@ export function toData(
   if (answer.status < 200 || answer.status >= 300) {
     return {
       ok: false,
-      failure: { kind: "status", status: answer.status, body: text, contentType: contentTypeOf(answer.headers) },
+      failure: {
+        kind: "status",
+        status: answer.status,
+        body: text,
+        contentType: headerOf(answer.headers, "content-type") ?? undefined,
+      },
     };
   }
   try {
