@@ -68,8 +68,6 @@ export interface ServerDeps {
 
 /** Encoded slashes and dot segments would let a client walk out of the backend path it was routed to. */
 function unsafeSegment(seg: string): boolean {
-  // the HTTP/1.1 server refuses these in targets already; other transports may not
-  if (seg.includes("\\") || seg.includes("#")) return true;
   if (seg.includes("%")) {
     if (/%(2f|5c|00)/i.test(seg)) return true;
     try {
