@@ -175,6 +175,8 @@ export function createHttpCache(
   });
   const keyOf = (url: string, names: readonly string[], req: RequestLike) =>
     names.length === 0 ? url : `${url}\u0000${names.map((n) => req.headers.get(n) ?? "").join("\u0000")}`;
+  /** The key `req` reads `url` under, by the header names its latest answer varied on. */
+  const currentKey = (url: string, req: RequestLike) => keyOf(url, varying.get(url)?.names ?? [], req);
 
   const remove = (key: string) => {
     const entry = entries.peek(key);
@@ -193,7 +195,7 @@ export function createHttpCache(
 
   const lookup = (url: string, req: RequestLike): CacheLookup => {
     if (req.method !== "GET" && req.method !== "HEAD") return { kind: "miss" };
-    const key = keyOf(url, varying.get(url)?.names ?? [], req);
+    const key = currentKey(url, req);
     const entry = entries.get(key);
     if (!entry?.vary.every(([name, value]) => (req.headers.get(name) ?? "") === value)) {
       counters.misses++;
@@ -243,7 +245,7 @@ export function createHttpCache(
       return undefined;
     }
     if (req.method !== "GET") return undefined;
-    if (res.status === 304) return refresh(keyOf(url, varying.get(url)?.names ?? [], req), res);
+    if (res.status === 304) return refresh(currentKey(url, req), res);
     if (!cacheableStatus.has(res.status)) return undefined;
     const headers = lowerHeaders(res.headers);
     const initialAge = seconds(headers.age) ?? 0;
@@ -270,8 +272,8 @@ export function createHttpCache(
     const key = keyOf(url, varyNames, req);
     // an answer that stopped varying replaces all its variants
     if (varyNames.length === 0) removeUrl(url);
-    else remove(key);
-    if (varyNames.length > 0) {
+    else {
+      remove(key);
       let v = varying.get(url);
       if (v === undefined) {
         v = { names: varyNames, keys: new Set() };
