@@ -87,6 +87,32 @@ describe("http1 client", () => {
     expect(agent.connectionsOpened(be.origin)).toBe(1);
   });
 
+  test("a sink gets its answer after the socket is back in the pool, so a request it sends reuses that socket", async () => {
+    const own = new Http1Agent({ maxSockets: 4 });
+    const be = serve((req) => new Response(new URL(req.url).pathname));
+    const second = await new Promise<Http1Response>((resolve, reject) => {
+      own.send(be.origin, get("/first"), {
+        answer(first) {
+          // sent from inside the first answer's socket callback
+          if (first.status !== 200) reject(new Error(`first answered ${first.status}`));
+          else own.send(be.origin, get("/second"), { answer: resolve, fail: reject });
+        },
+        fail: reject,
+      });
+    });
+    expect(await text(second)).toBe("/second");
+    expect(own.connectionsOpened(be.origin)).toBe(1);
+    expect(be.ports.size).toBe(1);
+    own.close();
+  });
+
+  test("a request that cannot be written fails its sink before send returns", () => {
+    const failures: Error[] = [];
+    agent.send("http://127.0.0.1:9", get("/bad target"), { answer: () => {}, fail: (err) => failures.push(err) });
+    expect(failures).toHaveLength(1);
+    expect(failures[0]).toBeInstanceOf(UpstreamNetworkError);
+  });
+
   test("request headers, query and a POST body reach the backend byte for byte", async () => {
     const be = serve(async (req) =>
       Response.json({

@@ -16,7 +16,7 @@ import type {
 } from "./endpoint.types.ts";
 import { connectionOptions, filterQuery, type HeaderLines } from "./forward.ts";
 import { problem } from "./problem.ts";
-import { decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
+import { type AnswerSink, answerOf, decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
 
 /** Everything about the client request a backend call needs, prepared by the server. */
 export interface CallContext {
@@ -54,43 +54,81 @@ function bodyFor(method: string, body: CallContext["body"]): CallContext["body"]
   return method === "GET" || method === "HEAD" ? null : body;
 }
 
-/** Calls one decoding backend; never throws. */
-async function callBackend(
+/** One decoding backend call: the answer, or the failure, becomes an `Outcome` for `done`, with the breaker and
+ * the metrics told. It takes the answer straight from the upstream client, without a promise in between. */
+class BackendCall implements AnswerSink {
+  private readonly started = performance.now();
+  constructor(
+    private readonly be: BackendRuntime,
+    private readonly metrics: PipelineMetrics,
+    private readonly maxBytes: number,
+    private readonly done: (outcome: Outcome) => void,
+  ) {}
+
+  answer(answer: UpstreamAnswer): void {
+    const be = this.be;
+    let outcome: Outcome;
+    try {
+      outcome = toData(answer, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes: this.maxBytes });
+    } catch (err) {
+      outcome = { ok: false, failure: failureOf(err) };
+    }
+    this.settle(outcome);
+  }
+
+  fail(err: unknown): void {
+    this.settle({ ok: false, failure: failureOf(err) });
+  }
+
+  private settle(outcome: Outcome): void {
+    const be = this.be;
+    if (be.breaker) {
+      if (outcome.ok) be.breaker.onSuccess();
+      else be.breaker.onFailure();
+    }
+    this.metrics.backend(be.label, (performance.now() - this.started) / 1000, outcome.ok ? "ok" : outcome.failure.kind);
+    this.done(outcome);
+  }
+}
+
+/** Starts one decoding backend call; its outcome (unshaped) goes to `done`, which may run before this returns
+ * (an open breaker, an unusable URL). */
+function callBackend(
   be: BackendRuntime,
   ctx: CallContext,
   responses: (Data | undefined)[],
   deadline: number,
-): Promise<Outcome> {
-  if (be.breaker && !be.breaker.allow()) return { ok: false, failure: { kind: "circuit_open" } };
-  const started = performance.now();
+  done: (outcome: Outcome) => void,
+): void {
+  if (be.breaker && !be.breaker.allow()) {
+    done({ ok: false, failure: { kind: "circuit_open" } });
+    return;
+  }
   const method = be.method ?? ctx.method;
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  let outcome: Outcome;
+  const call = new BackendCall(be, ctx.metrics, maxBytes, done);
+  let origin: string;
+  let path: string;
   try {
-    const origin = hostOf(be);
-    const path = pathOf(be, ctx, responses);
-    const answer =
-      be.cache && method === "GET"
-        ? await viaCache(be, be.cache, ctx, origin, path, deadline)
-        : await ctx.upstream.send({
-            origin,
-            path,
-            method,
-            headers: ctx.headers,
-            body: bodyFor(method, ctx.body),
-            deadline,
-            maxBytes,
-            stream: false,
-          });
-    outcome = toData(answer, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes });
+    origin = hostOf(be);
+    path = pathOf(be, ctx, responses);
   } catch (err) {
-    outcome = { ok: false, failure: failureOf(err) };
+    call.fail(err);
+    return;
   }
-  if (be.breaker) {
-    if (outcome.ok) be.breaker.onSuccess();
-    else be.breaker.onFailure();
+  if (be.cache && method === "GET") {
+    viaCache(be, be.cache, ctx, origin, path, deadline).then(
+      (answer) => call.answer(answer),
+      (err) => call.fail(err),
+    );
+    return;
   }
-  ctx.metrics.backend(be.label, (performance.now() - started) / 1000, outcome.ok ? "ok" : outcome.failure.kind);
+  const body = bodyFor(method, ctx.body);
+  ctx.upstream.send({ origin, path, method, headers: ctx.headers, body, deadline, maxBytes, stream: false }, call);
+}
+
+/** The outcome with the backend's shaping rules applied to its data. */
+function shaped(be: BackendRuntime, outcome: Outcome): Outcome {
   if (outcome.ok) outcome.data = be.shape(outcome.data);
   return outcome;
 }
@@ -151,7 +189,7 @@ async function viaCache(
     return fromCache(found.response);
   }
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  const res = await ctx.upstream.send({
+  const res = await answerOf(ctx.upstream, {
     origin,
     path,
     method: "GET",
@@ -249,53 +287,100 @@ export function noopCacheHit(
   return { status: entry.status, headers, body: entry.body, checked: base.checked };
 }
 
-/** A pass-through call: status, headers and body of the one backend reach the client. */
-export async function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
-  const be = ep.backends[0]!;
-  if (be.breaker && !be.breaker.allow()) return problem("internal", "backend unavailable", ctx.requestId);
-  const started = performance.now();
-  const method = be.method ?? ctx.method;
-  const deadline = started + ep.timeoutMs;
-  let answer: UpstreamAnswer;
-  try {
-    const origin = hostOf(be);
-    const path = pathOf(be, ctx, NONE);
-    answer =
-      be.cache && method === "GET"
-        ? await viaCache(be, be.cache, ctx, origin, path, deadline)
-        : await ctx.upstream.send({
-            origin,
-            path,
-            method,
-            headers: ctx.headers,
-            body: bodyFor(method, ctx.body),
-            deadline,
-            // no-op bodies stream unchecked unless a limit is configured
-            maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
-            stream: be.maxBytes === null,
-          });
-  } catch (err) {
+/** A pass-through call's answer: the backend's, or a problem when it failed; the breaker and metrics told. */
+class NoopCall implements AnswerSink {
+  readonly started = performance.now();
+  constructor(
+    private readonly ep: EndpointRuntime,
+    private readonly ctx: CallContext,
+    private readonly resolve: (answer: Answer) => void,
+    private readonly reject: (err: unknown) => void,
+  ) {}
+
+  answer(answer: UpstreamAnswer): void {
+    const be = this.ep.backends[0]!;
+    if (be.breaker) {
+      if (answer.status >= 500) be.breaker.onFailure();
+      else be.breaker.onSuccess();
+    }
+    const outcome = answer.status >= 500 ? "status" : "ok";
+    this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, outcome);
+    try {
+      this.resolve(passThrough(this.ep, answer, this.ctx.requestId));
+    } catch (err) {
+      this.reject(err);
+    }
+  }
+
+  fail(err: unknown): void {
+    const be = this.ep.backends[0]!;
     be.breaker?.onFailure();
     const failure = failureOf(err);
-    ctx.metrics.backend(be.label, (performance.now() - started) / 1000, failure.kind);
-    return failureResponse(ep, failure, ctx.requestId);
+    this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, failure.kind);
+    this.resolve(failureResponse(this.ep, failure, this.ctx.requestId));
   }
-  if (be.breaker) {
-    if (answer.status >= 500) be.breaker.onFailure();
-    else be.breaker.onSuccess();
-  }
-  ctx.metrics.backend(be.label, (performance.now() - started) / 1000, answer.status >= 500 ? "status" : "ok");
-  return passThrough(ep, answer, ctx.requestId);
+}
+
+/** A pass-through call: status, headers and body of the one backend reach the client. */
+export function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+  const be = ep.backends[0]!;
+  if (be.breaker && !be.breaker.allow())
+    return Promise.resolve(problem("internal", "backend unavailable", ctx.requestId));
+  return new Promise((resolve, reject) => {
+    const sink = new NoopCall(ep, ctx, resolve, reject);
+    const method = be.method ?? ctx.method;
+    const deadline = sink.started + ep.timeoutMs;
+    let origin: string;
+    let path: string;
+    try {
+      origin = hostOf(be);
+      path = pathOf(be, ctx, NONE);
+    } catch (err) {
+      sink.fail(err);
+      return;
+    }
+    if (be.cache && method === "GET") {
+      viaCache(be, be.cache, ctx, origin, path, deadline).then(
+        (answer) => sink.answer(answer),
+        (err) => sink.fail(err),
+      );
+      return;
+    }
+    const call = {
+      origin,
+      path,
+      method,
+      headers: ctx.headers,
+      body: bodyFor(method, ctx.body),
+      deadline,
+      // no-op bodies stream unchecked unless a limit is configured
+      maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
+      stream: be.maxBytes === null,
+    };
+    ctx.upstream.send(call, sink);
+  });
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
-export async function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+export function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
   const backends = ep.backends;
   const deadline = performance.now() + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
-  // every call is sent before the first answer is awaited, so they run side by side
-  const calls: Promise<Outcome>[] = [];
-  for (const be of backends) calls.push(callBackend(be, ctx, NONE, deadline));
-  return finish(ep, await Promise.all(calls), ctx.requestId);
+  return new Promise((resolve, reject) => {
+    const outcomes: Outcome[] = new Array(backends.length);
+    let left = backends.length;
+    // every call is sent before any answer can arrive (only failures come at once), so they run side by side
+    for (let i = 0; i < backends.length; i++) {
+      const be = backends[i]!;
+      callBackend(be, ctx, NONE, deadline, (outcome) => {
+        try {
+          outcomes[i] = shaped(be, outcome);
+          if (--left === 0) resolve(finish(ep, outcomes, ctx.requestId));
+        } catch (err) {
+          reject(err);
+        }
+      });
+    }
+  });
 }
 
 /** Backends one after another; `{respN_field}` reads earlier answers; the first failure stops the chain. */
@@ -304,7 +389,7 @@ export async function runSequential(ep: EndpointRuntime, ctx: CallContext): Prom
   const responses: (Data | undefined)[] = [];
   const outcomes: Outcome[] = [];
   for (const be of ep.backends) {
-    const outcome = await callBackend(be, ctx, responses, deadline);
+    const outcome = shaped(be, await new Promise<Outcome>((done) => callBackend(be, ctx, responses, deadline, done)));
     outcomes.push(outcome);
     if (!outcome.ok) break;
     responses.push(outcome.data);

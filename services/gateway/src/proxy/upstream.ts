@@ -36,9 +36,16 @@ export interface UpstreamAnswer {
   contentEncoding: string;
 }
 
+/** Where one backend call's outcome goes: exactly one of the two, once, and neither may throw. It may be
+ * called before `send` returns (a request that cannot be written fails at once). */
+export interface AnswerSink {
+  answer(answer: UpstreamAnswer): void;
+  fail(err: unknown): void;
+}
+
 /** Sends backend calls. */
 export interface Upstream {
-  send(call: UpstreamCall): Promise<UpstreamAnswer>;
+  send(call: UpstreamCall, to: AnswerSink): void;
   /** Upstream TCP connections opened so far by the HTTP/1.1 client, for `origin`. */
   connectionsOpened(origin: string): number;
   close(): void;
@@ -123,16 +130,25 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
   }
 
   return {
-    send(call) {
+    send(call, to) {
       if (useHttp1 && call.origin.startsWith("http:") && !(call.body instanceof ReadableStream)) {
         // the call already has the request's shape: handed over as it is, without a copy
-        return agent.request(call.origin, call as Http1Request);
+        agent.send(call.origin, call as Http1Request, to);
+        return;
       }
-      return viaFetch(call);
+      viaFetch(call).then(
+        (answer) => to.answer(answer),
+        (err) => to.fail(err),
+      );
     },
     connectionsOpened: (origin) => agent.connectionsOpened(origin),
     close: () => agent.close(),
   };
+}
+
+/** The answer to `call` as a promise, for the steps that await it (cache fills and revalidation). */
+export function answerOf(upstream: Upstream, call: UpstreamCall): Promise<UpstreamAnswer> {
+  return new Promise((answer, fail) => upstream.send(call, { answer, fail }));
 }
 
 /** The value of header `name` (lower-case) in flat pairs, or null. */
