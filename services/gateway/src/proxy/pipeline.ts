@@ -287,14 +287,21 @@ export function noopCacheHit(
   return { status: entry.status, headers, body: entry.body, checked: base.checked };
 }
 
+/** Where an endpoint's answer goes: exactly one of the two, once, and neither may throw. It may be called
+ * before the `run*` function returns (an open breaker, an unusable URL). */
+export interface EndpointReply {
+  answer(answer: Answer): void;
+  /** An unexpected error (a bug): the caller logs it and answers 500. */
+  fail(err: unknown): void;
+}
+
 /** A pass-through call's answer: the backend's, or a problem when it failed; the breaker and metrics told. */
 class NoopCall implements AnswerSink {
   readonly started = performance.now();
   constructor(
     private readonly ep: EndpointRuntime,
     private readonly ctx: CallContext,
-    private readonly resolve: (answer: Answer) => void,
-    private readonly reject: (err: unknown) => void,
+    private readonly to: EndpointReply,
   ) {}
 
   answer(answer: UpstreamAnswer): void {
@@ -305,11 +312,14 @@ class NoopCall implements AnswerSink {
     }
     const outcome = answer.status >= 500 ? "status" : "ok";
     this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, outcome);
+    let out: Answer;
     try {
-      this.resolve(passThrough(this.ep, answer, this.ctx.requestId));
+      out = passThrough(this.ep, answer, this.ctx.requestId);
     } catch (err) {
-      this.reject(err);
+      this.to.fail(err);
+      return;
     }
+    this.to.answer(out);
   }
 
   fail(err: unknown): void {
@@ -317,74 +327,83 @@ class NoopCall implements AnswerSink {
     be.breaker?.onFailure();
     const failure = failureOf(err);
     this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, failure.kind);
-    this.resolve(failureResponse(this.ep, failure, this.ctx.requestId));
+    this.to.answer(failureResponse(this.ep, failure, this.ctx.requestId));
   }
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */
-export function runNoop(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+export function runNoop(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
   const be = ep.backends[0]!;
-  if (be.breaker && !be.breaker.allow())
-    return Promise.resolve(problem("internal", "backend unavailable", ctx.requestId));
-  return new Promise((resolve, reject) => {
-    const sink = new NoopCall(ep, ctx, resolve, reject);
-    const method = be.method ?? ctx.method;
-    const deadline = sink.started + ep.timeoutMs;
-    let origin: string;
-    let path: string;
-    try {
-      origin = hostOf(be);
-      path = pathOf(be, ctx, NONE);
-    } catch (err) {
-      sink.fail(err);
-      return;
-    }
-    if (be.cache && method === "GET") {
-      viaCache(be, be.cache, ctx, origin, path, deadline).then(
-        (answer) => sink.answer(answer),
-        (err) => sink.fail(err),
-      );
-      return;
-    }
-    const call = {
-      origin,
-      path,
-      method,
-      headers: ctx.headers,
-      body: bodyFor(method, ctx.body),
-      deadline,
-      // no-op bodies stream unchecked unless a limit is configured
-      maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
-      stream: be.maxBytes === null,
-    };
-    ctx.upstream.send(call, sink);
-  });
+  if (be.breaker && !be.breaker.allow()) {
+    to.answer(problem("internal", "backend unavailable", ctx.requestId));
+    return;
+  }
+  const sink = new NoopCall(ep, ctx, to);
+  const method = be.method ?? ctx.method;
+  const deadline = sink.started + ep.timeoutMs;
+  let origin: string;
+  let path: string;
+  try {
+    origin = hostOf(be);
+    path = pathOf(be, ctx, NONE);
+  } catch (err) {
+    sink.fail(err);
+    return;
+  }
+  if (be.cache && method === "GET") {
+    viaCache(be, be.cache, ctx, origin, path, deadline).then(
+      (answer) => sink.answer(answer),
+      (err) => sink.fail(err),
+    );
+    return;
+  }
+  const call = {
+    origin,
+    path,
+    method,
+    headers: ctx.headers,
+    body: bodyFor(method, ctx.body),
+    deadline,
+    // no-op bodies stream unchecked unless a limit is configured
+    maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
+    stream: be.maxBytes === null,
+  };
+  ctx.upstream.send(call, sink);
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
-export function runMerge(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+export function runMerge(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
   const backends = ep.backends;
   const deadline = performance.now() + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
-  return new Promise((resolve, reject) => {
-    const outcomes: Outcome[] = new Array(backends.length);
-    let left = backends.length;
-    // every call is sent before any answer can arrive (only failures come at once), so they run side by side
-    for (let i = 0; i < backends.length; i++) {
-      const be = backends[i]!;
-      callBackend(be, ctx, NONE, deadline, (outcome) => {
-        try {
-          outcomes[i] = shaped(be, outcome);
-          if (--left === 0) resolve(finish(ep, outcomes, ctx.requestId));
-        } catch (err) {
-          reject(err);
-        }
-      });
-    }
-  });
+  const outcomes: Outcome[] = new Array(backends.length);
+  let left = backends.length;
+  // every call is sent before any answer can arrive (only failures come at once), so they run side by side
+  for (let i = 0; i < backends.length; i++) {
+    const be = backends[i]!;
+    callBackend(be, ctx, NONE, deadline, (outcome) => {
+      let out: Answer;
+      try {
+        outcomes[i] = shaped(be, outcome);
+        if (--left > 0) return;
+        out = finish(ep, outcomes, ctx.requestId);
+      } catch (err) {
+        to.fail(err);
+        return;
+      }
+      to.answer(out);
+    });
+  }
 }
 
 /** Backends one after another; `{respN_field}` reads earlier answers; the first failure stops the chain. */
-export async function runSequential(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+export function runSequential(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
+  sequence(ep, ctx).then(
+    (answer) => to.answer(answer),
+    (err) => to.fail(err),
+  );
+}
+
+async function sequence(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
   const deadline = performance.now() + ep.mergeTimeoutMs;
   const responses: (Data | undefined)[] = [];
   const outcomes: Outcome[] = [];

@@ -5,6 +5,7 @@ import type { Server } from "bun";
 import { type Answer, toResponse } from "../proxy/answer.ts";
 import { readLimited } from "../proxy/upstream.ts";
 import type { ClientRequest } from "./gateway.server.ts";
+import type { Later } from "./pending.ts";
 
 /** The handler's view of a Web request. */
 export function clientRequestOf(req: Request, clientIp: string): ClientRequest {
@@ -37,7 +38,7 @@ export function serveWithBun(opts: {
   port: number;
   hostname?: string;
   maxRequestBodySize: number;
-  handle: (req: ClientRequest) => Answer | Response | Promise<Answer | Response>;
+  handle: (req: ClientRequest) => Answer | Response | Later<Answer | Response>;
 }): Server<unknown> {
   const asResponse = (a: Answer | Response) => (a instanceof Response ? a : toResponse(a));
   return Bun.serve({
@@ -49,7 +50,8 @@ export function serveWithBun(opts: {
       const address = server.requestIP(req)?.address ?? "unknown";
       const ip = address.startsWith("::ffff:") ? address.slice(7) : address;
       const out = opts.handle(clientRequestOf(req, ip));
-      return out instanceof Promise ? out.then(asResponse) : asResponse(out);
+      if (out instanceof Response || !("then" in out)) return asResponse(out);
+      return new Promise<Response>((ok, fail) => out.then((a) => ok(asResponse(a)), fail));
     },
   });
 }

@@ -8,11 +8,20 @@ import type { AccessEntry } from "@shared/log";
 import type { Answer } from "../proxy/answer.ts";
 import { setHeader } from "../proxy/answer.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
-import type { EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
+import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
-import { type CallContext, noopCacheHit, runMerge, runNoop, runSequential, upstreamView } from "../proxy/pipeline.ts";
+import {
+  type CallContext,
+  type EndpointReply,
+  noopCacheHit,
+  runMerge,
+  runNoop,
+  runSequential,
+  upstreamView,
+} from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
+import { type Later, Pending } from "./pending.ts";
 import { requestIdFrom, type TraceContext, traceFrom } from "./trace.ts";
 
 /** A client request as the handler reads it; the transport provides it. */
@@ -87,7 +96,6 @@ function unsafeRoute(params: string[], rest: string | null): boolean {
 }
 
 type BodyResult = { ok: true; body: Uint8Array | null } | { ok: false; problem: Answer };
-const NO_BODY: BodyResult = { ok: true, body: null };
 
 /** The client's body, or the answer to give when it is too large, malformed or cut short (the client's fault:
  * a 4xx, not a gateway error). */
@@ -163,44 +171,112 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     return done(req, rt, ep, path, res, started, requestId, trace.traceId, req.clientIp);
   }
 
-  /** Everything that waits (authentication, the request body and the backends), then `done`. */
-  async function proxy(
-    req: ClientRequest,
-    rt: GatewayRuntime,
-    ep: EndpointRuntime,
-    params: string[],
-    rest: string | null,
-    started: number,
-    requestId: string,
-    trace: TraceContext,
-    limitHeaders: Record<string, string> | null,
-    cached: CallContext["cached"],
-  ): Promise<Answer> {
-    try {
-      let res: Answer;
-      let verdict = ep.auth === null ? null : ep.auth.validate(req);
-      if (verdict instanceof Promise) verdict = await verdict;
+  /**
+   * One proxied request from authentication to its answer: it waits only where a step must (an uncached
+   * token, a request body), hands itself to the pipeline as the place its answer goes, and closes with
+   * `done` (rate-limit headers, CORS, metrics, access log) or `failed` (a logged, masked 500). It is a
+   * `Pending` rather than a promise, so the answer goes from the backend's socket callback to the client's
+   * connection in one call.
+   */
+  class ProxyCall extends Pending<Answer> implements EndpointReply {
+    constructor(
+      readonly req: ClientRequest,
+      readonly rt: GatewayRuntime,
+      readonly ep: EndpointRuntime,
+      readonly params: string[],
+      readonly rest: string | null,
+      readonly started: number,
+      readonly requestId: string,
+      readonly trace: TraceContext,
+      readonly limitHeaders: Record<string, string> | null,
+      readonly cached: CallContext["cached"],
+    ) {
+      super();
+    }
+
+    start(): void {
+      const auth = this.ep.auth;
+      let verdict: AuthVerdict | Promise<AuthVerdict> | null;
+      try {
+        verdict = auth === null ? null : auth.validate(this.req);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      if (verdict instanceof Promise) {
+        verdict.then(
+          (v) => this.authorized(v),
+          (err) => this.fail(err),
+        );
+      } else this.authorized(verdict);
+    }
+
+    private authorized(verdict: AuthVerdict | null): void {
       if (verdict !== null && !verdict.ok) {
         const code = verdict.status === 401 ? "unauthenticated" : "permission_denied";
         const extra: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
-        res = problem(code, verdict.message, requestId, extra);
-      } else {
-        const claims = verdict === null ? null : verdict.claims;
-        const body = !req.hasBody ? NO_BODY : await requestBody(req, ep, requestId);
-        if (!body.ok) res = body.problem;
-        else {
-          const ctx = callContext(req, rt, ep, params, rest, requestId, trace.traceparent, claims, body.body, cached);
-          res = await (ep.output === "no-op"
-            ? runNoop(ep, ctx)
-            : ep.sequential
-              ? runSequential(ep, ctx)
-              : runMerge(ep, ctx));
-          if (limitHeaders) for (const k in limitHeaders) setHeader(res, k, limitHeaders[k]!);
-        }
+        this.refuse(problem(code, verdict.message, this.requestId, extra));
+        return;
       }
-      return done(req, rt, ep, req.path, res, started, requestId, trace.traceId, req.clientIp);
-    } catch (err) {
-      return failed(err, req, rt, ep, started, requestId, trace);
+      const claims = verdict === null ? null : verdict.claims;
+      if (!this.req.hasBody) {
+        this.run(claims, null);
+        return;
+      }
+      requestBody(this.req, this.ep, this.requestId).then(
+        (body) => (body.ok ? this.run(claims, body.body) : this.refuse(body.problem)),
+        (err) => this.fail(err),
+      );
+    }
+
+    private run(claims: Record<string, unknown> | null, body: Uint8Array | null): void {
+      const { req, rt, ep, requestId } = this;
+      try {
+        const ctx = callContext(
+          req,
+          rt,
+          ep,
+          this.params,
+          this.rest,
+          requestId,
+          this.trace.traceparent,
+          claims,
+          body,
+          this.cached,
+        );
+        if (ep.output === "no-op") runNoop(ep, ctx, this);
+        else if (ep.sequential) runSequential(ep, ctx, this);
+        else runMerge(ep, ctx, this);
+      } catch (err) {
+        this.fail(err);
+      }
+    }
+
+    /** The pipeline's answer. */
+    answer(answer: Answer): void {
+      if (this.settled) return;
+      const limits = this.limitHeaders;
+      if (limits) for (const k in limits) setHeader(answer, k, limits[k]!);
+      this.refuse(answer);
+    }
+
+    /** An answer of the gateway's own before the pipeline runs (401, 403, a body it will not take). */
+    private refuse(answer: Answer): void {
+      if (this.settled) return;
+      let out: Answer;
+      try {
+        const { req, trace } = this;
+        out = done(req, this.rt, this.ep, req.path, answer, this.started, this.requestId, trace.traceId, req.clientIp);
+      } catch (err) {
+        this.fail(err);
+        return;
+      }
+      this.resolve(out);
+    }
+
+    fail(err: unknown): void {
+      if (this.settled) return;
+      this.resolve(failed(err, this.req, this.rt, this.ep, this.started, this.requestId, this.trace));
     }
   }
 
@@ -251,7 +327,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
     };
   }
 
-  return function handle(req: ClientRequest): Answer | Response | Promise<Answer | Response> {
+  return function handle(req: ClientRequest): Answer | Response | Later<Answer | Response> {
     const path = req.path;
     if (path === "/__health") return deps.health();
     if (path === "/metrics" && deps.metricsHandler) return deps.metricsHandler();
@@ -307,7 +383,9 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
         }
         cached = hit;
       }
-      return proxy(req, rt, ep, params, rest, started, requestId, trace, limitHeaders, cached);
+      const call = new ProxyCall(req, rt, ep, params, rest, started, requestId, trace, limitHeaders, cached);
+      call.start();
+      return call;
     } catch (err) {
       return failed(err, req, rt, ep, started, requestId, trace);
     }

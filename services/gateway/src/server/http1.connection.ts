@@ -16,6 +16,7 @@ import {
   send,
 } from "./http1.response.ts";
 import type { Http1Handler, Http1Listener } from "./http1.server.ts";
+import type { Later } from "./pending.ts";
 
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
@@ -137,7 +138,7 @@ export class Connection {
       return;
     }
     if (typeof (out as Promise<unknown>).then === "function") {
-      (out as Promise<OutgoingResponse | Response>).then(this.answered, this.failed);
+      (out as Later<OutgoingResponse | Response>).then(this.answered, this.failed);
     } else this.answer(req, out as OutgoingResponse | Response);
   }
 

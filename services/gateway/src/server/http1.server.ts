@@ -10,11 +10,12 @@ import type { TCPSocketListener } from "bun";
 import { Connection } from "./http1.connection.ts";
 import type { IncomingRequest } from "./http1.request.ts";
 import { noop, type OutgoingResponse } from "./http1.response.ts";
+import type { Later } from "./pending.ts";
 
 export type { IncomingRequest, RequestHeaders } from "./http1.request.ts";
 export type { OutgoingResponse } from "./http1.response.ts";
 
-export type Http1Handler = (req: IncomingRequest) => OutgoingResponse | Response | Promise<OutgoingResponse | Response>;
+export type Http1Handler = (req: IncomingRequest) => OutgoingResponse | Response | Later<OutgoingResponse | Response>;
 
 export interface Http1ServerOptions {
   /** 0 = pick a free port. */
