@@ -58,18 +58,18 @@ describe("Pending", () => {
     expect(String(caught)).toContain("no");
   });
 
-  test("what a consumer throws never reaches the code that settled it; it surfaces as an uncaught error", () => {
-    // in a process of its own: the test runner fails any test during which an uncaught error happens
+  test("what a consumer throws never reaches the code that settled it; it surfaces as an unhandled rejection", () => {
+    // in a process of its own: the test runner fails any test during which an unhandled rejection happens
     const script = `
       import { Pending } from ${JSON.stringify(`${import.meta.dir}/pending.ts`)};
       const out = [];
-      process.on("uncaughtException", (err) => { out.push("uncaught " + err.message); console.log(out.join("; ")); });
+      process.on("unhandledRejection", (err) => { out.push("unhandled " + err.message); console.log(out.join("; ")); });
       const p = new Pending();
       p.then(() => { throw new Error("consumer bug"); }, () => {});
       p.then((n) => out.push("second got " + n), () => {});
       try { p.resolve(5); out.push("resolve returned"); } catch (err) { out.push("resolve threw " + err.message); }
     `;
     const run = Bun.spawnSync([process.execPath, "-e", script], { stdout: "pipe", stderr: "pipe" });
-    expect(run.stdout.toString().trim()).toBe("second got 5; resolve returned; uncaught consumer bug");
+    expect(run.stdout.toString().trim()).toBe("second got 5; resolve returned; unhandled consumer bug");
   });
 });

@@ -12,8 +12,8 @@ type Consumer<T> = [ok: (value: T) => void, bad: (err: unknown) => void];
 
 /**
  * Settles once, with `resolve` or `reject`; later calls are ignored. A consumer is called at once when the
- * value is there, else from the settling call. What a consumer throws is rethrown on a microtask (where an
- * unhandled rejection would surface), never into the code that settled it.
+ * value is there, else from the settling call. What a consumer throws becomes an unhandled rejection, as it
+ * would in a promise's callback (the gateway logs it and drains), never an exception in the settling code.
  * @example
  * const answer = new Pending<number>();
  * answer.then((n) => console.log(n), (err) => console.error(err));
@@ -59,8 +59,6 @@ function notify<T>(resolved: boolean, value: unknown, ok: (value: T) => void, ba
     if (resolved) ok(value as T);
     else bad(value);
   } catch (err) {
-    queueMicrotask(() => {
-      throw err;
-    });
+    Promise.reject(err);
   }
 }
