@@ -1,10 +1,12 @@
 // A small HTTP/1.1 keep-alive client on `Bun.connect`, for plain-http backends. Measured on Bun 1.4.5 it
 // costs a proxy about half the CPU of `fetch` per call, and its pool is ours to size: a bounded number of
 // sockets per origin, requests queue when all are busy, so a backend never sees a reconnect storm.
-// One request per socket at a time (no pipelining). Bodies framed by Content-Length, chunked or the end of
-// the connection; `Connection: close` honoured; one deadline per request (a single sweep timer checks them
-// all); a request that finds its pooled socket closed by the server before any answer is retried once on a
-// fresh socket when its method is idempotent; response bodies over `maxBytes` fail the request.
+// One request per socket at a time (no pipelining: Bun.serve 1.4.5 never answers pipelined requests to an
+// async handler, and a server that serves them in turn would make a merge wait for the sum of its backends).
+// Bodies framed by Content-Length, chunked or the end of the connection; `Connection: close` honoured; one
+// deadline per request (a single sweep timer checks them all); a request that finds its pooled socket closed
+// by the server before any answer is retried once on a fresh socket when its method is idempotent; response
+// bodies over `maxBytes` fail the request.
 
 import type { Socket } from "bun";
 import { isAscii, isToken } from "./http1.fields.ts";
