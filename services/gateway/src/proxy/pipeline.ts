@@ -104,27 +104,40 @@ function callBackend(
     done({ ok: false, failure: { kind: "circuit_open" } });
     return;
   }
-  const method = be.method ?? ctx.method;
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  const call = new BackendCall(be, ctx.metrics, maxBytes, done);
+  sendTo(be, ctx, responses, deadline, maxBytes, false, new BackendCall(be, ctx.metrics, maxBytes, done));
+}
+
+/** Sends one backend's request, through its cache for a GET when it has one; the answer, or the failure
+ * (an unusable URL among them), goes to `sink`. */
+function sendTo(
+  be: BackendRuntime,
+  ctx: CallContext,
+  responses: (Data | undefined)[],
+  deadline: number,
+  maxBytes: number,
+  stream: boolean,
+  sink: AnswerSink,
+): void {
+  const method = be.method ?? ctx.method;
   let origin: string;
   let path: string;
   try {
     origin = hostOf(be);
     path = pathOf(be, ctx, responses);
   } catch (err) {
-    call.fail(err);
+    sink.fail(err);
     return;
   }
   if (be.cache && method === "GET") {
     viaCache(be, be.cache, ctx, origin, path, deadline).then(
-      (answer) => call.answer(answer),
-      (err) => call.fail(err),
+      (answer) => sink.answer(answer),
+      (err) => sink.fail(err),
     );
     return;
   }
   const body = bodyFor(method, ctx.body);
-  ctx.upstream.send({ origin, path, method, headers: ctx.headers, body, deadline, maxBytes, stream: false }, call);
+  ctx.upstream.send({ origin, path, method, headers: ctx.headers, body, deadline, maxBytes, stream }, sink);
 }
 
 /** The outcome with the backend's shaping rules applied to its data. */
@@ -339,36 +352,9 @@ export function runNoop(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply
     return;
   }
   const sink = new NoopCall(ep, ctx, to);
-  const method = be.method ?? ctx.method;
-  const deadline = sink.started + ep.timeoutMs;
-  let origin: string;
-  let path: string;
-  try {
-    origin = hostOf(be);
-    path = pathOf(be, ctx, NONE);
-  } catch (err) {
-    sink.fail(err);
-    return;
-  }
-  if (be.cache && method === "GET") {
-    viaCache(be, be.cache, ctx, origin, path, deadline).then(
-      (answer) => sink.answer(answer),
-      (err) => sink.fail(err),
-    );
-    return;
-  }
-  const call = {
-    origin,
-    path,
-    method,
-    headers: ctx.headers,
-    body: bodyFor(method, ctx.body),
-    deadline,
-    // no-op bodies stream unchecked unless a limit is configured
-    maxBytes: be.maxBytes ?? Number.POSITIVE_INFINITY,
-    stream: be.maxBytes === null,
-  };
-  ctx.upstream.send(call, sink);
+  // no-op bodies stream unchecked unless a limit is configured
+  const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
+  sendTo(be, ctx, NONE, sink.started + ep.timeoutMs, maxBytes, be.maxBytes === null, sink);
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
