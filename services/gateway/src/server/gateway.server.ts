@@ -215,7 +215,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       if (verdict !== null && !verdict.ok) {
         const code = verdict.status === 401 ? "unauthenticated" : "permission_denied";
         const extra: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
-        this.refuse(problem(code, verdict.message, this.requestId, extra));
+        this.close(problem(code, verdict.message, this.requestId, extra));
         return;
       }
       const claims = verdict === null ? null : verdict.claims;
@@ -224,7 +224,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
         return;
       }
       requestBody(this.req, this.ep, this.requestId).then(
-        (body) => (body.ok ? this.run(claims, body.body) : this.refuse(body.problem)),
+        (body) => (body.ok ? this.run(claims, body.body) : this.close(body.problem)),
         (err) => this.fail(err),
       );
     }
@@ -257,11 +257,12 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
       if (this.settled) return;
       const limits = this.limitHeaders;
       if (limits) for (const k in limits) setHeader(answer, k, limits[k]!);
-      this.refuse(answer);
+      this.close(answer);
     }
 
-    /** An answer of the gateway's own before the pipeline runs (401, 403, a body it will not take). */
-    private refuse(answer: Answer): void {
+    /** Closes the request with `answer`: the pipeline's, or the gateway's own before the pipeline runs (401,
+     * 403, a body it will not take). */
+    private close(answer: Answer): void {
       if (this.settled) return;
       let out: Answer;
       try {
