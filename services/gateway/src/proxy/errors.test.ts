@@ -180,3 +180,39 @@ describe("size limits", () => {
     expect(await res.text()).toBe("raw body");
   });
 });
+
+describe("a gateway whose closing steps fail", () => {
+  let broken = false;
+  const flaky = startGateway(
+    {
+      host: [backend.url],
+      endpoints: [
+        { endpoint: "/merged", backend: [{ url_pattern: "/ok" }, { url_pattern: "/big" }] },
+        { endpoint: "/passed", output_encoding: "no-op", backend: [{ url_pattern: "/ok", encoding: "no-op" }] },
+      ],
+    },
+    {},
+    {
+      accessWriter: () => {
+        if (broken) throw new Error("access log cannot write");
+      },
+    },
+  );
+
+  test("an access log that throws leaves the client a 500, and the gateway serves on once it writes again", async () => {
+    broken = true;
+    try {
+      for (const path of ["/merged", "/passed"]) {
+        const res = await fetch(`${flaky.url}${path}`);
+        expect(res.status).toBe(500);
+        await res.arrayBuffer();
+      }
+    } finally {
+      broken = false;
+    }
+    const merged = await fetch(`${flaky.url}/merged`);
+    expect(merged.status).toBe(200);
+    expect(await merged.json()).toEqual({ ok: true, blob: "x".repeat(1000) });
+    expect((await fetch(`${flaky.url}/passed`)).status).toBe(200);
+  });
+});

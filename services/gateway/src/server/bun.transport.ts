@@ -3,9 +3,11 @@
 // `http1.server.ts`, which spends several microseconds less per request.
 import type { Server } from "bun";
 import { type Answer, toResponse } from "../proxy/answer.ts";
+import { problem } from "../proxy/problem.ts";
 import { readLimited } from "../proxy/upstream.ts";
 import type { ClientRequest } from "./gateway.server.ts";
 import type { Later } from "./pending.ts";
+import { requestIdFrom } from "./trace.ts";
 
 /** The handler's view of a Web request. */
 export function clientRequestOf(req: Request, clientIp: string): ClientRequest {
@@ -39,8 +41,14 @@ export function serveWithBun(opts: {
   hostname?: string;
   maxRequestBodySize: number;
   handle: (req: ClientRequest) => Answer | Response | Later<Answer | Response>;
+  /** A handler that failed outright (a bug); it is answered 500. */
+  onError?: (err: unknown) => void;
 }): Server<unknown> {
   const asResponse = (a: Answer | Response) => (a instanceof Response ? a : toResponse(a));
+  const failed = (err: unknown) => {
+    opts.onError?.(err);
+    return toResponse(problem("internal", "unexpected error", requestIdFrom(null)));
+  };
   return Bun.serve({
     port: opts.port,
     hostname: opts.hostname,
@@ -49,9 +57,19 @@ export function serveWithBun(opts: {
     fetch(req, server) {
       const address = server.requestIP(req)?.address ?? "unknown";
       const ip = address.startsWith("::ffff:") ? address.slice(7) : address;
-      const out = opts.handle(clientRequestOf(req, ip));
+      let out: ReturnType<typeof opts.handle>;
+      try {
+        out = opts.handle(clientRequestOf(req, ip));
+      } catch (err) {
+        return failed(err);
+      }
       if (out instanceof Response || !("then" in out)) return asResponse(out);
-      return new Promise<Response>((ok, fail) => out.then((a) => ok(asResponse(a)), fail));
+      return new Promise<Response>((ok) =>
+        out.then(
+          (a) => ok(asResponse(a)),
+          (err) => ok(failed(err)),
+        ),
+      );
     },
   });
 }

@@ -106,7 +106,13 @@ export function createGateway(opts: GatewayOptions): Gateway {
     upstream,
     listen(port, hostname) {
       if (opts.server === "bun") {
-        return serveWithBun({ port, hostname, handle: fetch, maxRequestBodySize: ref.current.maxPayload });
+        return serveWithBun({
+          port,
+          hostname,
+          handle: fetch,
+          maxRequestBodySize: ref.current.maxPayload,
+          onError: (err) => opts.logger.error({ err }, "http server"),
+        });
       }
       return listenHttp1({
         port,

@@ -277,7 +277,15 @@ export function createGatewayHandler(ref: RuntimeRef, deps: ServerDeps) {
 
     fail(err: unknown): void {
       if (this.settled) return;
-      this.resolve(failed(err, this.req, this.rt, this.ep, this.started, this.requestId, this.trace));
+      let out: Answer;
+      try {
+        out = failed(err, this.req, this.rt, this.ep, this.started, this.requestId, this.trace);
+      } catch (again) {
+        // the closing steps themselves fail (an access log that cannot write): the transport answers 500
+        this.reject(again);
+        return;
+      }
+      this.resolve(out);
     }
   }
 

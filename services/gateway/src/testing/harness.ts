@@ -2,6 +2,7 @@
 // gateway started from a config object. Everything is stopped by `stopAll`.
 import { once } from "node:events";
 import { connect } from "node:net";
+import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayPlugins } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
@@ -66,7 +67,7 @@ export interface TestGateway {
 export function startGateway(
   config: Record<string, unknown>,
   plugins: GatewayPlugins = {},
-  opts: { realSpecs?: boolean } = {},
+  opts: { realSpecs?: boolean; accessWriter?: (entry: AccessEntry) => void } = {},
 ): TestGateway {
   const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });
   const logger = memoryLogger();
@@ -79,6 +80,7 @@ export function startGateway(
     // GATEWAY_TEST_SERVER=bun runs it on the Bun.serve transport
     server: process.env.GATEWAY_TEST_SERVER === "bun" ? "bun" : "http1",
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
+    accessWriter: opts.accessWriter,
   });
   const server = gateway.listen(0, "127.0.0.1");
   running.push(server);
