@@ -106,6 +106,24 @@ describe("http1 client", () => {
     own.close();
   });
 
+  test("an idle socket older than idleMs is not reused, a younger one is", async () => {
+    const own = new Http1Agent({ idleMs: 60, sweepMs: 5 });
+    const be = serve(() => new Response("ok"));
+    await own.request(be.origin, get("/a"));
+    await own.request(be.origin, get("/b"));
+    expect(own.connectionsOpened(be.origin)).toBe(1);
+    await Bun.sleep(150);
+    await own.request(be.origin, get("/c"));
+    expect(own.connectionsOpened(be.origin)).toBe(2);
+    // while requests keep coming the age is read from a clock the sweep refreshes: a busy socket stays in use
+    for (let i = 0; i < 20; i++) {
+      await own.request(be.origin, get(`/d${i}`));
+      await Bun.sleep(10);
+    }
+    expect(own.connectionsOpened(be.origin)).toBe(2);
+    own.close();
+  });
+
   test("a request that cannot be written fails its sink before send returns", () => {
     const failures: Error[] = [];
     agent.send("http://127.0.0.1:9", get("/bad target"), { answer: () => {}, fail: (err) => failures.push(err) });

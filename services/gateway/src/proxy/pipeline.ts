@@ -57,10 +57,11 @@ function bodyFor(method: string, body: CallContext["body"]): CallContext["body"]
 /** One decoding backend call: the answer, or the failure, becomes an `Outcome` for `done`, with the breaker and
  * the metrics told. It takes the answer straight from the upstream client, without a promise in between. */
 class BackendCall implements AnswerSink {
-  private readonly started = performance.now();
   constructor(
     private readonly be: BackendRuntime,
     private readonly metrics: PipelineMetrics,
+    /** `performance.now()` when the call was sent (a merge reads the clock once for all its calls). */
+    private readonly started: number,
     private readonly maxBytes: number,
     private readonly done: (outcome: Outcome) => void,
   ) {}
@@ -97,6 +98,7 @@ function callBackend(
   be: BackendRuntime,
   ctx: CallContext,
   responses: (Data | undefined)[],
+  started: number,
   deadline: number,
   done: (outcome: Outcome) => void,
 ): void {
@@ -105,7 +107,7 @@ function callBackend(
     return;
   }
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  sendTo(be, ctx, responses, deadline, maxBytes, false, new BackendCall(be, ctx.metrics, maxBytes, done));
+  sendTo(be, ctx, responses, deadline, maxBytes, false, new BackendCall(be, ctx.metrics, started, maxBytes, done));
 }
 
 /** Sends one backend's request, through its cache for a GET when it has one; the answer, or the failure
@@ -360,13 +362,14 @@ export function runNoop(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
 export function runMerge(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
   const backends = ep.backends;
-  const deadline = performance.now() + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
+  const started = performance.now();
+  const deadline = started + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
   const outcomes: Outcome[] = new Array(backends.length);
   let left = backends.length;
   // every call is sent before any answer can arrive (only failures come at once), so they run side by side
   for (let i = 0; i < backends.length; i++) {
     const be = backends[i]!;
-    callBackend(be, ctx, NONE, deadline, (outcome) => {
+    callBackend(be, ctx, NONE, started, deadline, (outcome) => {
       let out: Answer;
       try {
         outcomes[i] = shaped(be, outcome);
@@ -394,7 +397,11 @@ async function sequence(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> 
   const responses: (Data | undefined)[] = [];
   const outcomes: Outcome[] = [];
   for (const be of ep.backends) {
-    const outcome = shaped(be, await new Promise<Outcome>((done) => callBackend(be, ctx, responses, deadline, done)));
+    const started = performance.now();
+    const outcome = shaped(
+      be,
+      await new Promise<Outcome>((done) => callBackend(be, ctx, responses, started, deadline, done)),
+    );
     outcomes.push(outcome);
     if (!outcome.ok) break;
     responses.push(outcome.data);
