@@ -252,7 +252,7 @@ class Conn {
     const parts = this.parser.parts;
     if (parts.length === 0) return;
     for (const part of parts) c.enqueue(part);
-    this.parser.parts = [];
+    parts.length = 0;
     if ((c.desiredSize ?? 1) <= 0 && !this.paused) {
       this.paused = true;
       this.socket?.pause();
@@ -281,7 +281,7 @@ class Conn {
         contentEncoding: head.contentEncoding,
       };
     }
-    p.parts = [];
+    p.parts.length = 0;
     // the connection is back in the pool (or closed) before the sink runs: a request the sink sends may use it
     if (head.keepAlive && !p.trailing && !this.closed && this.out === null) {
       this.reused = true;

@@ -74,8 +74,8 @@ export interface ResponseHead {
 export class ResponseParser {
   head: ResponseHead | null = null;
   framing: Framing = Framing.None;
-  /** Body parts not yet taken by the consumer. */
-  parts: Uint8Array[] = [];
+  /** Body parts not yet taken by the consumer, who empties the array (it is reused from answer to answer). */
+  readonly parts: Uint8Array[] = [];
   /** Body bytes seen so far (decoded from chunked framing). */
   received = 0;
   done = false;
@@ -94,7 +94,7 @@ export class ResponseParser {
   reset(noBody: boolean): void {
     this.head = null;
     this.framing = Framing.None;
-    this.parts = [];
+    this.parts.length = 0;
     this.received = 0;
     this.done = false;
     this.trailing = false;
