@@ -88,10 +88,12 @@ export class Connection {
         continue;
       }
       if (b[0] === 13 || b[0] === 10) {
-        // Empty lines before a request line are ignored (RFC 9112 2.2).
+        // Empty lines before a request line are ignored (RFC 9112 2.2), but they start the header clock: a
+        // client sending nothing but line breaks would otherwise hold the connection past both timeouts.
         let i = 1;
         while (i < b.length && (b[i] === 13 || b[i] === 10)) i++;
         this.consume(i);
+        if (this.headSince === 0) this.headSince = server.now;
         if (this.buf === null) break;
         b = this.buf;
       }
@@ -395,9 +397,11 @@ export class Connection {
       return;
     }
     if (this.headSince !== 0) {
-      if (now - this.headSince > server.headerTimeoutMs) {
-        this.refuse(new ProtocolError(408, "the request header section took too long"));
-      }
+      if (now - this.headSince <= server.headerTimeoutMs) return;
+      // only empty lines came (a client's stray CRLF after a body, or line breaks to keep it open): no head
+      // was started, so the connection closes as an idle one would, without an answer
+      if (this.buf === null) this.close(false);
+      else this.refuse(new ProtocolError(408, "the request header section took too long"));
     } else if (stalled) this.close(this.discard > 0);
   }
 }

@@ -1119,6 +1119,33 @@ describe("timeouts", () => {
     expect(parseResponses(client.text())[0]!.status).toBe(408);
   });
 
+  test("a client that sends only line breaks is closed quietly after headerTimeoutMs, though it keeps sending", async () => {
+    const server = start(() => ok(), { headerTimeoutMs: 200, idleTimeoutMs: 300 });
+    const client = await RawClient.open(server.port);
+    const drip = setInterval(() => {
+      if (!client.closed) client.send("\r\n");
+    }, 40);
+    try {
+      const started = Date.now();
+      const outcome = await Promise.race([client.untilClosed().then(() => "closed"), sleep(2000).then(() => "open")]);
+      expect(outcome).toBe("closed");
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+      expect(client.bytes).toBe(0);
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  test("empty lines before a request are still ignored, and the request is answered", async () => {
+    const server = start(() => ok(), { headerTimeoutMs: 200 });
+    const client = await RawClient.open(server.port);
+    client.send("\r\n\r\n");
+    await sleep(50);
+    client.send(get("/after-blank-lines"));
+    await client.responses(1);
+    expect(parseResponses(client.text())[0]!.status).toBe(200);
+  });
+
   test("an idle keep-alive connection is closed quietly after idleTimeoutMs, and kept while in use", async () => {
     const server = start(() => ok(), { idleTimeoutMs: 300 });
     const client = await RawClient.open(server.port);
