@@ -1,0 +1,8 @@
+export {
+  childOf,
+  createIdSource,
+  formatTraceparent,
+  type IdSource,
+  parseTraceparent,
+  type TraceParent,
+} from "./traceparent.ts";
