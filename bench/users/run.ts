@@ -1,7 +1,10 @@
 // GET a user by id: the users service (source build, full middleware: validation, request id, access
 // log, metrics) against a plain Bun.serve + postgres.js baseline doing the same query, side by side.
-// Servers are pinned to CPU 0, wrk to CPU 1. Usage: bun bench/users/run.ts [seconds] [connections]
-import { mkdtempSync, writeFileSync } from "node:fs";
+// Servers are pinned to CPU 0, wrk to CPU 1.
+//   bun bench/users/run.ts [seconds] [connections] [--a REV]
+// --a REV also runs the users service of git revision REV (checked out into a temporary worktree beside this
+// checkout's node_modules) in the same rounds, so a change is measured against the code before it in one run.
+import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
@@ -9,8 +12,11 @@ import postgres from "postgres";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");
-const seconds = Number(process.argv[2] ?? 5);
-const connections = Number(process.argv[3] ?? 32);
+const argv = process.argv.slice(2);
+const revAt = argv.indexOf("--a");
+const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
+const seconds = Number(argv[0] ?? 5);
+const connections = Number(argv[1] ?? 32);
 const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 const dbName = `bench_users_${Date.now()}`;
 const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
@@ -24,17 +30,26 @@ const dbUrl = (() => {
 const ids: string[] = [];
 const adminId = "0190d9a4-6b1e-7c3a-9f51-000000000001";
 
-function spawnPinned(cmd: string[], env: Record<string, string>) {
+/** A checkout of `ref` beside this checkout's dependencies, removed at the end. */
+function checkout(ref: string): string {
+  const dir = join(mkdtempSync(join(tmpdir(), "bench-users-rev-")), "tree");
+  const made = Bun.spawnSync(["git", "-C", root, "worktree", "add", "--detach", dir, ref], { stderr: "pipe" });
+  if (made.exitCode !== 0) throw new Error(`cannot check out ${ref}: ${made.stderr.toString().trim()}`);
+  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
+  return dir;
+}
+
+function spawnPinned(cmd: string[], env: Record<string, string>, cwd = root) {
   return Bun.spawn(["taskset", "-c", "0", ...cmd], {
-    cwd: root,
+    cwd,
     env: { ...process.env, ...env },
     stdout: "ignore",
     stderr: "inherit",
   });
 }
 
-async function measure(name: string, port: number, cmd: string[], env: Record<string, string>) {
-  const proc = spawnPinned(cmd, { ...env, PORT: String(port), DATABASE_URL: dbUrl });
+async function measure(name: string, port: number, cmd: string[], env: Record<string, string>, cwd = root) {
+  const proc = spawnPinned(cmd, { ...env, PORT: String(port), DATABASE_URL: dbUrl }, cwd);
   try {
     await waitFor(`http://127.0.0.1:${port}/users/${ids[0]}`, 20_000, {
       "x-user-id": adminId,
@@ -53,6 +68,7 @@ async function measure(name: string, port: number, cmd: string[], env: Record<st
 }
 
 let script = "";
+const before = rev ? checkout(rev) : null;
 try {
   // The service migrates its own schema; then seed 1,000 profiles.
   const migrate = Bun.spawnSync(["bun", "services/users/src/main.ts", "migrate", "up"], {
@@ -82,24 +98,34 @@ end
   // A/B/A/B so drift on a noisy machine hits both sides alike; each side's best run is kept.
   for (let round = 0; round < 2; round++) {
     rows.push(await measure("baseline", await freePort(), ["bun", "bench/users/baseline.ts"], {}));
-    rows.push(
-      await measure("users", await freePort(), ["bun", "services/users/src/main.ts", "serve"], { LOG_LEVEL: "info" }),
-    );
+    const serve = ["bun", "services/users/src/main.ts", "serve"];
+    rows.push(await measure("users", await freePort(), serve, { LOG_LEVEL: "info" }));
+    if (before) rows.push(await measure("users@a", await freePort(), serve, { LOG_LEVEL: "info" }, before));
   }
   const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
   const base = best("baseline");
   const svc = best("users");
+  const old = before ? best("users@a") : null;
   console.log(
     `GET /users/{id}, ${connections} connections, ${seconds}s per run, best of 2 (servers on CPU 0, wrk on CPU 1)`,
   );
   console.log("case        req/s     p50 ms   p99 ms   CPU us/req  errors");
-  for (const r of [base, svc]) {
+  for (const r of old ? [base, svc, old] : [base, svc]) {
     console.log(
       `${r.name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${r.p50ms.toFixed(2).padStart(9)} ${r.p99ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(11)}  ${r.errors + r.non2xx}`,
     );
   }
   console.log(`ratio users/baseline: ${(svc.rps / base.rps).toFixed(2)} (target >= 0.80)`);
+  if (old) {
+    console.log(
+      `users@a is ${rev}: ratio users/users@a: req/s ${(svc.rps / old.rps).toFixed(3)}, CPU/req ${(svc.cpuUs / old.cpuUs).toFixed(3)}`,
+    );
+  }
 } finally {
+  if (before) {
+    Bun.spawnSync(["git", "-C", root, "worktree", "remove", "--force", before]);
+    rmSync(resolve(before, ".."), { recursive: true, force: true });
+  }
   await admin.unsafe(`drop database if exists ${dbName} with (force)`);
   await admin.end();
 }
