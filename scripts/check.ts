@@ -1,13 +1,14 @@
 #!/usr/bin/env bun
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
-//   drift of openapi/ and drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
+//   import cycles (scripts/cycles.ts), drift of openapi/ and drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
 import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
+import { reportCycles } from "./cycles.ts";
 import { checkTree } from "./import-rules.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -30,6 +31,7 @@ const steps: [string, () => boolean][] = [
       return violations.length === 0;
     },
   ],
+  ["import cycles", () => reportCycles(ROOT)],
   [
     "drift: openapi/",
     () => {
