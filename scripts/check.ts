@@ -1,15 +1,17 @@
 #!/usr/bin/env bun
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
-//   import cycles (scripts/cycles.ts), drift of openapi/ and drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
+//   import cycles (scripts/cycles.ts), drift of openapi/, lint of openapi/ (scripts/spec-lint.ts), drift of
+//   drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
-import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { reportCycles } from "./cycles.ts";
+import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { checkTree } from "./import-rules.ts";
+import { reportSpecLint } from "./spec-lint.ts";
 
 const args = new Set(process.argv.slice(2));
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
@@ -20,7 +22,7 @@ function run(cmd: string[]): boolean {
   return r.exitCode === 0;
 }
 
-const steps: [string, () => boolean][] = [
+const steps: [string, () => boolean | Promise<boolean>][] = [
   ["format + lint", () => run([bin("biome"), "check", ...(args.has("--fix") ? ["--write"] : []), "."])],
   ["typecheck", () => run([bin("tsc"), "--noEmit", "-p", "."])],
   [
@@ -41,6 +43,7 @@ const steps: [string, () => boolean][] = [
       return results.every((r) => r.ok);
     },
   ],
+  ["lint: openapi/ (Redocly recommended, AsyncAPI parser)", () => reportSpecLint()],
   [
     "drift: drizzle/",
     () => {
@@ -58,7 +61,7 @@ const failed: string[] = [];
 for (const [name, step] of steps) {
   console.log(`\n== check: ${name}`);
   const started = performance.now();
-  const ok = step();
+  const ok = await step();
   console.log(`== check: ${name}: ${ok ? "ok" : "FAILED"} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   if (!ok) failed.push(name);
 }
