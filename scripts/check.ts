@@ -1,13 +1,14 @@
 #!/usr/bin/env bun
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
-//   import cycles (scripts/cycles.ts), drift of openapi/, lint of openapi/ (scripts/spec-lint.ts), drift of
+//   import cycles (scripts/cycles.ts), repeated code (scripts/copies.ts), drift of openapi/, lint of openapi/ (scripts/spec-lint.ts), drift of
 //   drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
+import { reportCopies } from "./copies.ts";
 import { reportCycles } from "./cycles.ts";
 import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { checkTree } from "./import-rules.ts";
@@ -34,6 +35,7 @@ const steps: [string, () => boolean | Promise<boolean>][] = [
     },
   ],
   ["import cycles", () => reportCycles(ROOT)],
+  ["copy-paste (jscpd, 10+ lines)", () => reportCopies(ROOT)],
   [
     "drift: openapi/",
     () => {
