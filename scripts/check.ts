@@ -1,8 +1,9 @@
 #!/usr/bin/env bun
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
-//   import cycles (scripts/cycles.ts), repeated code (scripts/copies.ts), drift of openapi/, lint of openapi/ (scripts/spec-lint.ts), drift of
-//   drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
+//   import cycles (scripts/cycles.ts), repeated code (scripts/copies.ts, jscpd), drift of openapi/
+//   (scripts/drift.ts), lint of openapi/ (scripts/spec-lint.ts: Redocly, AsyncAPI parser), drift of
+//   drizzle/, then the tests (scripts/test.ts). Every tool is a pinned devDependency and runs offline.
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
