@@ -1,14 +1,19 @@
 #!/usr/bin/env bun
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
-//   drift of openapi/ and drizzle/ (scripts/drift.ts), then the tests (scripts/test.ts).
+//   import cycles (scripts/cycles.ts), repeated code (scripts/copies.ts, jscpd), drift of openapi/
+//   (scripts/drift.ts), lint of openapi/ (scripts/spec-lint.ts: Redocly, AsyncAPI parser), drift of
+//   drizzle/, then the tests (scripts/test.ts). Every tool is a pinned devDependency and runs offline.
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
+import { reportCopies } from "./copies.ts";
+import { reportCycles } from "./cycles.ts";
 import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { checkTree } from "./import-rules.ts";
+import { reportSpecLint } from "./spec-lint.ts";
 
 const args = new Set(process.argv.slice(2));
 const bin = (name: string) => join(ROOT, "node_modules", ".bin", name);
@@ -19,7 +24,7 @@ function run(cmd: string[]): boolean {
   return r.exitCode === 0;
 }
 
-const steps: [string, () => boolean][] = [
+const steps: [string, () => boolean | Promise<boolean>][] = [
   ["format + lint", () => run([bin("biome"), "check", ...(args.has("--fix") ? ["--write"] : []), "."])],
   ["typecheck", () => run([bin("tsc"), "--noEmit", "-p", "."])],
   [
@@ -30,6 +35,8 @@ const steps: [string, () => boolean][] = [
       return violations.length === 0;
     },
   ],
+  ["import cycles", () => reportCycles(ROOT)],
+  ["copy-paste (jscpd, 10+ lines)", () => reportCopies(ROOT)],
   [
     "drift: openapi/",
     () => {
@@ -39,6 +46,7 @@ const steps: [string, () => boolean][] = [
       return results.every((r) => r.ok);
     },
   ],
+  ["lint: openapi/ (Redocly recommended, AsyncAPI parser)", () => reportSpecLint()],
   [
     "drift: drizzle/",
     () => {
@@ -56,7 +64,7 @@ const failed: string[] = [];
 for (const [name, step] of steps) {
   console.log(`\n== check: ${name}`);
   const started = performance.now();
-  const ok = step();
+  const ok = await step();
   console.log(`== check: ${name}: ${ok ? "ok" : "FAILED"} (${((performance.now() - started) / 1000).toFixed(1)} s)`);
   if (!ok) failed.push(name);
 }

@@ -2,7 +2,7 @@ import { afterAll, describe, expect, test } from "bun:test";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { checkFile, checkTree, importsOf } from "./import-rules.ts";
+import { checkFile, checkTree, importsOf, SERVICE, sourceFiles, TRANSPORT } from "./import-rules.ts";
 
 describe("importsOf", () => {
   test("finds static, type-only, multi-line, re-exported, dynamic and required imports, not comments", () => {
@@ -34,10 +34,26 @@ describe("checkFile", () => {
     expect(checkFile("services/orders/src/orders.repo.ts", ["./orders.schema.ts", "@shared/db"])).toEqual([]);
   });
 
-  test("forbids transport code importing drizzle-orm or postgres", () => {
-    expect(checkFile("services/users/src/users.routes.ts", ["drizzle-orm/pg-core"])).toHaveLength(1);
-    expect(checkFile("services/users/src/users.transport.ts", ["postgres"])).toHaveLength(1);
-    expect(checkFile("services/users/src/users.endpoint.ts", ["hono", "@hono/zod-openapi"])).toEqual([]);
+  test("forbids transport code (routes, endpoint bindings, server transports) importing drizzle-orm or postgres", () => {
+    for (const file of [
+      "services/users/src/users.routes.ts",
+      "services/users/src/users.endpoints.ts",
+      "services/gateway/src/server/bun.transport.ts",
+    ]) {
+      expect(checkFile(file, ["drizzle-orm/pg-core"])).toHaveLength(1);
+      expect(checkFile(file, ["postgres"])).toHaveLength(1);
+      expect(checkFile(file, ["hono", "@hono/zod-openapi", "@shared/endpoint", "./users.service.ts"])).toEqual([]);
+    }
+    // Tests beside the transport are not transport code.
+    expect(checkFile("services/users/src/users.routes.test.ts", ["drizzle-orm"])).toEqual([]);
+  });
+
+  test("the role patterns match real files of this repository, so no rule checks names nobody uses", () => {
+    const files = sourceFiles(join(import.meta.dir, ".."));
+    const transports = files.filter((f) => TRANSPORT.test(f));
+    expect(transports.some((f) => f.endsWith(".routes.ts"))).toBe(true);
+    expect(transports.some((f) => f.endsWith(".endpoints.ts"))).toBe(true);
+    expect(files.filter((f) => SERVICE.test(f)).length).toBeGreaterThan(0);
   });
 
   test("forbids service logic importing hono, @hono/*, drizzle-orm, postgres or @nats-io/*", () => {
@@ -73,6 +89,8 @@ describe("checkTree", () => {
   test("catches each violating file in a tree and passes the clean ones", () => {
     put("services/users/src/users.service.ts", 'import type { Context } from "hono";\n');
     put("services/users/src/users.routes.ts", 'import { eq } from "drizzle-orm";\n');
+    put("services/users/src/users.endpoints.ts", 'import type { Sql } from "postgres";\n');
+    put("services/gateway/src/server/bun.transport.ts", 'import { sql } from "drizzle-orm";\n');
     put("services/orders/src/orders.repo.ts", 'import { profiles } from "../../users/src/users.schema.ts";\n');
     put("shared/db/index.ts", 'export * from "../../services/users/src/users.schema.ts";\n');
     put(
@@ -82,7 +100,9 @@ describe("checkTree", () => {
     put("services/users/node_modules/x/users.service.ts", 'import "hono";\n');
     const found = checkTree(root).map((v) => v.file);
     expect(found).toEqual([
+      "services/gateway/src/server/bun.transport.ts",
       "services/orders/src/orders.repo.ts",
+      "services/users/src/users.endpoints.ts",
       "services/users/src/users.routes.ts",
       "services/users/src/users.service.ts",
       "shared/db/index.ts",

@@ -2,7 +2,7 @@
 // The layer rules of STYLE.md, checked on every import (type-only ones included, since they couple
 // layers just the same):
 //   1. services/a/** never imports services/b/**
-//   2. transport code (*.routes.ts, *.transport.ts, *.endpoint.ts) never imports drizzle-orm or postgres
+//   2. transport code (*.routes.ts, *.endpoints.ts, *.transport.ts) never imports drizzle-orm or postgres
 //   3. service logic (*.service.ts) never imports hono, @hono/*, drizzle-orm, postgres or @nats-io/*
 //   4. shared/** never imports services/**
 // `bun scripts/import-rules.ts [root]` prints violations and exits 1 when there are any.
@@ -52,8 +52,10 @@ export function targetOf(fromFile: string, specifier: string): string | null {
   return join(dirname(fromFile), specifier).split(sep).join("/");
 }
 
-const TRANSPORT = /\.(?:routes|transport|endpoint)\.[cm]?tsx?$/;
-const SERVICE = /\.service\.[cm]?tsx?$/;
+/** Transport files by their role suffix: HTTP routes, endpoint bindings, and the gateway's server transports. */
+export const TRANSPORT = /\.(?:routes|endpoints|transport)\.[cm]?tsx?$/;
+/** Service-logic files by their role suffix. */
+export const SERVICE = /\.service\.[cm]?tsx?$/;
 const TRANSPORT_BANNED = ["drizzle-orm", "postgres"];
 const SERVICE_BANNED = (pkg: string) =>
   pkg === "hono" ||
@@ -96,14 +98,18 @@ function walk(dir: string, files: string[]): void {
   }
 }
 
-/** Checks every source file under services/, shared/, scripts/ and bench/ of `root`. */
-export function checkTree(root: string): Violation[] {
+/** Every source file under services/, shared/, scripts/ and bench/ of `root`, repository-relative with `/`, sorted. */
+export function sourceFiles(root: string): string[] {
   const files: string[] = [];
   for (const top of ROOTS) if (existsSync(join(root, top))) walk(join(root, top), files);
+  return files.map((path) => relative(root, path).split(sep).join("/")).sort();
+}
+
+/** Checks every source file under services/, shared/, scripts/ and bench/ of `root`. */
+export function checkTree(root: string): Violation[] {
   const violations: Violation[] = [];
-  for (const path of files.sort()) {
-    const rel = relative(root, path).split(sep).join("/");
-    violations.push(...checkFile(rel, importsOf(readFileSync(path, "utf8"))));
+  for (const rel of sourceFiles(root)) {
+    violations.push(...checkFile(rel, importsOf(readFileSync(join(root, rel), "utf8"))));
   }
   return violations;
 }

@@ -1,6 +1,7 @@
 import { swaggerUI } from "@hono/swagger-ui";
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import { stringify } from "yaml";
+import { completeOperations } from "./operations.ts";
 import { swaggerAssets } from "./swagger-assets.ts";
 
 /** What the OpenAPI document says about the service. */
@@ -11,8 +12,9 @@ export interface DocsInfo {
 }
 
 /**
- * Builds the service's OpenAPI 3.1 document from its routes, with `info.version` = the build version.
- * Operational routes (health, metrics, docs) are not part of it.
+ * Builds the service's OpenAPI 3.1 document from its routes, with `info.version` = the build version and
+ * the service's own origin (`/`) as its server. Operational routes (health, metrics, docs) are not part of
+ * it. Operations that declare no security get `security: []` and unnamed ones a method-and-path id.
  */
 // biome-ignore lint/suspicious/noExplicitAny: any app env
 export function openApiDocument(app: OpenAPIHono<any>, info: DocsInfo): Record<string, unknown> {
@@ -22,10 +24,12 @@ export function openApiDocument(app: OpenAPIHono<any>, info: DocsInfo): Record<s
     name: "X-User-Id",
     description: "Set by the gateway from the verified access token; client copies are stripped.",
   });
-  return app.getOpenAPI31Document({
+  const document = app.getOpenAPI31Document({
     openapi: "3.1.0",
     info: { title: info.title, version: info.version, description: info.description },
+    servers: [{ url: "/" }],
   }) as unknown as Record<string, unknown>;
+  return completeOperations(document);
 }
 
 /**

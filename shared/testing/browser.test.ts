@@ -1,5 +1,86 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { blockNonLoopback, isLoopbackUrl, type LaunchedChromium, launchChromium } from "./browser.ts";
+import {
+  type BrowserHost,
+  blockNonLoopback,
+  CHROMIUM_PATH,
+  ensureChromium,
+  isLoopbackUrl,
+  type LaunchedChromium,
+  launchChromium,
+  planChromium,
+  skipWithoutChromium,
+} from "./browser.ts";
+
+/** A machine with the given files and commands, as root or not. */
+function host(opts: {
+  env?: Record<string, string>;
+  files?: string[];
+  commands?: string[];
+  root?: boolean;
+}): BrowserHost {
+  const files = new Set(opts.files ?? []);
+  const commands = new Set(opts.commands ?? []);
+  return {
+    env: opts.env ?? {},
+    exists: (p) => files.has(p),
+    which: (c) => (commands.has(c) ? `/usr/local/bin/${c}` : null),
+    isRoot: opts.root ?? false,
+  };
+}
+
+describe("planChromium", () => {
+  test("uses CHROME_PATH first, then Debian's chromium, then a Chrome or Chromium on the PATH", () => {
+    const everything = { files: ["/opt/chrome", CHROMIUM_PATH], commands: ["chromium-browser"] };
+    expect(planChromium(host({ ...everything, env: { CHROME_PATH: "/opt/chrome" } }))).toEqual({
+      kind: "use",
+      path: "/opt/chrome",
+    });
+    expect(planChromium(host(everything))).toEqual({ kind: "use", path: CHROMIUM_PATH });
+    expect(planChromium(host({ commands: ["google-chrome"] }))).toEqual({
+      kind: "use",
+      path: "/usr/local/bin/google-chrome",
+    });
+  });
+
+  test("outside CI with no browser, skips (even as root) and says how to get one", () => {
+    for (const machine of [
+      host({ root: true, commands: ["apt-get"] }),
+      host({ env: { CI: "false" }, commands: ["apt-get", "sudo"] }),
+    ]) {
+      const plan = planChromium(machine);
+      expect(plan.kind).toBe("skip");
+      expect(plan.kind === "skip" && plan.reason).toContain("CHROME_PATH");
+      expect(plan.kind === "skip" && plan.reason).toContain("apt-get install chromium");
+    }
+    const wrong = planChromium(host({ env: { CHROME_PATH: "/nope" }, files: [CHROMIUM_PATH] }));
+    expect(wrong.kind === "skip" && wrong.reason).toContain("CHROME_PATH=/nope does not exist");
+  });
+
+  test("in CI with no browser, installs Debian's package as root or through sudo -n, else fails", () => {
+    const ci = { CI: "true" };
+    expect(planChromium(host({ env: ci, root: true, commands: ["apt-get"] }))).toEqual({
+      kind: "install",
+      sudo: [],
+      path: CHROMIUM_PATH,
+    });
+    expect(planChromium(host({ env: ci, commands: ["apt-get", "sudo"] }))).toEqual({
+      kind: "install",
+      sudo: ["sudo", "-n"],
+      path: CHROMIUM_PATH,
+    });
+    expect(planChromium(host({ env: ci, commands: ["apt-get"] })).kind).toBe("fail");
+    expect(planChromium(host({ env: ci, root: true })).kind).toBe("fail");
+    expect(planChromium(host({ env: { ...ci, CHROME_PATH: "/nope" }, files: [CHROMIUM_PATH] })).kind).toBe("fail");
+  });
+
+  test("a plan without a browser makes ensureChromium throw its reason, and only a skip plan skips", () => {
+    expect(() => ensureChromium({ kind: "fail", reason: "no browser in CI" })).toThrow("no browser in CI");
+    expect(ensureChromium({ kind: "use", path: "/x/chrome" })).toBe("/x/chrome");
+    expect(skipWithoutChromium(host({ env: { CI: "true" } }))).toBe(false);
+    expect(skipWithoutChromium(host({ files: [CHROMIUM_PATH] }))).toBe(false);
+    expect(skipWithoutChromium(host({}))).toBe(true);
+  });
+});
 
 describe("isLoopbackUrl", () => {
   test("accepts only loopback hosts and host-less schemes", () => {
@@ -32,7 +113,7 @@ const SCRIPT = `document.addEventListener("DOMContentLoaded", () => {
   document.getElementById("greeting").textContent = "hello from loopback";
 });`;
 
-describe("launchChromium with blockNonLoopback", () => {
+describe.skipIf(skipWithoutChromium())("launchChromium with blockNonLoopback", () => {
   let browser: LaunchedChromium;
   let server: ReturnType<typeof Bun.serve>;
 
@@ -46,7 +127,7 @@ describe("launchChromium with blockNonLoopback", () => {
         return new Response(PAGE, { headers: { "content-type": "text/html" } });
       },
     });
-    // The first run may install Debian's chromium package, which takes a while.
+    // The first run in CI may install Debian's chromium package, which takes a while.
     browser = await launchChromium();
   }, 600_000);
 

@@ -1,7 +1,8 @@
 // The gateway's public API as an OpenAPI 3.1 document, generated from the config. Where a backend serves
 // `/openapi.json`, the matching operation's summary, request body and responses are merged in.
+import { operationIdFor } from "@shared/docs/operations.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
-import type { EndpointRuntime } from "../proxy/endpoint.types.ts";
+import type { BackendRuntime, EndpointRuntime } from "../proxy/endpoint.types.ts";
 
 type Json = Record<string, unknown>;
 
@@ -18,6 +19,20 @@ function findOperation(spec: Json | undefined, pattern: string, method: string):
   return undefined;
 }
 
+/** The backend's `url_pattern` as configured, without its query: `/users/{id}`. */
+function backendPath(be: BackendRuntime, ep: EndpointRuntime): string {
+  const path = be.url.parts
+    .map((p) => {
+      if (p.t === "lit") return p.v;
+      if (p.t === "param") return `{${ep.params[p.i] ?? "param"}}`;
+      if (p.t === "jwt") return `{JWT.${p.path.join(".")}}`;
+      return `{resp${p.n}_${p.path.join(".")}}`;
+    })
+    .join("")
+    .split("?")[0]!;
+  return be.url.wildcard ? `${path}/{path}` : path;
+}
+
 function operationFor(ep: EndpointRuntime, specs: Map<string, Json>): Json {
   const params = ep.params.map((name) => ({ name, in: "path", required: true, schema: { type: "string" } }));
   if (ep.wildcard) {
@@ -30,16 +45,20 @@ function operationFor(ep: EndpointRuntime, specs: Map<string, Json>): Json {
   const segments = ep.path.split("/").filter((s) => s && !s.startsWith("{") && s !== "*");
   const tag = segments[0] === "api" ? (segments[1] ?? "api") : (segments[0] ?? "root");
   const op: Json = {
-    operationId: `${ep.method.toLowerCase()}${ep.path.replace(/[^A-Za-z0-9]+(.)?/g, (_m, c: string | undefined) => (c ? c.toUpperCase() : ""))}`,
+    operationId: operationIdFor(ep.method, ep.path),
     tags: [tag],
-    summary: ep.backends.length > 1 ? `Merges ${ep.backends.length} backends` : undefined,
+    summary:
+      ep.backends.length === 1
+        ? `Forwards to ${(ep.backends[0]!.method ?? ep.method).toUpperCase()} ${backendPath(ep.backends[0]!, ep)}`
+        : `Merges ${ep.backends.length} backends`,
     parameters: [...params, ...query],
     responses: {
       "200": { description: "Success" },
       ...(ep.auth ? { "401": { description: "Missing or invalid token" }, "403": { description: "Forbidden" } } : {}),
       "500": { description: "Backend failure" },
     },
-    ...(ep.auth ? { security: [{ bearer: [] }] } : {}),
+    // Public endpoints say so: an operation without `security` would leave it to a document-wide default.
+    security: ep.auth ? [{ bearer: [] }] : [],
   };
   if (ep.backends.length === 1) {
     const be = ep.backends[0]!;
@@ -58,7 +77,6 @@ function operationFor(ep: EndpointRuntime, specs: Map<string, Json>): Json {
       }
     }
   }
-  if (op.summary === undefined) delete op.summary;
   return op;
 }
 
@@ -81,6 +99,8 @@ export function openApiFromConfig(
   return {
     openapi: "3.1.0",
     info: { title: info.title, version: info.version, description: "Generated from the gateway config." },
+    // The gateway's own origin: every path here is served where this document is.
+    servers: [{ url: "/" }],
     paths,
     components,
   };
