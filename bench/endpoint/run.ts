@@ -8,13 +8,12 @@ import { connect, headers } from "@nats-io/transport-node";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
 import { startPrivateNats } from "../../shared/testing/nats-server.ts";
+import { createBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");
 const seconds = Number(process.argv[2] ?? 5);
 const concurrency = Number(process.argv[3] ?? 32);
-const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `bench_endpoint_${Date.now()}`;
 const adminId = "0190d9a4-6b1e-7c3a-9f51-000000000001";
 const watchdog = setTimeout(
   () => {
@@ -24,13 +23,8 @@ const watchdog = setTimeout(
   (seconds * 6 + 60) * 1000,
 );
 
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${dbName}`);
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
+const database = await createBenchDatabase("bench_endpoint");
+const dbUrl = database.url;
 const nats = await startPrivateNats();
 const port = await freePort();
 const users = Bun.spawn(["taskset", "-c", "0", "bun", "services/users/src/main.ts", "serve"], {
@@ -130,7 +124,6 @@ try {
   users.kill("SIGTERM");
   await users.exited;
   await nats.stop();
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+  await database.drop();
   clearTimeout(watchdog);
 }

@@ -10,6 +10,7 @@ import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
 import { startPrivateNats } from "../../shared/testing/nats-server.ts";
+import { createBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, waitFor } from "../lib/wrk.ts";
 import { productId } from "./catalog-standin.ts";
 
@@ -18,8 +19,6 @@ const seconds = Number(process.argv[2] ?? 5);
 const connections = Number(process.argv[3] ?? 16);
 const productCount = 1000;
 const userCount = 200;
-const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `bench_orders_${Date.now()}`;
 
 const children: { kill(signal?: number | NodeJS.Signals): void; exited: Promise<number> }[] = [];
 const watchdog = setTimeout(
@@ -31,13 +30,8 @@ const watchdog = setTimeout(
   (seconds * 3 + 60) * 1000,
 );
 
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${dbName}`);
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
+const database = await createBenchDatabase("bench_orders");
+const dbUrl = database.url;
 const nats = await startPrivateNats();
 
 function spawn(cmd: string[], env: Record<string, string>) {
@@ -123,7 +117,6 @@ try {
 } finally {
   for (const c of children) c.kill("SIGKILL");
   await nats.stop();
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+  await database.drop();
   clearTimeout(watchdog);
 }

@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
+import { createBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");
@@ -17,15 +18,8 @@ const revAt = argv.indexOf("--a");
 const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
 const seconds = Number(argv[0] ?? 5);
 const connections = Number(argv[1] ?? 32);
-const adminUrl = process.env.DATABASE_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
-const dbName = `bench_users_${Date.now()}`;
-const admin = postgres(adminUrl, { max: 1, onnotice: () => {} });
-await admin.unsafe(`create database ${dbName}`);
-const dbUrl = (() => {
-  const u = new URL(adminUrl);
-  u.pathname = `/${dbName}`;
-  return u.toString();
-})();
+const database = await createBenchDatabase("bench_users");
+const dbUrl = database.url;
 
 const ids: string[] = [];
 const adminId = "0190d9a4-6b1e-7c3a-9f51-000000000001";
@@ -126,6 +120,5 @@ end
     Bun.spawnSync(["git", "-C", root, "worktree", "remove", "--force", before]);
     rmSync(resolve(before, ".."), { recursive: true, force: true });
   }
-  await admin.unsafe(`drop database if exists ${dbName} with (force)`);
-  await admin.end();
+  await database.drop();
 }
