@@ -1,7 +1,7 @@
 // Checks a schema-valid config for what a schema cannot express: namespaces per scope, placeholders that
 // refer to something, duplicate routes, hosts, and encodings that fit together.
 import type { z } from "zod";
-import type { ConfigProblem } from "./config.load.ts";
+import type { ConfigProblem } from "./config.problem.ts";
 import {
   backendHttpNamespace,
   cachePurgeNamespace,

@@ -4,13 +4,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { checkConfig } from "./config.check.ts";
+import type { ConfigProblem } from "./config.problem.ts";
 import { type ServiceConfig, serviceSchema } from "./config.schema.ts";
-
-/** One problem in a config file, with the path in KrakenD's notation (`endpoints[3].backend[0].url_pattern`). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
 
 /** A config that cannot be served; `problems` name each offending path. */
 export class GatewayConfigError extends Error {
