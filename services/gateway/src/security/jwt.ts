@@ -2,7 +2,8 @@ import { createHmac, constants as cryptoConstants, timingSafeEqual, verify } fro
 import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { Lru } from "../cache/lru.ts";
-import { durationMs, parseNamespace } from "../traffic/config.ts";
+import { durationMs } from "../config/duration.ts";
+import { parseNamespace } from "../config/namespace.ts";
 import { claimAt, claimHeaderValue, claimList } from "./claims.ts";
 import {
   type JwtAlgorithm,
