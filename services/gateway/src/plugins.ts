@@ -1,8 +1,9 @@
 // The gateway-security modules bound to the factory names the runtime builder calls.
 import { createHttpCache } from "./cache/http-cache.ts";
 import type { GatewayPlugins } from "./proxy/endpoint.build.ts";
+import { claimToHeaders } from "./security/claims.ts";
 import { createCors } from "./security/cors.ts";
-import { claimToHeaders, createJwtValidator } from "./security/jwt.ts";
+import { createJwtValidator } from "./security/jwt.ts";
 import { createBreaker } from "./traffic/breaker.ts";
 import { createRouterRateLimit } from "./traffic/ratelimit.ts";
 
