@@ -3,7 +3,8 @@
 // cost on their own and how far the full pipeline is from that floor.
 // Usage: bun bench/gateway/reference.ts PORT BACKEND_URL JWK_PATH
 import { createHttpCache } from "../../services/gateway/src/cache/http-cache.ts";
-import { claimToHeaders, createJwtValidator } from "../../services/gateway/src/security/jwt.ts";
+import { claimToHeaders } from "../../services/gateway/src/security/claims.ts";
+import { createJwtValidator } from "../../services/gateway/src/security/jwt.ts";
 import { rawPool } from "./raw-client.ts";
 
 const [portArg, backendArg, jwkPath] = process.argv.slice(2);

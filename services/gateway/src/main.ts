@@ -8,7 +8,7 @@ import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
 import { type LoadedConfig, metricsAddressOf } from "./config/config.load.ts";
-import { createPlugins } from "./plugins.ts";
+import { createFeatures } from "./features.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
 
@@ -18,7 +18,7 @@ const level = (env.LOG_LEVEL ?? "info") as pino.LevelWithSilent;
 const pretty = env.LOG_PRETTY === "1" || env.LOG_PRETTY === "true";
 const logger = createLogger({ service: "gateway", version, level, pretty });
 
-const plugins = createPlugins(logger);
+const features = createFeatures(logger);
 
 async function serve(loaded: LoadedConfig): Promise<void> {
   // Access logs are one line per request: formatted by hand (pino's own formatting costs ~1.9 µs a line)
@@ -29,7 +29,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   const metrics = createMetrics({ service: "gateway", version });
   const gateway = createGateway({
     loaded,
-    plugins,
+    plugins: features,
     logger,
     version,
     accessLog: env.GATEWAY_ACCESS_LOG !== "off" && accessLevelOn,
@@ -51,7 +51,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   const metricsServer = gateway.listenMetrics();
   if (metricsServer) logger.info({ address: metricsAddressOf(loaded), port: metricsServer.port }, "metrics listening");
 
-  const reloader = createReloader({ file: loaded.source, ref: gateway.ref, plugins, logger, env });
+  const reloader = createReloader({ file: loaded.source, ref: gateway.ref, plugins: features, logger, env });
   reloader.start();
 
   const purgeCfg = loaded.config.extra_config?.["gateway/cache-purge"] as
@@ -83,5 +83,5 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     throw new Error("stopped after an unhandled promise rejection");
 }
 
-const code = await runGatewayCli({ argv: process.argv.slice(2), env, version, plugins, serve });
+const code = await runGatewayCli({ argv: process.argv.slice(2), env, version, features, serve });
 process.exit(code);

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseNamespace } from "../traffic/config.ts";
+import { parseNamespace } from "../config/namespace.ts";
 import { Lru } from "./lru.ts";
 
 const httpCacheSchema = z.strictObject({

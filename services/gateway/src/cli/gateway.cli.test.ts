@@ -22,7 +22,7 @@ async function run(argv: string[]) {
     argv,
     env: {},
     version: "1.2.3",
-    plugins: {},
+    features: {},
     serve: async () => {
       served = true;
     },

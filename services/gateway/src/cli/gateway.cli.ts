@@ -6,14 +6,14 @@ import { localUrl, runCli, type Writer } from "@shared/cli";
 import { ConfigError } from "@shared/config";
 import { envOverrides, GatewayConfigError, type LoadedConfig, loadConfigFile } from "../config/config.load.ts";
 import { openApiFromConfig } from "../ops/openapi.ts";
-import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
+import { buildRuntime, type GatewayFeatures } from "../proxy/endpoint.build.ts";
 
 /** What `main.ts` hands the CLI. */
 export interface GatewayCliDeps {
   argv: readonly string[];
   env: Record<string, string | undefined>;
   version: string;
-  plugins: GatewayPlugins;
+  features: GatewayFeatures;
   serve(loaded: LoadedConfig): Promise<void>;
   out?: Writer;
   err?: Writer;
@@ -54,7 +54,7 @@ export function configFileOf(args: readonly string[], env: Record<string, string
 /** Loads and builds (so module-level config errors show up too); throws `GatewayConfigError`. */
 function loadChecked(file: string, deps: GatewayCliDeps): LoadedConfig {
   const loaded = loadConfigFile(file, deps.env);
-  buildRuntime(loaded, deps.plugins);
+  buildRuntime(loaded, deps.features);
   return loaded;
 }
 
@@ -64,8 +64,8 @@ function printProblems(err: Writer, file: string, e: GatewayConfigError): void {
 }
 
 /** The route listing of `gateway routes`. */
-export function routesText(loaded: LoadedConfig, plugins: GatewayPlugins): string {
-  const rt = buildRuntime(loaded, plugins);
+export function routesText(loaded: LoadedConfig, features: GatewayFeatures): string {
+  const rt = buildRuntime(loaded, features);
   const rows = rt.endpoints.map((ep) => {
     const flags = [
       ep.output,
@@ -101,9 +101,9 @@ export async function runGatewayCli(deps: GatewayCliDeps): Promise<number> {
         for (const w of loaded.warnings) err.write(`warning: ${w}\n`);
         out.write(`${file}: config OK (${loaded.config.endpoints.length} endpoints)\n`);
       } else if (command === "routes") {
-        out.write(routesText(loaded, deps.plugins));
+        out.write(routesText(loaded, deps.features));
       } else {
-        const doc = openApiFromConfig(buildRuntime(loaded, deps.plugins), {
+        const doc = openApiFromConfig(buildRuntime(loaded, deps.features), {
           title: "Shop API (gateway)",
           version: deps.version,
         });

@@ -1,7 +1,7 @@
 // Checks a schema-valid config for what a schema cannot express: namespaces per scope, placeholders that
 // refer to something, duplicate routes, hosts, and encodings that fit together.
 import type { z } from "zod";
-import type { ConfigProblem } from "./config.load.ts";
+import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
 import {
   backendHttpNamespace,
   cachePurgeNamespace,
@@ -68,8 +68,7 @@ function checkNamespaces(
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
       for (const issue of parsed.error.issues) {
-        const sub = issue.path.map((p) => (typeof p === "number" ? `[${p}]` : `.${String(p)}`)).join("");
-        problems.push({ path: `${path}${sub}`, message: issue.message.replace(/^Invalid input: /, "") });
+        problems.push({ path: formatPath(issue.path, path), message: issueMessage(issue) });
       }
     }
   }

@@ -4,13 +4,8 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { checkConfig } from "./config.check.ts";
+import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
 import { type ServiceConfig, serviceSchema } from "./config.schema.ts";
-
-/** One problem in a config file, with the path in KrakenD's notation (`endpoints[3].backend[0].url_pattern`). */
-export interface ConfigProblem {
-  path: string;
-  message: string;
-}
 
 /** A config that cannot be served; `problems` name each offending path. */
 export class GatewayConfigError extends Error {
@@ -69,17 +64,6 @@ export function substituteEnv(
   return { text: out, problems };
 }
 
-/** `endpoints[3].backend[0].url_pattern` from a zod path. */
-export function formatPath(path: readonly PropertyKey[]): string {
-  let out = "";
-  for (const seg of path) {
-    if (typeof seg === "number") out += `[${seg}]`;
-    else if (typeof seg === "string" && /^[A-Za-z_$][\w$]*$/.test(seg)) out += out ? `.${seg}` : seg;
-    else out += `[${JSON.stringify(String(seg))}]`;
-  }
-  return out;
-}
-
 function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, string | undefined>): void {
   for (const [name, key] of Object.entries(envOverrides)) {
     const value = env[name];
@@ -95,7 +79,7 @@ function zodProblems(error: z.ZodError): ConfigProblem[] {
     if (issue.code === "unrecognized_keys") {
       return { path: formatPath([...issue.path, issue.keys[0]!]), message: `unknown key (${issue.keys.join(", ")})` };
     }
-    return { path: formatPath(issue.path), message: issue.message.replace(/^Invalid input: /, "") };
+    return { path: formatPath(issue.path), message: issueMessage(issue) };
   });
 }
 

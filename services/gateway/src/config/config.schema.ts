@@ -2,11 +2,7 @@
 // (`url_patern`) is an error naming its path; keys KrakenD knows but we do not implement are accepted
 // and reported as warnings by `config.check.ts`.
 import { z } from "zod";
-import { parseDuration } from "./duration.ts";
-
-const duration = z.union([z.string(), z.number()]).refine((v) => parseDuration(v) !== null, {
-  message: 'expected a duration such as "2s" or "1500ms"',
-});
+import { durationText } from "./duration.ts";
 
 const methods = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"] as const;
 const method = z
@@ -65,8 +61,8 @@ export const endpointSchema = z.strictObject({
   method: method.optional(),
   /** Our extension: several methods for one path without copying the endpoint. */
   methods: z.array(method).min(1).optional(),
-  timeout: duration.optional(),
-  cache_ttl: duration.optional(),
+  timeout: durationText.optional(),
+  cache_ttl: durationText.optional(),
   output_encoding: z.enum(outputEncodings).optional(),
   input_headers: z.array(z.string()).optional(),
   input_query_strings: z.array(z.string()).optional(),
@@ -78,8 +74,8 @@ export const endpointSchema = z.strictObject({
 export const serviceSchema = z.strictObject({
   version: z.literal(3, { message: "only version 3 configs are supported" }),
   port: z.coerce.number().int().min(0).max(65535).optional(),
-  timeout: duration.optional(),
-  cache_ttl: duration.optional(),
+  timeout: durationText.optional(),
+  cache_ttl: durationText.optional(),
   output_encoding: z.enum(outputEncodings).optional(),
   host: z.array(hostUrl).min(1).optional(),
   endpoints: z.array(endpointSchema).default([]),

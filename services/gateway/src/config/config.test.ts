@@ -1,7 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { GatewayConfigError, metricsAddressOf, parseConfigText, substituteEnv } from "./config.load.ts";
 import { parseListenAddress } from "./config.schema.ts";
-import { parseDuration } from "./duration.ts";
 
 const base = (endpoints: unknown[], extra: Record<string, unknown> = {}) =>
   JSON.stringify({ version: 3, host: ["http://127.0.0.1:1"], endpoints, ...extra });
@@ -163,16 +162,5 @@ describe("env substitution", () => {
     expect(problemsOf(base([]).replace('"version":3', '"version":3,"name":"{{ env \\"MISSING\\" }}"'))).toEqual([
       ": environment variable MISSING is not set and has no default",
     ]);
-  });
-});
-
-describe("durations", () => {
-  test("Go duration strings and nanosecond integers become milliseconds", () => {
-    expect(parseDuration("2s")).toBe(2000);
-    expect(parseDuration("1500ms")).toBe(1500);
-    expect(parseDuration("1m30s")).toBe(90_000);
-    expect(parseDuration(3_000_000)).toBe(3);
-    expect(parseDuration("2 s")).toBeNull();
-    expect(parseDuration("s")).toBeNull();
   });
 });

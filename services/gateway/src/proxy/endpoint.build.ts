@@ -30,7 +30,7 @@ export interface Cors {
 }
 
 /** Factories for the namespaces other modules implement; a configured namespace needs its factory. */
-export interface GatewayPlugins {
+export interface GatewayFeatures {
   createJwtValidator?: (cfg: unknown) => Validator;
   claimToHeaders?: (cfg: unknown, claims: Record<string, unknown>) => Record<string, string>;
   createCors?: (cfg: unknown) => Cors;
@@ -78,7 +78,7 @@ function buildBackend(
   index: number,
   at: string,
   output: string,
-  plugins: GatewayPlugins,
+  plugins: GatewayFeatures,
 ): BackendRuntime {
   const extra = be.extra_config;
   const hosts = (be.host ?? svc.host ?? []).map((h) => h.replace(/\/+$/, ""));
@@ -136,7 +136,7 @@ function buildEndpoint(
   ep: EndpointConfig,
   i: number,
   method: string,
-  plugins: GatewayPlugins,
+  plugins: GatewayFeatures,
   servicePayload: number,
 ): EndpointRuntime {
   const at = `endpoints[${i}]`;
@@ -221,7 +221,7 @@ function propagatedHeaders(svc: ServiceConfig): string[] {
 }
 
 /** Builds a runtime; throws `GatewayConfigError` when a module refuses its part of the config. */
-export function buildRuntime(loaded: LoadedConfig, plugins: GatewayPlugins): GatewayRuntime {
+export function buildRuntime(loaded: LoadedConfig, plugins: GatewayFeatures): GatewayRuntime {
   const svc = loaded.config;
   const maxPayload = ns<{ max_payload?: number }>(svc.extra_config, "router")?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const endpoints: EndpointRuntime[] = [];

@@ -1,5 +1,5 @@
 // The compiled form of endpoints and backends: everything a request needs, resolved once per config.
-import type { Data } from "../shaping/shaping.ts";
+import type { Data } from "../shaping/data.ts";
 import type { UrlTemplate } from "./backend.ts";
 import type { AllowList } from "./forward.ts";
 

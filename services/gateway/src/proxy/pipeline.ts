@@ -1,8 +1,8 @@
 // Running one endpoint: a pass-through (no-op) call, or backends merged in parallel / in sequence, with
 // KrakenD's completeness header, error strategies and timeouts.
 
+import type { Data } from "../shaping/data.ts";
 import { renderOutput } from "../shaping/encoding.ts";
-import type { Data } from "../shaping/shaping.ts";
 import type { Answer } from "./answer.ts";
 import { type BackendFailure, failureOf, fillUrl, hopByHopResponse, toData } from "./backend.ts";
 import type {

@@ -1,3 +1,6 @@
+// Reading verified claims: a value at a (dotted) path, a list, and the `propagate_claims` headers.
+import { parseValidatorConfig } from "./jwt.config.ts";
+
 /** Reads `path` from claims: the literal key first, then, when `nested`, a dot-separated walk. */
 export function claimAt(claims: Record<string, unknown>, path: string, nested: boolean): unknown {
   if (path in claims || !nested) return claims[path];
@@ -28,4 +31,19 @@ export function claimHeaderValue(value: unknown): string | undefined {
   else if (typeof value === "object") text = JSON.stringify(value);
   else text = String(value);
   return text.replace(controlChars, "");
+}
+
+/**
+ * The `propagate_claims` headers for verified claims: `[["sub","X-User-Id"],["roles","X-User-Roles"]]`
+ * gives `{ "X-User-Id": "u1", "X-User-Roles": "admin,user" }`. Nested claims use dots
+ * (`realm_access.roles`); missing claims are skipped; control characters are stripped.
+ */
+export function claimToHeaders(raw: unknown, claims: Record<string, unknown>): Record<string, string> {
+  const cfg = parseValidatorConfig(raw);
+  const out: Record<string, string> = {};
+  for (const [claim, header] of cfg.propagate_claims) {
+    const value = claimHeaderValue(claimAt(claims, claim, true));
+    if (value !== undefined) out[header] = value;
+  }
+  return out;
 }

@@ -1,6 +1,7 @@
 import { z } from "zod";
+import { durationMs } from "../config/duration.ts";
+import { parseNamespace } from "../config/namespace.ts";
 import { type Answer, setHeader } from "../proxy/answer.ts";
-import { durationMs, parseNamespace } from "../traffic/config.ts";
 
 const corsSchema = z.strictObject({
   allow_origins: z.array(z.string().min(1)).default(["*"]),

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { claimToHeaders, createJwtValidator } from "./jwt.ts";
+import { createJwtValidator } from "./jwt.ts";
 
 type Key = Awaited<ReturnType<typeof generateKeyPair>>;
 
@@ -195,20 +195,6 @@ describe("auth/validator", () => {
     expect(await jwt.validate(req)).toMatchObject({ ok: true, claims: { sub: "cookie-user" } });
     const other = new Request("http://gw/api", { headers: { cookie: `theme=dark; other=${token}` } });
     expect(await jwt.validate(other)).toMatchObject({ ok: false, status: 401 });
-  });
-
-  test("propagate_claims maps claims to headers, joining arrays and skipping missing claims", () => {
-    const cfg = edCfg({
-      propagate_claims: [
-        ["sub", "X-User-Id"],
-        ["roles", "X-User-Roles"],
-        ["org.id", "X-Org"],
-        ["missing", "X-Missing"],
-        ["evil", "X-Evil"],
-      ],
-    });
-    const headers = claimToHeaders(cfg, { sub: "u1", roles: ["admin", "user"], org: { id: 7 }, evil: "a\r\nb" });
-    expect(headers).toEqual({ "X-User-Id": "u1", "X-User-Roles": "admin,user", "X-Org": "7", "X-Evil": "ab" });
   });
 
   test("the JWKS is downloaded once and reused, then downloaded again for a new kid", async () => {

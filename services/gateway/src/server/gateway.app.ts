@@ -8,7 +8,7 @@ import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
 import { toResponse } from "../proxy/answer.ts";
-import { buildRuntime, type GatewayPlugins } from "../proxy/endpoint.build.ts";
+import { buildRuntime, type GatewayFeatures } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
 import { problem } from "../proxy/problem.ts";
 import { createUpstream, type Upstream } from "../proxy/upstream.ts";
@@ -20,7 +20,7 @@ import { requestIdFrom } from "./trace.ts";
 /** Options of `createGateway`. */
 export interface GatewayOptions {
   loaded: LoadedConfig;
-  plugins?: GatewayPlugins;
+  plugins?: GatewayFeatures;
   logger: ServerLogger;
   version?: string;
   accessLog?: boolean;

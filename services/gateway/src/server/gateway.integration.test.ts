@@ -2,7 +2,7 @@
 // real JWKS endpoint.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
-import { createPlugins } from "../plugins.ts";
+import { createFeatures } from "../features.ts";
 import { startBackend, startGateway, stopAll, type TestGateway } from "../testing/harness.ts";
 
 afterAll(stopAll);
@@ -120,7 +120,7 @@ beforeAll(async () => {
         },
       ],
     },
-    createPlugins(),
+    createFeatures(),
   );
 });
 

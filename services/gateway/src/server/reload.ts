@@ -3,7 +3,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { GatewayConfigError, loadConfigFile, metricsAddressOf } from "../config/config.load.ts";
-import { buildRuntime, type GatewayPlugins, type GatewayRuntime } from "../proxy/endpoint.build.ts";
+import { buildRuntime, type GatewayFeatures, type GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { RuntimeRef } from "./gateway.server.ts";
 
 /** The logger calls the reloader makes (a pino logger fits). */
@@ -17,7 +17,7 @@ export interface ReloadLogger {
 export interface ReloaderOptions {
   file: string;
   ref: RuntimeRef;
-  plugins: GatewayPlugins;
+  plugins: GatewayFeatures;
   logger: ReloadLogger;
   env?: Record<string, string | undefined>;
   /** Called after a swap, e.g. to purge caches or log. */

@@ -1,13 +1,11 @@
 // Backend decoders (`encoding`, `is_collection`) and endpoint renderers (`output_encoding`), KrakenD style:
 // arrays live under `collection` and text under `content`.
-import type { Data } from "./shaping.ts";
+import { type Data, isObject } from "./data.ts";
 
 /** Raised when a backend body does not fit its declared encoding; counts as a backend failure. */
 export class DecodeError extends Error {
   override readonly name = "DecodeError";
 }
-
-const isObject = (v: unknown): v is Data => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Decodes a backend body (already size-checked) into the object the shaping rules work on. */
 export function decodeBody(text: string, encoding: "json" | "safejson" | "string", isCollection: boolean): Data {

@@ -1,7 +1,7 @@
 // `proxy.flatmap_filter`: move, del and append on dotted paths where `*` stands for every element of an
 // array (or every key of an object) and a number for one array index. Operations run in order.
 import type { FlatmapOp } from "../config/config.schema.ts";
-import type { Data } from "./shaping.ts";
+import type { Data } from "./data.ts";
 
 type Container = Data | unknown[];
 

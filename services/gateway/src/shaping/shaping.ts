@@ -1,10 +1,8 @@
 // Backend response shaping in KrakenD's order: `target`, then `allow` (or `deny`), then `mapping`, then
 // `group`. When a backend has `proxy.flatmap_filter`, its operations replace allow/deny/mapping.
 import type { FlatmapOp } from "../config/config.schema.ts";
+import { type Data, isObject } from "./data.ts";
 import { applyFlatmap } from "./flatmap.ts";
-
-/** A decoded JSON object, the unit every shaping rule works on. */
-export type Data = Record<string, unknown>;
 
 /** What one backend asks of its response. */
 export interface ShapingRules {
@@ -15,8 +13,6 @@ export interface ShapingRules {
   group?: string;
   flatmap?: FlatmapOp[];
 }
-
-const isObject = (v: unknown): v is Data => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** `target`: keep only the object under a dotted path; anything else yields an empty object. */
 export function extractTarget(data: Data, target: string): Data {

@@ -4,7 +4,7 @@ import { once } from "node:events";
 import { connect } from "node:net";
 import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
-import type { GatewayPlugins } from "../proxy/endpoint.build.ts";
+import type { GatewayFeatures } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
 
 /** A request as a backend saw it. */
@@ -66,7 +66,7 @@ export interface TestGateway {
 /** Starts a gateway from a config object (version 3 is added). */
 export function startGateway(
   config: Record<string, unknown>,
-  plugins: GatewayPlugins = {},
+  plugins: GatewayFeatures = {},
   opts: { realSpecs?: boolean; accessWriter?: (entry: AccessEntry) => void } = {},
 ): TestGateway {
   const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });

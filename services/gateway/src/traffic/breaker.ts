@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { parseNamespace } from "./config.ts";
+import { parseNamespace } from "../config/namespace.ts";
 
 const breakerSchema = z.strictObject({
   interval: z.number().int().min(0),

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { Lru } from "../cache/lru.ts";
-import { durationMs, parseNamespace } from "./config.ts";
+import { durationMs } from "../config/duration.ts";
+import { parseNamespace } from "../config/namespace.ts";
 
 const routerSchema = z
   .strictObject({
