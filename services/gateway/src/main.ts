@@ -11,6 +11,7 @@ import { type LoadedConfig, metricsAddressOf } from "./config/config.load.ts";
 import { createPlugins } from "./plugins.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
+import { transportNamed } from "./transport/transports.ts";
 
 const env = process.env;
 const version = buildVersion();
@@ -38,7 +39,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     upstreamConcurrency: Number(env.GATEWAY_UPSTREAM_CONCURRENCY ?? 64),
     upstreamClient: env.GATEWAY_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     upstreamSockets: Number(env.GATEWAY_UPSTREAM_SOCKETS ?? 256),
-    server: env.GATEWAY_SERVER === "bun" ? "bun" : "http1",
+    server: transportNamed(env.GATEWAY_SERVER),
   });
   for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
   const port = loaded.config.port ?? 8080;

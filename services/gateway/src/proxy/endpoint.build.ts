@@ -6,10 +6,11 @@ import type { LoadedConfig } from "../config/config.load.ts";
 import { GatewayConfigError } from "../config/config.load.ts";
 import type { BackendConfig, EndpointConfig, FlatmapOp, ServiceConfig } from "../config/config.schema.ts";
 import { parseDuration } from "../config/duration.ts";
+import { isToken } from "../http1/fields.ts";
 import { RouteTable } from "../routing/router.ts";
 import { applyFlatmap } from "../shaping/flatmap.ts";
 import { compileShaping } from "../shaping/shaping.ts";
-import type { Answer } from "./answer.ts";
+import type { Answer } from "../transport/transport.ts";
 import { compileUrl } from "./backend.ts";
 import type {
   BackendCache,
@@ -21,7 +22,6 @@ import type {
   Validator,
 } from "./endpoint.types.ts";
 import { compileAllowList, defaultIdentityHeaders, hopByHop } from "./forward.ts";
-import { isToken } from "./http1.fields.ts";
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {

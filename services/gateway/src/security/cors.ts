@@ -1,6 +1,7 @@
 import { z } from "zod";
-import { type Answer, setHeader } from "../proxy/answer.ts";
 import { durationMs, parseNamespace } from "../traffic/config.ts";
+import { setHeader } from "../transport/answer.ts";
+import type { Answer } from "../transport/transport.ts";
 
 const corsSchema = z.strictObject({
   allow_origins: z.array(z.string().min(1)).default(["*"]),

@@ -4,7 +4,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { GatewayConfigError, loadConfigFile, metricsAddressOf } from "../config/config.load.ts";
 import { buildRuntime, type GatewayPlugins, type GatewayRuntime } from "../proxy/endpoint.build.ts";
-import type { RuntimeRef } from "./gateway.server.ts";
+import type { RuntimeRef } from "./gateway.handler.ts";
 
 /** The logger calls the reloader makes (a pino logger fits). */
 export interface ReloadLogger {

@@ -6,6 +6,7 @@ import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayPlugins } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
+import { transportNamed } from "../transport/transports.ts";
 
 /** A request as a backend saw it. */
 export interface Seen {
@@ -78,7 +79,7 @@ export function startGateway(
     // GATEWAY_TEST_UPSTREAM_CLIENT=fetch runs the whole suite on the fetch fallback
     upstreamClient: process.env.GATEWAY_TEST_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     // GATEWAY_TEST_SERVER=bun runs it on the Bun.serve transport
-    server: process.env.GATEWAY_TEST_SERVER === "bun" ? "bun" : "http1",
+    server: transportNamed(process.env.GATEWAY_TEST_SERVER),
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
     accessWriter: opts.accessWriter,
   });
