@@ -3,7 +3,7 @@
 import { FastHistogram, type Observer } from "@shared/metrics";
 import { Counter, Gauge, type Registry } from "prom-client";
 import type { Breaker } from "../proxy/endpoint.types.ts";
-import type { RequestMetrics } from "../server/gateway.server.ts";
+import type { RequestMetrics } from "../server/proxy.call.ts";
 
 const buckets = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5];
 

@@ -1,9 +1,9 @@
 // One backend of an endpoint: builds its URL from the pattern, reads request bodies under a limit and
 // turns a backend answer into data, or a failure KrakenD would report.
 
+import type { FastBuffer } from "../http1/fields.ts";
 import type { Data } from "../shaping/data.ts";
 import { DecodeError, decodeBody } from "../shaping/encoding.ts";
-import type { FastBuffer } from "./http1.fields.ts";
 import { decodedBody, headerOf, type UpstreamAnswer, UpstreamTooLargeError } from "./upstream.ts";
 
 /** Why a backend call did not produce data. */

@@ -6,10 +6,11 @@ import type { LoadedConfig } from "../config/config.load.ts";
 import { GatewayConfigError } from "../config/config.load.ts";
 import type { BackendConfig, EndpointConfig, FlatmapOp, ServiceConfig } from "../config/config.schema.ts";
 import { parseDuration } from "../config/duration.ts";
+import { isToken } from "../http1/fields.ts";
 import { RouteTable } from "../routing/router.ts";
 import { applyFlatmap } from "../shaping/flatmap.ts";
 import { compileShaping } from "../shaping/shaping.ts";
-import type { Answer } from "./answer.ts";
+import type { Answer } from "../transport/transport.ts";
 import { compileUrl } from "./backend.ts";
 import type {
   BackendCache,
@@ -21,7 +22,6 @@ import type {
   Validator,
 } from "./endpoint.types.ts";
 import { compileAllowList, defaultIdentityHeaders, hopByHop } from "./forward.ts";
-import { isToken } from "./http1.fields.ts";
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {
@@ -61,8 +61,8 @@ function ms(value: string | number | undefined, fallback: number): number {
   return value === undefined ? fallback : (parseDuration(value) ?? fallback);
 }
 
-/** Calls a plugin factory and turns its error into a config problem naming the path. */
-function plug<T>(path: string, name: string, factory: ((cfg: unknown) => T) | undefined, cfg: unknown): T {
+/** Calls a feature factory and turns its error into a config problem naming the path. */
+function feature<T>(path: string, name: string, factory: ((cfg: unknown) => T) | undefined, cfg: unknown): T {
   if (!factory) throw new GatewayConfigError([{ path, message: `${name} is not available in this build` }]);
   try {
     return factory(cfg);
@@ -78,7 +78,7 @@ function buildBackend(
   index: number,
   at: string,
   output: string,
-  plugins: GatewayFeatures,
+  features: GatewayFeatures,
 ): BackendRuntime {
   const extra = be.extra_config;
   const hosts = (be.host ?? svc.host ?? []).map((h) => h.replace(/\/+$/, ""));
@@ -113,19 +113,19 @@ function buildBackend(
     breaker:
       breakerCfg === undefined
         ? null
-        : plug(
+        : feature(
             `${at}.extra_config["qos/circuit-breaker"]`,
             "qos/circuit-breaker",
-            plugins.createBreaker && ((c) => plugins.createBreaker!(c, label)),
+            features.createBreaker && ((c) => features.createBreaker!(c, label)),
             breakerCfg,
           ),
     cache:
       cacheCfg === undefined
         ? null
-        : plug(
+        : feature(
             `${at}.extra_config["qos/http-cache"]`,
             "qos/http-cache",
-            plugins.createHttpCache && ((c) => plugins.createHttpCache!(c, label)),
+            features.createHttpCache && ((c) => features.createHttpCache!(c, label)),
             cacheCfg,
           ),
   };
@@ -136,7 +136,7 @@ function buildEndpoint(
   ep: EndpointConfig,
   i: number,
   method: string,
-  plugins: GatewayFeatures,
+  features: GatewayFeatures,
   servicePayload: number,
 ): EndpointRuntime {
   const at = `endpoints[${i}]`;
@@ -165,19 +165,20 @@ function buildEndpoint(
     inputQuery: compileAllowList(ep.input_query_strings, [], false),
     maxPayload: Math.min(ns<{ max_payload?: number }>(extra, "router")?.max_payload ?? servicePayload, servicePayload),
     timeoutStatus: ns<{ timeout_status?: 500 | 504 }>(extra, "gateway/endpoint")?.timeout_status ?? 500,
-    backends: ep.backend.map((be, bi) => buildBackend(svc, ep, be, bi, `${at}.backend[${bi}]`, output, plugins)),
+    backends: ep.backend.map((be, bi) => buildBackend(svc, ep, be, bi, `${at}.backend[${bi}]`, output, features)),
     auth:
       authCfg === undefined
         ? null
-        : plug(`${at}.extra_config["auth/validator"]`, "auth/validator", plugins.createJwtValidator, authCfg),
-    claimHeaders: authCfg !== undefined && plugins.claimToHeaders ? propagated(authCfg, plugins.claimToHeaders) : null,
+        : feature(`${at}.extra_config["auth/validator"]`, "auth/validator", features.createJwtValidator, authCfg),
+    claimHeaders:
+      authCfg !== undefined && features.claimToHeaders ? propagated(authCfg, features.claimToHeaders) : null,
     rateLimit:
       rateCfg === undefined
         ? null
-        : plug(
+        : feature(
             `${at}.extra_config["qos/ratelimit/router"]`,
             "qos/ratelimit/router",
-            plugins.createRouterRateLimit,
+            features.createRouterRateLimit,
             rateCfg,
           ),
   };
@@ -221,14 +222,14 @@ function propagatedHeaders(svc: ServiceConfig): string[] {
 }
 
 /** Builds a runtime; throws `GatewayConfigError` when a module refuses its part of the config. */
-export function buildRuntime(loaded: LoadedConfig, plugins: GatewayFeatures): GatewayRuntime {
+export function buildRuntime(loaded: LoadedConfig, features: GatewayFeatures): GatewayRuntime {
   const svc = loaded.config;
   const maxPayload = ns<{ max_payload?: number }>(svc.extra_config, "router")?.max_payload ?? DEFAULT_MAX_PAYLOAD;
   const endpoints: EndpointRuntime[] = [];
   svc.endpoints.forEach((ep, i) => {
     const methods = [...new Set([...(ep.methods ?? []), ...(ep.method ? [ep.method] : [])])];
     for (const m of methods.length > 0 ? methods : ["GET"])
-      endpoints.push(buildEndpoint(svc, ep, i, m, plugins, maxPayload));
+      endpoints.push(buildEndpoint(svc, ep, i, m, features, maxPayload));
   });
   const corsCfg = svc.extra_config?.["security/cors"];
   return {
@@ -238,7 +239,7 @@ export function buildRuntime(loaded: LoadedConfig, plugins: GatewayFeatures): Ga
     cors:
       corsCfg === undefined
         ? null
-        : plug('extra_config["security/cors"]', "security/cors", plugins.createCors, corsCfg),
+        : feature('extra_config["security/cors"]', "security/cors", features.createCors, corsCfg),
     identityHeaders: new Set([...defaultIdentityHeaders, ...propagatedHeaders(svc)]),
     maxPayload,
   };

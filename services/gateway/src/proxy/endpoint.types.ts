@@ -83,7 +83,7 @@ export interface BackendRuntime {
   isCollection: boolean;
   shape: (d: Data) => Data;
   errors: { code: boolean; msg: boolean; details: string | null };
-  /** Response body limit in bytes; `null` streams no-op bodies unchecked. */
+  /** Response body limit in bytes; `null` streams pass-through bodies unchecked. */
   maxBytes: number | null;
   breaker: Breaker | null;
   cache: BackendCache | null;

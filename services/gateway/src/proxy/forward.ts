@@ -2,7 +2,7 @@
 // pass only when allow-listed; forwarding headers are written by the gateway; identity headers come only
 // from a verified token, never from the client.
 
-import { isAscii } from "./http1.fields.ts";
+import { isAscii } from "../http1/fields.ts";
 
 /** Headers that describe one hop and never travel further. */
 export const hopByHop = new Set([

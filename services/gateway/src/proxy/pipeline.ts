@@ -1,26 +1,31 @@
-// Running one endpoint: a pass-through (no-op) call, or backends merged in parallel / in sequence, with
-// KrakenD's completeness header, error strategies and timeouts.
+// Running one endpoint: a pass-through call, or backends merged in parallel / in sequence, with KrakenD's
+// completeness header, error strategies and timeouts. Answers travel by calls (`Sink`), not promises.
 
 import type { Data } from "../shaping/data.ts";
 import { renderOutput } from "../shaping/encoding.ts";
-import type { Answer } from "./answer.ts";
-import { type BackendFailure, failureOf, fillUrl, hopByHopResponse, toData } from "./backend.ts";
-import type {
-  BackendCache,
-  BackendRuntime,
-  CachedAnswer,
-  CacheFound,
-  EndpointRuntime,
-  PipelineMetrics,
-  RequestView,
-} from "./endpoint.types.ts";
-import { connectionOptions, filterQuery, type HeaderLines } from "./forward.ts";
+import type { Sink } from "../transport/deferred.ts";
+import type { Answer } from "../transport/transport.ts";
+import { type BackendFailure, failureOf, fillUrl, toData } from "./backend.ts";
+import type { BackendRuntime, CacheFound, EndpointRuntime, PipelineMetrics } from "./endpoint.types.ts";
+import type { HeaderLines } from "./forward.ts";
+import { passThroughAnswer } from "./pass-through.ts";
 import { problem } from "./problem.ts";
-import { type AnswerSink, answerOf, decodedBody, type Upstream, type UpstreamAnswer } from "./upstream.ts";
+import type { Upstream, UpstreamAnswer, UpstreamCall } from "./upstream.ts";
 
-/** Everything about the client request a backend call needs, prepared by the server. */
-export interface CallContext {
-  req: RequestView;
+/** A cache lookup already made for a backend URL (see the cache's pass-through fast path). */
+export interface PriorLookup {
+  url: string;
+  found: CacheFound;
+}
+
+/** Sends a backend's GET through its `qos/http-cache` (the cache module implements it). */
+export interface CacheFront {
+  /** `prior` is reused when it was made for the same URL, so a miss is counted once. */
+  send(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null, to: Sink<UpstreamAnswer>): void;
+}
+
+/** Everything about one client request its backend calls need, prepared by the server. */
+export interface RequestScope {
   method: string;
   params: string[];
   rest: string | null;
@@ -33,11 +38,14 @@ export interface CallContext {
   metrics: PipelineMetrics;
   /** Sends backend calls (keep-alive HTTP/1.1 client, or fetch). */
   upstream: Upstream;
-  /** A cache lookup the server already made for this URL (see `noopCacheHit`). */
-  cached: { url: string; found: CacheFound } | null;
+  /** Sends GETs of backends with a cache. */
+  cache: CacheFront;
+  /** A cache lookup the server already made for this request. */
+  cached: PriorLookup | null;
 }
 
-type Outcome = { ok: true; data: Data } | { ok: false; failure: BackendFailure };
+/** What one decoding backend call brought: its data, or why there is none. */
+type BackendResult = { ok: true; data: Data } | { ok: false; failure: BackendFailure };
 
 const COMPLETED = "X-Krakend-Completed";
 const NONE: (Data | undefined)[] = [];
@@ -46,277 +54,117 @@ function hostOf(be: BackendRuntime): string {
   return be.hosts.length === 1 ? be.hosts[0]! : be.hosts[be.cursor++ % be.hosts.length]!;
 }
 
-function pathOf(be: BackendRuntime, ctx: CallContext, responses: (Data | undefined)[]): string {
-  return fillUrl(be.url, { params: ctx.params, rest: ctx.rest, responses, claims: ctx.claims }, ctx.query);
+function pathOf(be: BackendRuntime, scope: RequestScope, responses: (Data | undefined)[]): string {
+  return fillUrl(be.url, { params: scope.params, rest: scope.rest, responses, claims: scope.claims }, scope.query);
 }
 
-function bodyFor(method: string, body: CallContext["body"]): CallContext["body"] {
+function bodyFor(method: string, body: RequestScope["body"]): RequestScope["body"] {
   return method === "GET" || method === "HEAD" ? null : body;
 }
 
-/** One decoding backend call: the answer, or the failure, becomes an `Outcome` for `done`, with the breaker and
- * the metrics told. It takes the answer straight from the upstream client, without a promise in between. */
-class BackendCall implements AnswerSink {
+/** One decoding backend call: the answer, or the failure, becomes a `BackendResult` for `done`, with the
+ * breaker and the metrics told. It takes the answer straight from the upstream client, without a promise in between. */
+class BackendCall implements Sink<UpstreamAnswer> {
   constructor(
     private readonly be: BackendRuntime,
     private readonly metrics: PipelineMetrics,
     /** `performance.now()` when the call was sent (a merge reads the clock once for all its calls). */
     private readonly started: number,
     private readonly maxBytes: number,
-    private readonly done: (outcome: Outcome) => void,
+    private readonly done: (result: BackendResult) => void,
   ) {}
 
   answer(answer: UpstreamAnswer): void {
     const be = this.be;
-    let outcome: Outcome;
+    let result: BackendResult;
     try {
-      outcome = toData(answer, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes: this.maxBytes });
+      result = toData(answer, { encoding: decodingOf(be), isCollection: be.isCollection, maxBytes: this.maxBytes });
     } catch (err) {
-      outcome = { ok: false, failure: failureOf(err) };
+      result = { ok: false, failure: failureOf(err) };
     }
-    this.settle(outcome);
+    this.settle(result);
   }
 
   fail(err: unknown): void {
     this.settle({ ok: false, failure: failureOf(err) });
   }
 
-  private settle(outcome: Outcome): void {
+  private settle(result: BackendResult): void {
     const be = this.be;
     if (be.breaker) {
-      if (outcome.ok) be.breaker.onSuccess();
+      if (result.ok) be.breaker.onSuccess();
       else be.breaker.onFailure();
     }
-    this.metrics.backend(be.label, (performance.now() - this.started) / 1000, outcome.ok ? "ok" : outcome.failure.kind);
-    this.done(outcome);
+    this.metrics.backend(be.label, (performance.now() - this.started) / 1000, result.ok ? "ok" : result.failure.kind);
+    this.done(result);
   }
 }
 
-/** Starts one decoding backend call; its outcome (unshaped) goes to `done`, which may run before this returns
+/** Starts one decoding backend call; its result (unshaped) goes to `done`, which may run before this returns
  * (an open breaker, an unusable URL). */
 function callBackend(
   be: BackendRuntime,
-  ctx: CallContext,
+  scope: RequestScope,
   responses: (Data | undefined)[],
   started: number,
   deadline: number,
-  done: (outcome: Outcome) => void,
+  done: (result: BackendResult) => void,
 ): void {
   if (be.breaker && !be.breaker.allow()) {
     done({ ok: false, failure: { kind: "circuit_open" } });
     return;
   }
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  sendTo(be, ctx, responses, deadline, maxBytes, false, new BackendCall(be, ctx.metrics, started, maxBytes, done));
+  sendTo(be, scope, responses, deadline, maxBytes, false, new BackendCall(be, scope.metrics, started, maxBytes, done));
 }
 
 /** Sends one backend's request, through its cache for a GET when it has one; the answer, or the failure
  * (an unusable URL among them), goes to `sink`. */
 function sendTo(
   be: BackendRuntime,
-  ctx: CallContext,
+  scope: RequestScope,
   responses: (Data | undefined)[],
   deadline: number,
   maxBytes: number,
   stream: boolean,
-  sink: AnswerSink,
+  sink: Sink<UpstreamAnswer>,
 ): void {
-  const method = be.method ?? ctx.method;
+  const method = be.method ?? scope.method;
   let origin: string;
   let path: string;
   try {
     origin = hostOf(be);
-    path = pathOf(be, ctx, responses);
+    path = pathOf(be, scope, responses);
   } catch (err) {
     sink.fail(err);
     return;
   }
   if (be.cache && method === "GET") {
-    viaCache(be, be.cache, ctx, origin, path, deadline).then(
-      (answer) => sink.answer(answer),
-      (err) => sink.fail(err),
-    );
+    const call = { origin, path, method, headers: scope.headers, body: null, deadline, maxBytes, stream: false };
+    scope.cache.send(be, call, scope.cached, sink);
     return;
   }
-  const body = bodyFor(method, ctx.body);
-  ctx.upstream.send({ origin, path, method, headers: ctx.headers, body, deadline, maxBytes, stream }, sink);
+  const body = bodyFor(method, scope.body);
+  scope.upstream.send({ origin, path, method, headers: scope.headers, body, deadline, maxBytes, stream }, sink);
 }
 
-/** The outcome with the backend's shaping rules applied to its data. */
-function shaped(be: BackendRuntime, outcome: Outcome): Outcome {
-  if (outcome.ok) outcome.data = be.shape(outcome.data);
-  return outcome;
-}
-
-/** Cached answers as upstream answers; the pairs are built once per stored entry. */
-const cachedPairs = new WeakMap<CachedAnswer, string[]>();
-function fromCache(c: CachedAnswer): UpstreamAnswer {
-  let headers = cachedPairs.get(c);
-  if (headers === undefined) {
-    headers = [];
-    for (const k in c.headers) headers.push(k, c.headers[k]!);
-    cachedPairs.set(c, headers);
-  }
-  return { status: c.status, headers, body: c.body, contentEncoding: "" };
-}
-
-function headerRecord(pairs: string[]): Record<string, string> {
-  const out: Record<string, string> = {};
-  for (let i = 0; i < pairs.length; i += 2) {
-    const k = pairs[i]!;
-    out[k] = out[k] === undefined ? pairs[i + 1]! : `${out[k]}, ${pairs[i + 1]}`;
-  }
-  return out;
-}
-
-/** The backend's view of a GET with these forwarded headers, for the cache's `Vary` and `Authorization`
- * rules; the header object is only built when an entry asks for it. */
-export function upstreamView(headers: HeaderLines | (() => HeaderLines)): RequestView {
-  let lines: HeaderLines | null = typeof headers === "function" ? null : headers;
-  const record = () => {
-    lines ??= (headers as () => HeaderLines)();
-    return lines.record;
-  };
-  return {
-    method: "GET",
-    headers: {
-      get: (name) => record()[name.toLowerCase()] ?? null,
-      has: (name) => record()[name.toLowerCase()] !== undefined,
-    },
-  };
-}
-
-/** A GET through `qos/http-cache`: fresh hits skip the backend; stale entries are revalidated. */
-async function viaCache(
-  be: BackendRuntime,
-  cache: BackendCache,
-  ctx: CallContext,
-  origin: string,
-  path: string,
-  deadline: number,
-): Promise<UpstreamAnswer> {
-  const url = origin + path;
-  // Vary names headers of the request the backend got (X-User-Roles from claims, say), not the client's
-  const sent = upstreamView(ctx.headers);
-  const found = ctx.cached !== null && ctx.cached.url === url ? ctx.cached.found : cache.lookup(url, sent);
-  if (found.kind === "hit") {
-    ctx.metrics.cacheHit(be.label);
-    return fromCache(found.response);
-  }
-  const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  const res = await answerOf(ctx.upstream, {
-    origin,
-    path,
-    method: "GET",
-    headers: found.kind === "stale" ? ctx.headers.with(found.revalidate) : ctx.headers,
-    body: null,
-    deadline,
-    maxBytes,
-    stream: false,
-  });
-  // entries hold identity bodies, so the stored headers drop the coding and length (the cache does too)
-  const bytes = decodedBody(
-    res.body instanceof Uint8Array ? res.body : new Uint8Array(0),
-    res.contentEncoding,
-    maxBytes,
-  );
-  const body = bytes as Uint8Array<ArrayBuffer>;
-  const stored = cache.store(url, sent, { status: res.status, headers: headerRecord(res.headers), body });
-  if (res.status === 304 && found.kind === "stale") {
-    ctx.metrics.cacheHit(be.label);
-    return fromCache(stored ?? found.response);
-  }
-  const headers: string[] = [];
-  for (let i = 0; i < res.headers.length; i += 2) {
-    const k = res.headers[i]!;
-    if (k !== "content-encoding" && k !== "content-length") headers.push(k, res.headers[i + 1]!);
-  }
-  return { status: res.status, headers, body, contentEncoding: "" };
+/** The result with the backend's shaping rules applied to its data. */
+function shaped(be: BackendRuntime, result: BackendResult): BackendResult {
+  if (result.ok) result.data = be.shape(result.data);
+  return result;
 }
 
 function decodingOf(be: BackendRuntime): "json" | "safejson" | "string" {
   return be.encoding === "no-op" ? "json" : be.encoding;
 }
 
-/** The client's answer to a pass-through call: the backend's status, headers (minus hop-by-hop) and body. */
-export function passThrough(ep: EndpointRuntime, answer: UpstreamAnswer, requestId: string): Answer {
-  const headers: string[] = [];
-  const pairs = answer.headers;
-  // the server sets the length of a body itself; HEAD answers keep the backend's
-  const keepLength = answer.body === null;
-  let cacheControl = false;
-  // headers the backend's Connection header names are for the hop between it and us (RFC 9110 7.6.1)
-  let nominated: Set<string> | null = null;
-  for (let i = 0; i < pairs.length; i += 2) if (pairs[i] === "connection") nominated = connectionOptions(pairs[i + 1]);
-  for (let i = 0; i < pairs.length; i += 2) {
-    const name = pairs[i]!;
-    if (hopByHopResponse.has(name) || name === "x-request-id" || (name === "content-length" && !keepLength)) continue;
-    if (nominated?.has(name)) continue;
-    if (name === "cache-control") cacheControl = true;
-    headers.push(name, pairs[i + 1]!);
-  }
-  // the backend's headers hold no line breaks (see UpstreamAnswer); what follows is checked by the server
-  const checked = headers.length >> 1;
-  headers.push("x-request-id", requestId);
-  if (ep.cacheControl && answer.status === 200 && !cacheControl) headers.push("cache-control", ep.cacheControl);
-  return { status: answer.status, headers, body: answer.body, checked };
-}
-
-/** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
-const cachedHeaders = new WeakMap<CachedAnswer, { headers: string[]; checked: number }>();
-
-/**
- * A pass-through GET answered from a fresh `qos/http-cache` entry without awaiting anything: the body and a
- * prebuilt header list are reused, only the request id is added. Null when the endpoint cannot answer this
- * way (auth, breaker, several hosts, another method); a lookup that missed is returned for `runNoop` to
- * reuse, so a miss is counted once.
- */
-export function noopCacheHit(
-  ep: EndpointRuntime,
-  /** The request as the backend would get it (see `upstreamView`). */
-  req: RequestView,
-  params: string[],
-  rest: string | null,
-  rawQuery: string,
-  requestId: string,
-  metrics: PipelineMetrics,
-): Answer | { url: string; found: CacheFound } | null {
-  const be = ep.backends[0]!;
-  if (be.cache === null || be.breaker !== null || be.hosts.length !== 1 || (be.method ?? "GET") !== "GET") return null;
-  const query = filterQuery(rawQuery, ep.inputQuery);
-  const url = be.hosts[0]! + fillUrl(be.url, { params, rest, responses: NONE, claims: null }, query);
-  const found = be.cache.lookup(url, req);
-  if (found.kind !== "hit") return { url, found };
-  const entry = found.response;
-  let base = cachedHeaders.get(entry);
-  if (base === undefined) {
-    const answer = passThrough(ep, fromCache(entry), "");
-    // the request id the base was made with sits right after the backend's (checked) pairs
-    answer.headers.splice(answer.headers.indexOf("x-request-id"), 2);
-    base = { headers: answer.headers, checked: answer.checked ?? 0 };
-    cachedHeaders.set(entry, base);
-  }
-  const headers = base.headers.slice();
-  headers.push("x-request-id", requestId);
-  metrics.cacheHit(be.label);
-  return { status: entry.status, headers, body: entry.body, checked: base.checked };
-}
-
-/** Where an endpoint's answer goes: exactly one of the two, once, and neither may throw. It may be called
- * before the `run*` function returns (an open breaker, an unusable URL). */
-export interface EndpointReply {
-  answer(answer: Answer): void;
-  /** An unexpected error (a bug): the caller logs it and answers 500. */
-  fail(err: unknown): void;
-}
-
 /** A pass-through call's answer: the backend's, or a problem when it failed; the breaker and metrics told. */
-class NoopCall implements AnswerSink {
+class PassThroughCall implements Sink<UpstreamAnswer> {
   readonly started = performance.now();
   constructor(
     private readonly ep: EndpointRuntime,
-    private readonly ctx: CallContext,
-    private readonly to: EndpointReply,
+    private readonly scope: RequestScope,
+    private readonly to: Sink<Answer>,
   ) {}
 
   answer(answer: UpstreamAnswer): void {
@@ -325,11 +173,11 @@ class NoopCall implements AnswerSink {
       if (answer.status >= 500) be.breaker.onFailure();
       else be.breaker.onSuccess();
     }
-    const outcome = answer.status >= 500 ? "status" : "ok";
-    this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, outcome);
+    const kind = answer.status >= 500 ? "status" : "ok";
+    this.scope.metrics.backend(be.label, (performance.now() - this.started) / 1000, kind);
     let out: Answer;
     try {
-      out = passThrough(this.ep, answer, this.ctx.requestId);
+      out = passThroughAnswer(this.ep, answer, this.scope.requestId);
     } catch (err) {
       this.to.fail(err);
       return;
@@ -341,40 +189,40 @@ class NoopCall implements AnswerSink {
     const be = this.ep.backends[0]!;
     be.breaker?.onFailure();
     const failure = failureOf(err);
-    this.ctx.metrics.backend(be.label, (performance.now() - this.started) / 1000, failure.kind);
-    this.to.answer(failureResponse(this.ep, failure, this.ctx.requestId));
+    this.scope.metrics.backend(be.label, (performance.now() - this.started) / 1000, failure.kind);
+    this.to.answer(failureResponse(this.ep, failure, this.scope.requestId));
   }
 }
 
 /** A pass-through call: status, headers and body of the one backend reach the client. */
-export function runNoop(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
+export function runPassThrough(ep: EndpointRuntime, scope: RequestScope, to: Sink<Answer>): void {
   const be = ep.backends[0]!;
   if (be.breaker && !be.breaker.allow()) {
-    to.answer(problem("internal", "backend unavailable", ctx.requestId));
+    to.answer(problem("internal", "backend unavailable", scope.requestId));
     return;
   }
-  const sink = new NoopCall(ep, ctx, to);
-  // no-op bodies stream unchecked unless a limit is configured
+  const sink = new PassThroughCall(ep, scope, to);
+  // pass-through bodies stream unchecked unless a limit is configured
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  sendTo(be, ctx, NONE, sink.started + ep.timeoutMs, maxBytes, be.maxBytes === null, sink);
+  sendTo(be, scope, NONE, sink.started + ep.timeoutMs, maxBytes, be.maxBytes === null, sink);
 }
 
 /** Backends in parallel, each bounded by 85% of the endpoint timeout; whatever arrived is merged. */
-export function runMerge(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
+export function runMerge(ep: EndpointRuntime, scope: RequestScope, to: Sink<Answer>): void {
   const backends = ep.backends;
   const started = performance.now();
   const deadline = started + (backends.length > 1 ? ep.mergeTimeoutMs : ep.timeoutMs);
-  const outcomes: Outcome[] = new Array(backends.length);
+  const results: BackendResult[] = new Array(backends.length);
   let left = backends.length;
   // every call is sent before any answer can arrive (only failures come at once), so they run side by side
   for (let i = 0; i < backends.length; i++) {
     const be = backends[i]!;
-    callBackend(be, ctx, NONE, started, deadline, (outcome) => {
+    callBackend(be, scope, NONE, started, deadline, (result) => {
       let out: Answer;
       try {
-        outcomes[i] = shaped(be, outcome);
+        results[i] = shaped(be, result);
         if (--left > 0) return;
-        out = finish(ep, outcomes, ctx.requestId);
+        out = finish(ep, results, scope.requestId);
       } catch (err) {
         to.fail(err);
         return;
@@ -385,29 +233,29 @@ export function runMerge(ep: EndpointRuntime, ctx: CallContext, to: EndpointRepl
 }
 
 /** Backends one after another; `{respN_field}` reads earlier answers; the first failure stops the chain. */
-export function runSequential(ep: EndpointRuntime, ctx: CallContext, to: EndpointReply): void {
-  sequence(ep, ctx).then(
+export function runSequential(ep: EndpointRuntime, scope: RequestScope, to: Sink<Answer>): void {
+  sequence(ep, scope).then(
     (answer) => to.answer(answer),
     (err) => to.fail(err),
   );
 }
 
-async function sequence(ep: EndpointRuntime, ctx: CallContext): Promise<Answer> {
+async function sequence(ep: EndpointRuntime, scope: RequestScope): Promise<Answer> {
   const deadline = performance.now() + ep.mergeTimeoutMs;
   const responses: (Data | undefined)[] = [];
-  const outcomes: Outcome[] = [];
+  const results: BackendResult[] = [];
   for (const be of ep.backends) {
     const started = performance.now();
-    const outcome = shaped(
+    const result = shaped(
       be,
-      await new Promise<Outcome>((done) => callBackend(be, ctx, responses, started, deadline, done)),
+      await new Promise<BackendResult>((done) => callBackend(be, scope, responses, started, deadline, done)),
     );
-    outcomes.push(outcome);
-    if (!outcome.ok) break;
-    responses.push(outcome.data);
+    results.push(result);
+    if (!result.ok) break;
+    responses.push(result.data);
   }
-  for (let i = outcomes.length; i < ep.backends.length; i++) outcomes.push({ ok: false, failure: { kind: "network" } });
-  return finish(ep, outcomes, ctx.requestId);
+  for (let i = results.length; i < ep.backends.length; i++) results.push({ ok: false, failure: { kind: "network" } });
+  return finish(ep, results, scope.requestId);
 }
 
 function errorDetails(be: BackendRuntime, failure: BackendFailure): Data | null {
@@ -426,13 +274,13 @@ function failureResponse(ep: EndpointRuntime, failure: BackendFailure, requestId
   return problem("internal", "backend failed", requestId, { [COMPLETED]: "false" });
 }
 
-function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): Answer {
+function finish(ep: EndpointRuntime, results: BackendResult[], requestId: string): Answer {
   let merged: Data = {};
   let okCount = 0;
   let firstFailure: { be: BackendRuntime; failure: BackendFailure } | null = null;
   let details: Data | null = null;
-  for (let i = 0; i < outcomes.length; i++) {
-    const o = outcomes[i]!;
+  for (let i = 0; i < results.length; i++) {
+    const o = results[i]!;
     const be = ep.backends[i]!;
     if (o.ok) {
       okCount++;
@@ -444,7 +292,7 @@ function finish(ep: EndpointRuntime, outcomes: Outcome[], requestId: string): An
       if (d) details = Object.assign(details ?? {}, d);
     }
   }
-  const complete = okCount === outcomes.length;
+  const complete = okCount === results.length;
   const headers = [COMPLETED, complete ? "true" : "false", "x-request-id", requestId];
 
   if (okCount === 0 && firstFailure) {

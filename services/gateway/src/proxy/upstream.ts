@@ -1,11 +1,12 @@
 // How the pipeline talks to backends: one call shape, two clients. Plain-http backends go through our
-// HTTP/1.1 keep-alive client (about half of fetch's CPU per call, measured with bench/gateway); https
+// HTTP/1.1 keep-alive client (much less CPU per call than fetch); https
 // backends, streamed request bodies, and everything when `client: "fetch"` is chosen go through Bun's
 // fetch, behind the per-origin gate that keeps it inside its 64 pooled sockets.
 
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
+import { Http1Agent, type Http1Request, UpstreamTooLargeError } from "../http1/client.ts";
+import type { Sink } from "../transport/deferred.ts";
 import type { HeaderLines } from "./forward.ts";
-import { Http1Agent, type Http1Request, UpstreamTooLargeError } from "./http1.client.ts";
 import { UpstreamLimit } from "./upstream.limit.ts";
 
 /** One backend call. */
@@ -36,16 +37,11 @@ export interface UpstreamAnswer {
   contentEncoding: string;
 }
 
-/** Where one backend call's outcome goes: exactly one of the two, once, and neither may throw. It may be
- * called before `send` returns (a request that cannot be written fails at once). */
-export interface AnswerSink {
-  answer(answer: UpstreamAnswer): void;
-  fail(err: unknown): void;
-}
-
 /** Sends backend calls. */
 export interface Upstream {
-  send(call: UpstreamCall, to: AnswerSink): void;
+  /** The answer or the failure goes to `to`, possibly before `send` returns (a request that cannot be
+   * written fails at once). */
+  send(call: UpstreamCall, to: Sink<UpstreamAnswer>): void;
   /** Upstream TCP connections opened so far by the HTTP/1.1 client, for `origin`. */
   connectionsOpened(origin: string): number;
   close(): void;

@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type Answer, toResponse } from "../proxy/answer.ts";
+import { toResponse } from "../transport/answer.ts";
+import type { Answer } from "../transport/transport.ts";
 import { createCors } from "./cors.ts";
 
 const answer = (status: number, body: string | null = null): Answer => ({ status, headers: [], body });

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { durationMs } from "../config/duration.ts";
 import { parseNamespace } from "../config/namespace.ts";
-import { type Answer, setHeader } from "../proxy/answer.ts";
+import { setHeader } from "../transport/answer.ts";
+import type { Answer } from "../transport/transport.ts";
 
 const corsSchema = z.strictObject({
   allow_origins: z.array(z.string().min(1)).default(["*"]),

@@ -2,25 +2,28 @@
 
 import type { AccessEntry } from "@shared/log";
 import { Registry } from "prom-client";
+import { HttpCacheFront } from "../cache/cache.front.ts";
 import { type LoadedConfig, metricsAddressOf } from "../config/config.load.ts";
 import { parseListenAddress } from "../config/config.schema.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
-import { toResponse } from "../proxy/answer.ts";
+import { createOpsRoutes } from "../ops/ops.routes.ts";
 import { buildRuntime, type GatewayFeatures } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
-import { problem } from "../proxy/problem.ts";
+import { problem, transportProblem } from "../proxy/problem.ts";
 import { createUpstream, type Upstream } from "../proxy/upstream.ts";
-import { serveWithBun } from "./bun.transport.ts";
-import { createGatewayHandler, type RuntimeRef, type ServerLogger } from "./gateway.server.ts";
-import { listenHttp1 } from "./http1.server.ts";
-import { requestIdFrom } from "./trace.ts";
+import { toResponse } from "../transport/answer.ts";
+import type { Handler, Listening } from "../transport/transport.ts";
+import { type TransportName, transports } from "../transport/transports.ts";
+import { createGatewayHandler, type RuntimeRef } from "./gateway.handler.ts";
+import type { ServerLogger } from "./proxy.call.ts";
+import { requestIdFrom } from "./request.id.ts";
 
 /** Options of `createGateway`. */
 export interface GatewayOptions {
   loaded: LoadedConfig;
-  plugins?: GatewayFeatures;
+  features?: GatewayFeatures;
   logger: ServerLogger;
   version?: string;
   accessLog?: boolean;
@@ -34,28 +37,22 @@ export interface GatewayOptions {
   upstreamClient?: "http1" | "fetch";
   /** Sockets per backend origin of the HTTP/1.1 client (default 256). */
   upstreamSockets?: number;
-  /** Client-facing server: "http1" (default, our HTTP/1.1 server on Bun.listen) or "bun" (Bun.serve). */
-  server?: "http1" | "bun";
-}
-
-/** A listening gateway server. */
-export interface GatewayServer {
-  readonly port: number | undefined;
-  stop(force?: boolean): Promise<void> | void;
+  /** Client-facing transport: "http1" (default, our HTTP/1.1 server on Bun.listen) or "bun" (Bun.serve). */
+  server?: TransportName;
 }
 
 /** A gateway ready to listen: its runtime reference (for reloads), handler and metrics registry. */
 export interface Gateway {
   ref: RuntimeRef;
   registry: Registry;
-  fetch: ReturnType<typeof createGatewayHandler>;
+  fetch: Handler;
   /** The backend client, e.g. to count upstream connections. */
   upstream: Upstream;
   /** Starts the HTTP server on `port` (0 picks a free one). */
-  listen(port: number, hostname?: string): GatewayServer;
+  listen(port: number, hostname?: string): Listening;
   /** Starts the listener of `telemetry/metrics.listen_address` (Prometheus `/metrics` only); null when the
    * config has none and `/metrics` is on the public port. */
-  listenMetrics(): GatewayServer | null;
+  listenMetrics(): Listening | null;
 }
 
 /** Any other path on the metrics listener: the gateway's own not-found problem. */
@@ -65,8 +62,8 @@ function notOnMetricsPort(): Response {
 
 /** Builds the runtime for `loaded` and the handler serving it. Throws `GatewayConfigError`. */
 export function createGateway(opts: GatewayOptions): Gateway {
-  const plugins = opts.plugins ?? {};
-  const ref: RuntimeRef = { current: buildRuntime(opts.loaded, plugins) };
+  const features = opts.features ?? {};
+  const ref: RuntimeRef = { current: buildRuntime(opts.loaded, features) };
   const registry = opts.registry ?? new Registry();
   const breakers = () => {
     const out: { label: string; breaker: Breaker }[] = [];
@@ -85,40 +82,37 @@ export function createGateway(opts: GatewayOptions): Gateway {
     maxSockets: opts.upstreamSockets,
     fetchConcurrency: opts.upstreamConcurrency,
   });
+  const logger = opts.logger;
   const fetch = createGatewayHandler(ref, {
-    logger: opts.logger,
+    logger,
     metrics,
-    accessLog: opts.accessLog ?? true,
-    accessWriter: opts.accessWriter,
-    metricsHandler: metricsAddress === null ? metricsResponse : null,
+    accessLog: (opts.accessLog ?? true) ? (opts.accessWriter ?? ((entry) => logger.info(entry, "request"))) : null,
     upstream,
-    docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
-    health: () =>
-      Response.json(
-        { agents: {}, now: new Date().toISOString(), status: "ok" },
-        { headers: { "cache-control": "no-store" } },
-      ),
+    cache: new HttpCacheFront(upstream, metrics),
+    ops: createOpsRoutes({
+      metrics: metricsAddress === null ? metricsResponse : null,
+      docs: createDocs({ title: "Shop API (gateway)", version }, opts.fetchSpecs),
+      health: () =>
+        Response.json(
+          { agents: {}, now: new Date().toISOString(), status: "ok" },
+          { headers: { "cache-control": "no-store" } },
+        ),
+    }),
   });
+  const transport = transports[opts.server ?? "http1"];
   return {
     ref,
     registry,
     fetch,
     upstream,
     listen(port, hostname) {
-      if (opts.server === "bun") {
-        return serveWithBun({
-          port,
-          hostname,
-          handle: fetch,
-          maxRequestBodySize: ref.current.maxPayload,
-          onError: (err) => opts.logger.error({ err }, "http server"),
-        });
-      }
-      return listenHttp1({
+      return transport.listen({
         port,
         hostname,
         handler: fetch,
-        onError: (err) => opts.logger.error({ err }, "http server"),
+        problem: transportProblem,
+        maxRequestBodySize: ref.current.maxPayload,
+        onError: (err) => logger.error({ err }, "http server"),
       });
     },
     listenMetrics() {

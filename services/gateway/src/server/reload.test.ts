@@ -33,7 +33,7 @@ describe("hot reload", () => {
   const gateway = createGateway({ loaded: loadConfigFile(file, {}), logger, fetchSpecs: async () => new Map() });
   const server = gateway.listen(0, "127.0.0.1");
   const url = `http://127.0.0.1:${server.port}`;
-  const reloader = createReloader({ file, ref: gateway.ref, plugins: {}, logger, env: {}, debounceMs: 50 });
+  const reloader = createReloader({ file, ref: gateway.ref, features: {}, logger, env: {}, debounceMs: 50 });
   afterAll(() => {
     reloader.stop();
     server.stop(true);

@@ -4,7 +4,7 @@ import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { GatewayConfigError, loadConfigFile, metricsAddressOf } from "../config/config.load.ts";
 import { buildRuntime, type GatewayFeatures, type GatewayRuntime } from "../proxy/endpoint.build.ts";
-import type { RuntimeRef } from "./gateway.server.ts";
+import type { RuntimeRef } from "./gateway.handler.ts";
 
 /** The logger calls the reloader makes (a pino logger fits). */
 export interface ReloadLogger {
@@ -17,7 +17,7 @@ export interface ReloadLogger {
 export interface ReloaderOptions {
   file: string;
   ref: RuntimeRef;
-  plugins: GatewayFeatures;
+  features: GatewayFeatures;
   logger: ReloadLogger;
   env?: Record<string, string | undefined>;
   /** Called after a swap, e.g. to purge caches or log. */
@@ -43,7 +43,7 @@ export function createReloader(opts: ReloaderOptions): Reloader {
   const reload = (reason: string): boolean => {
     try {
       const loaded = loadConfigFile(file, opts.env ?? process.env);
-      const next = buildRuntime(loaded, opts.plugins);
+      const next = buildRuntime(loaded, opts.features);
       const previous = ref.current;
       if ((loaded.config.port ?? 8080) !== (previous.loaded.config.port ?? 8080)) {
         logger.warn({ reason }, "config reloaded but the port changes only on restart");

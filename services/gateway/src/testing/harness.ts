@@ -6,6 +6,7 @@ import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayFeatures } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
+import { transportNamed } from "../transport/transports.ts";
 
 /** A request as a backend saw it. */
 export interface Seen {
@@ -66,19 +67,19 @@ export interface TestGateway {
 /** Starts a gateway from a config object (version 3 is added). */
 export function startGateway(
   config: Record<string, unknown>,
-  plugins: GatewayFeatures = {},
+  features: GatewayFeatures = {},
   opts: { realSpecs?: boolean; accessWriter?: (entry: AccessEntry) => void } = {},
 ): TestGateway {
   const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });
   const logger = memoryLogger();
   const gateway = createGateway({
     loaded,
-    plugins,
+    features,
     logger,
     // GATEWAY_TEST_UPSTREAM_CLIENT=fetch runs the whole suite on the fetch fallback
     upstreamClient: process.env.GATEWAY_TEST_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     // GATEWAY_TEST_SERVER=bun runs it on the Bun.serve transport
-    server: process.env.GATEWAY_TEST_SERVER === "bun" ? "bun" : "http1",
+    server: transportNamed(process.env.GATEWAY_TEST_SERVER),
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
     accessWriter: opts.accessWriter,
   });

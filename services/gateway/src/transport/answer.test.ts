@@ -1,5 +1,6 @@
 import { describe, expect, test } from "bun:test";
-import { type Answer, setHeader, toResponse } from "./answer.ts";
+import { setHeader, toResponse } from "./answer.ts";
+import type { Answer } from "./transport.ts";
 
 describe("answer", () => {
   test("setHeader replaces every header of that name, whatever its case, with one value", () => {

@@ -5,7 +5,7 @@
  * repeated (`5, 5`, RFC 9110 8.6); anything else could frame the message two ways (request smuggling).
  */
 export function contentLengthOf(value: string): number | "invalid" | "conflict" {
-  // the usual value, up to 15 digits and nothing else, is read in one pass (about 60 ns less per message)
+  // the usual value, up to 15 digits and nothing else, is read in one pass, without splitting or trimming
   const len = value.length;
   if (len > 0 && len <= 15) {
     let n = 0;

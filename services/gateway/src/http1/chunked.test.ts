@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { ChunkedDecoder, ChunkedError, chunkSize } from "./http1.chunked.ts";
+import { ChunkedDecoder, ChunkedError, chunkSize } from "./chunked.ts";
 
 /** Feeds `pieces` as a peer would send them, carrying unused bytes over; returns the body and the rest. */
 function decode(pieces: string[], maxTrailerBytes = 1024): { body: string; rest: string; done: boolean } {

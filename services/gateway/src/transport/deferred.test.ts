@@ -1,9 +1,9 @@
 import { describe, expect, test } from "bun:test";
-import { Pending } from "./pending.ts";
+import { Deferred } from "./deferred.ts";
 
-describe("Pending", () => {
+describe("Deferred", () => {
   test("a consumer waiting for the value is called from resolve, before resolve returns", () => {
-    const p = new Pending<number>();
+    const p = new Deferred<number>();
     const seen: number[] = [];
     p.then(
       (n) => seen.push(n),
@@ -15,7 +15,7 @@ describe("Pending", () => {
   });
 
   test("a consumer that comes after the value is called at once, and every consumer gets it", () => {
-    const p = new Pending<string>();
+    const p = new Deferred<string>();
     const seen: string[] = [];
     p.then(
       (v) => seen.push(`first ${v}`),
@@ -31,7 +31,7 @@ describe("Pending", () => {
   });
 
   test("it settles once: a later resolve or reject changes nothing", () => {
-    const p = new Pending<number>();
+    const p = new Deferred<number>();
     const seen: unknown[] = [];
     p.then(
       (n) => seen.push(n),
@@ -44,10 +44,10 @@ describe("Pending", () => {
   });
 
   test("await reads it like a promise, resolved or rejected", async () => {
-    const ok = new Pending<number>();
+    const ok = new Deferred<number>();
     setTimeout(() => ok.resolve(3), 1);
     expect(await ok).toBe(3);
-    const bad = new Pending<number>();
+    const bad = new Deferred<number>();
     setTimeout(() => bad.reject(new Error("no")), 1);
     let caught: unknown = null;
     try {
@@ -61,10 +61,10 @@ describe("Pending", () => {
   test("what a consumer throws never reaches the code that settled it; it surfaces as an unhandled rejection", () => {
     // in a process of its own: the test runner fails any test during which an unhandled rejection happens
     const script = `
-      import { Pending } from ${JSON.stringify(`${import.meta.dir}/pending.ts`)};
+      import { Deferred } from ${JSON.stringify(`${import.meta.dir}/deferred.ts`)};
       const out = [];
       process.on("unhandledRejection", (err) => { out.push("unhandled " + err.message); console.log(out.join("; ")); });
-      const p = new Pending();
+      const p = new Deferred();
       p.then(() => { throw new Error("consumer bug"); }, () => {});
       p.then((n) => out.push("second got " + n), () => {});
       try { p.resolve(5); out.push("resolve returned"); } catch (err) { out.push("resolve threw " + err.message); }

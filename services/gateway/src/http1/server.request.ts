@@ -1,42 +1,30 @@
 // Request heads, parsed strictly (RFC 9112): anything ambiguous about message framing is refused with a
 // ProtocolError before a handler sees the request, to rule out smuggling.
 
-import { contentLengthOf, headerName, isBlank, isToken, TOKEN } from "../proxy/http1.fields.ts";
-import { BodyReader } from "./http1.body.ts";
-import type { Connection } from "./http1.connection.ts";
+import type { ClientRequest, RequestHeaders } from "../transport/transport.ts";
+import { contentLengthOf, headerName, isBlank, isToken, TOKEN } from "./fields.ts";
+import { type BodyFraming, BodyReader } from "./server.body.ts";
 
-/** Request headers as received: names lower-cased, values trimmed; repeated names kept in order. */
-export interface RequestHeaders {
-  /** First value of a header (lower-case name), or null. Repeated headers other than set-cookie/cookie are joined with ", " as in the Fetch Headers class; cookie joined with "; ". */
-  get(name: string): string | null;
-  has(name: string): boolean;
-  /** Flat [name, value, name, value, ...] pairs as received (names lower-cased). */
-  readonly pairs: readonly string[];
-}
-
-/** One parsed request. */
-export interface IncomingRequest {
+/** One parsed request, as the HTTP/1.1 server hands it to its handler. */
+export interface IncomingRequest extends ClientRequest {
   /** As sent, e.g. "GET" (methods are case-sensitive tokens). */
   method: string;
   /** The request-target in origin form, e.g. "/a/b?x=1" (an absolute-form target is reduced to its path and query). */
   target: string;
-  /** Target up to '?', still percent-encoded. */
-  path: string;
-  /** After '?', without it; "" when none. */
-  query: string;
-  headers: RequestHeaders;
-  /** Peer address; an IPv4-mapped IPv6 "::ffff:1.2.3.4" is given as "1.2.3.4". */
-  clientIp: string;
   httpVersion: "1.0" | "1.1";
-  /** true when the request has a body (content-length > 0 or chunked). */
-  hasBody: boolean;
-  /** content-length when declared, else -1 (chunked); 0 when no body. */
-  contentLength: number;
   /** Reads the whole body (de-chunked); null when it exceeds `limit` bytes, and the connection is then closed
    * after the handler's answer. The same promise on every call. Sends "100 Continue" first when the client
    * asked for it and nothing was answered yet. Rejects when the body is malformed (the server has then answered
    * 400 itself) or the client goes away. */
   readBody(limit: number): Promise<Uint8Array | null>;
+}
+
+/** The connection a request arrived on, as parsing and `readBody` use it. */
+export interface RequestSource {
+  readonly clientIp: string;
+  readonly server: { readonly maxHeaders: number };
+  /** Starts moving the request's body into `reader`. */
+  startBody(req: ParsedRequest, reader: BodyReader): void;
 }
 
 /** A request the server refuses before any handler sees it. */
@@ -71,7 +59,8 @@ class ReceivedHeaders implements RequestHeaders {
   }
 }
 
-export class ParsedRequest implements IncomingRequest {
+/** A request on its connection: what the handler reads, and how far its body and answer have got. */
+export class ParsedRequest implements IncomingRequest, BodyFraming {
   path: string;
   query: string;
   hasBody: boolean;
@@ -89,7 +78,7 @@ export class ParsedRequest implements IncomingRequest {
   settled = false;
 
   constructor(
-    private readonly conn: Connection,
+    private readonly conn: RequestSource,
     public method: string,
     public target: string,
     public headers: ReceivedHeaders,
@@ -178,7 +167,7 @@ function originForm(method: string, target: string): string {
 }
 
 /** Parses a complete request head (`head` ends with the CRLF of its last line). */
-export function parseHead(head: string, conn: Connection): ParsedRequest {
+export function parseHead(head: string, conn: RequestSource): ParsedRequest {
   const end = lineEnd(head, 0);
   const sp1 = head.indexOf(" ");
   const sp2 = sp1 < 0 || sp1 > end ? -1 : head.indexOf(" ", sp1 + 1);

@@ -4,7 +4,7 @@
 // with CRLF, and a CR, LF or NUL elsewhere in a line is refused. Trailer lines are read past and dropped, as
 // fetch does, within a byte limit.
 
-import type { FastBuffer } from "./http1.fields.ts";
+import type { FastBuffer } from "./fields.ts";
 
 /** Framing the decoder refuses; the message is what the peer is told. */
 export class ChunkedError extends Error {

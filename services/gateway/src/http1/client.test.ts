@@ -6,7 +6,7 @@ import {
   type Http1Response,
   UpstreamNetworkError,
   UpstreamTooLargeError,
-} from "./http1.client.ts";
+} from "./client.ts";
 
 const stoppers: (() => void)[] = [];
 afterAll(() => {
@@ -125,7 +125,7 @@ describe("http1 client", () => {
   });
 
   test("a request that cannot be written fails its sink before send returns", () => {
-    const failures: Error[] = [];
+    const failures: unknown[] = [];
     agent.send("http://127.0.0.1:9", get("/bad target"), { answer: () => {}, fail: (err) => failures.push(err) });
     expect(failures).toHaveLength(1);
     expect(failures[0]).toBeInstanceOf(UpstreamNetworkError);

@@ -1,21 +1,20 @@
-// The gateway's own HTTP/1.1 server on raw TCP (`Bun.listen`). Bun.serve spends ~5-7 µs per request before
-// any gateway code runs, a floor that alone keeps the gateway under its throughput target (0.75 of nginx as
-// a reverse proxy); a tight parser in JS over `Bun.listen` costs less, so the hot path lives here.
-// Parsing is strict (RFC 9112; anything ambiguous about message framing is refused) to rule out smuggling.
-// This file holds the options, listening, stopping and the sweep; requests are parsed in http1.request.ts,
-// their bodies read in http1.body.ts, answers written in http1.response.ts, and each connection driven by
-// http1.connection.ts.
+// The gateway's own HTTP/1.1 server on raw TCP (`Bun.listen`). Bun.serve spends several microseconds per
+// request before any gateway code runs; a tight parser in JS over `Bun.listen` costs less, so the hot path
+// lives here. Parsing is strict (RFC 9112; anything ambiguous about message framing is refused) to rule out
+// smuggling. This file holds the options, listening, stopping and the sweep; requests are parsed in
+// server.request.ts, their bodies read in server.body.ts, answers written in server.answer.ts, and each
+// connection driven by server.connection.ts.
 
 import type { TCPSocketListener } from "bun";
-import { Connection } from "./http1.connection.ts";
-import type { IncomingRequest } from "./http1.request.ts";
-import { noop, type OutgoingResponse } from "./http1.response.ts";
-import type { Later } from "./pending.ts";
+import type { Handler, ProblemFormatter } from "../transport/transport.ts";
+import { noop } from "./server.body.ts";
+import { Connection, type ConnectionOwner } from "./server.connection.ts";
+import type { IncomingRequest } from "./server.request.ts";
 
-export type { IncomingRequest, RequestHeaders } from "./http1.request.ts";
-export type { OutgoingResponse } from "./http1.response.ts";
+export type { IncomingRequest } from "./server.request.ts";
 
-export type Http1Handler = (req: IncomingRequest) => OutgoingResponse | Response | Later<OutgoingResponse | Response>;
+/** What the HTTP/1.1 server calls for every request. */
+export type Http1Handler = Handler<IncomingRequest>;
 
 export interface Http1ServerOptions {
   /** 0 = pick a free port. */
@@ -23,6 +22,9 @@ export interface Http1ServerOptions {
   /** Default "0.0.0.0". */
   hostname?: string;
   handler: Http1Handler;
+  /** Formats the answers the server gives itself: a refused request (400, 408, 431, 501, 505), a body it
+   * cannot read, a handler that failed (500). */
+  problem: ProblemFormatter;
   /** Request line + headers, bytes (default 16 KiB) -> 431 when exceeded. */
   maxHeaderBytes?: number;
   /** Max number of header lines (default 100) -> 431. */
@@ -50,7 +52,7 @@ export interface Http1Server {
 /**
  * Starts an HTTP/1.1 server on `Bun.listen`.
  * @example
- * const server = listenHttp1({ port: 8080, handler: () => ({ status: 200, headers: [], body: "ok" }) });
+ * const server = listenHttp1({ port: 8080, problem, handler: () => ({ status: 200, headers: [], body: "ok" }) });
  * await server.stop();
  */
 export function listenHttp1(opts: Http1ServerOptions): Http1Server {
@@ -78,9 +80,10 @@ function listenOrExplain<T>(hostname: string, port: number, listen: () => T): T 
 }
 
 /** The server behind `listenHttp1`; its connections read its settings, clock and date. */
-export class Http1Listener implements Http1Server {
+export class Http1Listener implements Http1Server, ConnectionOwner {
   readonly hostname: string;
   readonly handler: Http1Handler;
+  readonly problem: ProblemFormatter;
   readonly maxHeaderBytes: number;
   readonly maxHeaders: number;
   readonly idleTimeoutMs: number;
@@ -103,6 +106,7 @@ export class Http1Listener implements Http1Server {
   constructor(opts: Http1ServerOptions) {
     this.hostname = opts.hostname ?? "0.0.0.0";
     this.handler = opts.handler;
+    this.problem = opts.problem;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
     this.maxHeaders = opts.maxHeaders ?? 100;
     this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;

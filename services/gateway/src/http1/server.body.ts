@@ -1,10 +1,31 @@
 // Request bodies: the state of one `readBody` call, and moving received bytes into it, either counted down by
 // Content-Length or de-chunked (chunk sizes, chunk ends, trailers), strictly, as with the head.
 
-import { ChunkedDecoder, ChunkedError } from "../proxy/http1.chunked.ts";
-import type { Connection } from "./http1.connection.ts";
-import type { ParsedRequest } from "./http1.request.ts";
-import { noop } from "./http1.response.ts";
+import { ChunkedDecoder, ChunkedError } from "./chunked.ts";
+
+/** A callback that ignores what it is given (a cancelled stream's or an unawaited promise's failure). */
+export const noop = () => {};
+
+/** How a request's body is framed, and how much of it the connection has taken. */
+export interface BodyFraming {
+  readonly chunked: boolean;
+  /** Body bytes (Content-Length framing) not taken from the socket yet. */
+  bodyLeft: number;
+  bodyDone: boolean;
+  overLimit: boolean;
+}
+
+/** The connection as `feedBody` uses it: received bytes, and what to do when the body cannot be read. */
+export interface BodyInput {
+  buf: Buffer | null;
+  readonly peerEnded: boolean;
+  readonly server: { readonly maxHeaderBytes: number };
+  consume(n: number): void;
+  /** The rest of the input will not be read. */
+  dropInput(): void;
+  /** The body is malformed or cut short: answer `status` and close. */
+  badBody(req: BodyFraming, reader: BodyReader, status: number, detail: string): void;
+}
 
 /** The state of one `readBody` call. */
 export class BodyReader {
@@ -49,7 +70,7 @@ export class BodyReader {
 }
 
 /** Moves received body bytes into `reader`. */
-export function feedBody(conn: Connection, req: ParsedRequest, reader: BodyReader): void {
+export function feedBody(conn: BodyInput, req: BodyFraming, reader: BodyReader): void {
   while (conn.buf !== null && !reader.done) {
     const b = conn.buf;
     if (!req.chunked) {
@@ -95,7 +116,7 @@ export function feedBody(conn: Connection, req: ParsedRequest, reader: BodyReade
   if (!reader.done && conn.peerEnded) conn.badBody(req, reader, 400, "the body ended early");
 }
 
-function overLimit(conn: Connection, req: ParsedRequest, reader: BodyReader): void {
+function overLimit(conn: BodyInput, req: BodyFraming, reader: BodyReader): void {
   req.overLimit = true;
   conn.dropInput();
   reader.resolve(true);

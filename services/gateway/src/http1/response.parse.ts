@@ -3,8 +3,8 @@
 // It works on the socket's chunks as they arrive: body parts up to 4 KiB are copied out of them, larger
 // ones are views into the received chunks (each chunk Bun hands over is a buffer of its own).
 
-import { ChunkedDecoder, ChunkedError } from "./http1.chunked.ts";
-import { contentLengthOf, type FastBuffer, headerName, isBlank, TOKEN } from "./http1.fields.ts";
+import { ChunkedDecoder, ChunkedError } from "./chunked.ts";
+import { contentLengthOf, type FastBuffer, headerName, isBlank, TOKEN } from "./fields.ts";
 
 /** How the body of the current response is delimited. */
 export enum Framing {
@@ -36,7 +36,7 @@ function lineEnd(text: string, from: number): number {
 }
 
 /** Small parts are copied out of the received chunk: a view of a fresh chunk makes the engine move the
- * chunk's bytes out of its heap first, which costs about four times the copy (measured on Bun 1.4.5). */
+ * chunk's bytes out of its heap first, which costs several times the copy. */
 const COPY_MAX = 4096;
 
 function part(buf: Buffer, start: number, end: number): Uint8Array {

@@ -1,14 +1,15 @@
 import { afterEach, describe, expect, test } from "bun:test";
 import { once } from "node:events";
 import net from "node:net";
+import { transportProblem } from "../proxy/problem.ts";
+import type { Answer } from "../transport/transport.ts";
 import {
   type Http1Handler,
   type Http1Server,
   type Http1ServerOptions,
   type IncomingRequest,
   listenHttp1,
-  type OutgoingResponse,
-} from "./http1.server.ts";
+} from "./server.ts";
 
 const servers: Http1Server[] = [];
 afterEach(async () => {
@@ -16,12 +17,12 @@ afterEach(async () => {
 });
 
 function start(handler: Http1Handler, opts: Partial<Http1ServerOptions> = {}): Http1Server {
-  const server = listenHttp1({ port: 0, hostname: "127.0.0.1", handler, ...opts });
+  const server = listenHttp1({ port: 0, hostname: "127.0.0.1", handler, problem: transportProblem, ...opts });
   servers.push(server);
   return server;
 }
 
-const ok = (body: OutgoingResponse["body"] = "ok", headers: string[] = []): OutgoingResponse => ({
+const ok = (body: Answer["body"] = "ok", headers: string[] = []): Answer => ({
   status: 200,
   headers,
   body,
@@ -156,6 +157,7 @@ describe("listening", () => {
         port: taken.port,
         hostname: "127.0.0.1",
         handler: () => ({ status: 204, headers: [], body: null }),
+        problem: transportProblem,
       });
     } catch (err) {
       thrown = err;
@@ -447,18 +449,21 @@ describe("strict parsing", () => {
     expect(targets).toEqual(["/search?q=a\\b"]);
   });
 
-  test("a refusal is a problem+json document naming the status and the reason", async () => {
+  test("a refusal is the gateway's problem+json document naming the status, the reason and a request id", async () => {
     const server = start(() => ok());
     const client = await RawClient.open(server.port);
     client.send("GET / HTTP/1.1\r\n\r\n");
     await client.untilClosed();
     const [res] = parseResponses(client.text());
     expect(res!.statusLine).toBe("HTTP/1.1 400 Bad Request");
-    expect(JSON.parse(res!.body)).toEqual({
-      type: "about:blank",
-      title: "Bad Request",
+    const body = JSON.parse(res!.body);
+    expect(headerOf(res!, "x-request-id")).toBe(body.requestId);
+    expect(body).toMatchObject({
+      type: "https://errors.shop.local/invalid_argument",
+      title: "Invalid request",
       status: 400,
       detail: "missing Host header",
+      code: "invalid_argument",
     });
   });
 
@@ -841,7 +846,7 @@ describe("responses", () => {
     client.close();
   });
 
-  const splitting: [string, OutgoingResponse][] = [
+  const splitting: [string, Answer][] = [
     ["a response header value with a line break", ok("x", ["x-a", "1\r\nset-cookie: evil=1"])],
     [
       "a line break in a header past the ones the answer marks as checked",
@@ -1055,7 +1060,7 @@ describe("handler errors", () => {
       expect(failed!.status).toBe(500);
       expect(headerOf(failed!, "content-type")).toBe("application/problem+json");
       expect(failed!.body).not.toContain("secret");
-      expect(JSON.parse(failed!.body)).toMatchObject({ status: 500, title: "Internal Server Error" });
+      expect(JSON.parse(failed!.body)).toMatchObject({ status: 500, code: "internal" });
       expect(fine!.body).toBe("fine");
       expect((errors[0] as Error).message).toBe("secret detail");
       client.close();

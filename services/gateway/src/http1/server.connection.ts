@@ -3,23 +3,36 @@
 // and enforces the timeouts the server's sweep checks.
 
 import type { Socket } from "bun";
-import type { FastBuffer } from "../proxy/http1.fields.ts";
-import { type BodyReader, feedBody } from "./http1.body.ts";
-import { type ParsedRequest, ProtocolError, parseHead } from "./http1.request.ts";
-import {
-  dropBody,
-  fromWebResponse,
-  noop,
-  type OutgoingResponse,
-  problemJson,
-  reasonOf,
-  send,
-} from "./http1.response.ts";
-import type { Http1Handler, Http1Listener } from "./http1.server.ts";
-import type { Later } from "./pending.ts";
+import type { Answer, Handler, HandlerResult, ProblemFormatter } from "../transport/transport.ts";
+import type { FastBuffer } from "./fields.ts";
+import { dropBody, fromWebResponse, reasonOf, send } from "./server.answer.ts";
+import { type BodyReader, feedBody, noop } from "./server.body.ts";
+import { type IncomingRequest, type ParsedRequest, ProtocolError, parseHead } from "./server.request.ts";
+
+/** The server as its connections use it: settings, the shared clock and date, and the request count. */
+export interface ConnectionOwner {
+  readonly handler: Handler<IncomingRequest>;
+  readonly problem: ProblemFormatter;
+  readonly maxHeaderBytes: number;
+  readonly maxHeaders: number;
+  readonly idleTimeoutMs: number;
+  readonly headerTimeoutMs: number;
+  readonly lingerMs: number;
+  readonly stopping: boolean;
+  /** Requests being handled. */
+  pending: number;
+  /** The time of the last sweep: connections stamp activity with it instead of reading the clock. */
+  readonly now: number;
+  /** IMF-fixdate of the current second. */
+  readonly date: string;
+  reportError(err: unknown): void;
+  /** The connection closed. */
+  forget(conn: Connection): void;
+}
 
 const HEAD_END = Buffer.from("\r\n\r\n");
 const CONTINUE = Buffer.from("HTTP/1.1 100 Continue\r\n\r\n");
+const EMPTY = Buffer.alloc(0);
 /** Bytes buffered behind a request in flight (that is not reading its body) before reads are paused. */
 const INPUT_CAP = 256 * 1024;
 
@@ -52,7 +65,7 @@ export class Connection {
   stream: ReadableStreamDefaultReader<Uint8Array> | null = null;
 
   constructor(
-    readonly server: Http1Listener,
+    readonly server: ConnectionOwner,
     readonly socket: Socket<Connection>,
   ) {
     const ip = socket.remoteAddress;
@@ -132,16 +145,17 @@ export class Connection {
     this.req = req;
     server.pending++;
     this.dispatched = req;
-    let out: ReturnType<Http1Handler>;
+    let out: HandlerResult;
     try {
       out = server.handler(req);
     } catch (err) {
       this.handlerFailed(req, err);
       return;
     }
-    if (typeof (out as Promise<unknown>).then === "function") {
-      (out as Later<OutgoingResponse | Response>).then(this.answered, this.failed);
-    } else this.answer(req, out as OutgoingResponse | Response);
+    // a Deferred or a promise: both take the two callbacks
+    if (typeof (out as PromiseLike<unknown>).then === "function") {
+      (out as PromiseLike<Answer | Response>).then(this.answered, this.failed);
+    } else this.answer(req, out as Answer | Response);
   }
 
   /** The request last handed to the handler. Its promise settles before anything else is dispatched (the
@@ -149,11 +163,11 @@ export class Connection {
    * every request; `answer` and `handlerFailed` see when the request was settled meanwhile. */
   private dispatched: ParsedRequest | null = null;
 
-  private readonly answered = (res: OutgoingResponse | Response): void => this.answer(this.dispatched!, res);
+  private readonly answered = (res: Answer | Response): void => this.answer(this.dispatched!, res);
 
   private readonly failed = (err: unknown): void => this.handlerFailed(this.dispatched!, err);
 
-  private answer(req: ParsedRequest, res: OutgoingResponse | Response): void {
+  private answer(req: ParsedRequest, res: Answer | Response): void {
     if (req.answered || req.settled) {
       dropBody(res);
       return;
@@ -179,11 +193,7 @@ export class Connection {
     if (err !== req.bodyError) this.server.reportError(err);
     // Answered already: only the server itself answers while the handler still runs (a malformed body).
     if (req.settled || req.answered) return;
-    send(this, req, {
-      status: 500,
-      headers: ["content-type", "application/problem+json"],
-      body: problemJson(500, "internal error"),
-    });
+    send(this, req, this.server.problem(500, "internal error"));
   }
 
   /** Writes or queues `data`; true when the socket took all of it. */
@@ -286,11 +296,7 @@ export class Connection {
       this.abort(req);
       return;
     }
-    send(this, req, {
-      status,
-      headers: ["content-type", "application/problem+json"],
-      body: problemJson(status, detail),
-    });
+    send(this, req, this.server.problem(status, detail));
   }
 
   /** The rest of the input will not be read: the connection closes after the current answer. */
@@ -305,21 +311,15 @@ export class Connection {
 
   /** Answers a request that never reached the handler, then closes. */
   private refuse(err: ProtocolError): void {
-    const body = problemJson(err.status, err.detail);
-    const text =
-      "HTTP/1.1 " +
-      err.status +
-      " " +
-      reasonOf(err.status) +
-      "\r\ncontent-type: application/problem+json\r\ncontent-length: " +
-      body.length +
-      "\r\ndate: " +
-      this.server.date +
-      "\r\nconnection: close\r\n\r\n" +
-      body;
+    const answer = this.server.problem(err.status, err.detail);
+    const body = typeof answer.body === "string" ? Buffer.from(answer.body) : EMPTY;
+    let head = "HTTP/1.1 " + err.status + " " + reasonOf(err.status) + "\r\n";
+    const h = answer.headers;
+    for (let i = 0; i < h.length; i += 2) head += h[i] + ": " + h[i + 1] + "\r\n";
+    head += "content-length: " + body.length + "\r\ndate: " + this.server.date + "\r\nconnection: close\r\n\r\n";
     const hadInput = this.buf !== null;
     this.dropInput();
-    if (this.write(Buffer.from(text, "latin1"))) this.close(hadInput);
+    if (this.write(Buffer.concat([Buffer.from(head, "latin1"), body]))) this.close(hadInput);
     else this.flushed = () => this.close(hadInput);
   }
 

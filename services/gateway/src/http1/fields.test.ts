@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { contentLengthOf, headerName } from "./http1.fields.ts";
+import { contentLengthOf, headerName } from "./fields.ts";
 
 describe("contentLengthOf", () => {
   test("digits are a length, and one value repeated in a list is that length", () => {

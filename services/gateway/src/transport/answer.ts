@@ -1,16 +1,6 @@
-// What the gateway answers a client, before any transport touches it: a status, flat header pairs and a
-// body. The HTTP/1.1 server writes it straight to the socket; `toResponse` turns it into a Web Response
-// (the Bun.serve transport and unit tests).
-
-/** A client answer. `headers` are flat `[name, value, ...]` pairs; names are written as given. */
-export interface Answer {
-  status: number;
-  headers: string[];
-  body: Uint8Array | string | ReadableStream<Uint8Array> | null;
-  /** How many header pairs at the start of `headers` are known to hold no CR or LF (they came from a
-   * parsed backend answer), so the server need not check them again; the rest always are. */
-  checked?: number;
-}
+// Working with an `Answer` before a transport writes it: the HTTP/1.1 server writes it straight to the
+// socket; `toResponse` turns it into a Web Response (the Bun.serve transport and unit tests).
+import type { Answer } from "./transport.ts";
 
 /** Replaces every header named `name` (case-insensitive) with one `name: value`. */
 export function setHeader(a: Answer, name: string, value: string): void {

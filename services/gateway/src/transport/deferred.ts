@@ -1,25 +1,28 @@
-// A value settled by a plain call and read through `then`: how a gateway answer travels from the upstream
-// socket callback that completes it to the client's connection, without a promise or a microtask per step.
-// Measured with bench/gateway/ab.ts: the promise steps between a backend's answer and the client's cost a
-// merge several percent of its throughput under load.
+// How an answer travels from the upstream socket callback that completes it to the client's connection: by
+// plain calls, without a promise or a microtask per step. Under load each promise step between a backend's
+// answer and the client's is a visible share of a merge's CPU, so the hot path settles values by calling.
 
-/** What the transports accept for an answer that is not ready yet; a promise is one too. */
-export interface Later<T> {
-  then(ok: (value: T) => void, bad: (err: unknown) => void): unknown;
+/** Where one value goes: exactly one of the two, once, and neither may throw. A producer may call it before
+ * the call that started it returns (a request that cannot be sent fails at once). */
+export interface Sink<T> {
+  answer(value: T): void;
+  /** The value will not come: a failure, or an unexpected error (a bug) the consumer logs. */
+  fail(err: unknown): void;
 }
 
 type Consumer<T> = [ok: (value: T) => void, bad: (err: unknown) => void];
 
 /**
- * Settles once, with `resolve` or `reject`; later calls are ignored. A consumer is called at once when the
- * value is there, else from the settling call. What a consumer throws becomes an unhandled rejection, as it
- * would in a promise's callback (the gateway logs it and drains), never an exception in the settling code.
+ * A value settled once by a call (`resolve` or `reject`; later calls are ignored) and read through `then`.
+ * A consumer is called at once when the value is there, else from the settling call. What a consumer throws
+ * becomes an unhandled rejection, as it would in a promise's callback (the gateway logs it and drains),
+ * never an exception in the settling code. Transports take it wherever they take a promise.
  * @example
- * const answer = new Pending<number>();
+ * const answer = new Deferred<number>();
  * answer.then((n) => console.log(n), (err) => console.error(err));
  * answer.resolve(42); // logs 42 before resolve returns
  */
-export class Pending<T> implements Later<T> {
+export class Deferred<T> {
   private state: "waiting" | "resolved" | "rejected" = "waiting";
   private value: unknown = undefined;
   private consumers: Consumer<T>[] | null = null;

@@ -1,20 +1,30 @@
 // Answers on the wire: the status line and response head, a body in the same write as the head when small,
-// or a stream framed with chunked transfer coding; plus the problem+json body and Web Response conversion.
+// or a stream framed with chunked transfer coding; plus the Web Response conversion.
 
-import type { FastBuffer } from "../proxy/http1.fields.ts";
-import type { Connection } from "./http1.connection.ts";
-import type { ParsedRequest } from "./http1.request.ts";
+import type { Answer } from "../transport/transport.ts";
+import type { FastBuffer } from "./fields.ts";
+import { noop } from "./server.body.ts";
+import type { ParsedRequest } from "./server.request.ts";
 
-/** What a handler answers. `headers` are flat [name, value, ...] pairs; the server adds content-length (or
- * transfer-encoding: chunked for streams), date (unless given), and connection: close when it closes. The
- * handler must not set content-length / transfer-encoding / connection itself, except that a content-length
- * given by the handler is kept for HEAD answers with a null body. */
-export interface OutgoingResponse {
-  status: number;
-  headers: string[];
-  body: Uint8Array | string | ReadableStream<Uint8Array> | null;
-  /** Header pairs at the start of `headers` the handler vouches hold no CR or LF; the rest are checked. */
-  checked?: number;
+/** The connection as writing an answer uses it. */
+export interface AnswerOutput {
+  readonly server: { readonly date: string; readonly stopping: boolean; reportError(err: unknown): void };
+  readonly closed: boolean;
+  readonly ending: boolean;
+  /** Bytes the socket did not take yet (null when all were written). */
+  readonly out: Uint8Array | null;
+  /** Runs once `out` is empty. */
+  flushed: (() => void) | null;
+  /** The response body being streamed, cancelled when the connection closes. */
+  stream: ReadableStreamDefaultReader<Uint8Array> | null;
+  /** Writes or queues `data`; true when the socket took all of it. */
+  write(data: Uint8Array): boolean;
+  /** The answer to `req` is fully written. */
+  finish(req: ParsedRequest, close: boolean): void;
+  settle(req: ParsedRequest): void;
+  handlerFailed(req: ParsedRequest, err: unknown): void;
+  /** Drops the connection after a failure mid-answer. */
+  abort(req: ParsedRequest): void;
 }
 
 const LAST_CHUNK = Buffer.from("0\r\n\r\n");
@@ -22,8 +32,6 @@ const LAST_CHUNK = Buffer.from("0\r\n\r\n");
 const DISCARD_MAX = 64 * 1024;
 /** Bodies up to this size leave in the same write as the head; larger ones are not copied. */
 const COALESCE_MAX = 64 * 1024;
-
-export const noop = () => {};
 
 const REASONS: Record<number, string> = {
   100: "Continue",
@@ -93,11 +101,6 @@ function hasLineBreak(s: string): boolean {
   return false;
 }
 
-/** An RFC 9457 problem body for a status. */
-export function problemJson(status: number, detail: string): string {
-  return JSON.stringify({ type: "about:blank", title: reasonOf(status), status, detail });
-}
-
 function frameChunk(data: Uint8Array): Buffer {
   const size = data.byteLength.toString(16);
   const out = Buffer.allocUnsafe(size.length + 4 + data.byteLength) as FastBuffer;
@@ -118,14 +121,14 @@ function withHead(head: string | null, data: Uint8Array): Uint8Array {
 
 const HOP_BY_HOP = new Set(["content-length", "transfer-encoding", "connection", "keep-alive"]);
 
-/** A Web Response (operational routes) as an OutgoingResponse: a declared length is read whole, else streamed. */
-export async function fromWebResponse(res: Response): Promise<OutgoingResponse> {
+/** A Web Response (operational routes) as an Answer: a declared length is read whole, else streamed. */
+export async function fromWebResponse(res: Response): Promise<Answer> {
   const headers: string[] = [];
   for (const [name, value] of res.headers) {
     if (!HOP_BY_HOP.has(name) && name !== "set-cookie") headers.push(name, value);
   }
   for (const cookie of res.headers.getSetCookie()) headers.push("set-cookie", cookie);
-  let body: OutgoingResponse["body"] = null;
+  let body: Answer["body"] = null;
   if (res.body !== null) {
     body = res.headers.has("content-length") ? new Uint8Array(await res.arrayBuffer()) : res.body;
   }
@@ -133,13 +136,13 @@ export async function fromWebResponse(res: Response): Promise<OutgoingResponse> 
 }
 
 /** Cancels the body of an answer that will not be sent. */
-export function dropBody(res: OutgoingResponse | Response): void {
+export function dropBody(res: Answer | Response): void {
   const body = res.body;
   if (body instanceof ReadableStream) body.cancel().catch(noop);
 }
 
 /** Writes the answer to `req`; throws (before writing anything) on an invalid status or header. */
-export function send(conn: Connection, req: ParsedRequest, res: OutgoingResponse): void {
+export function send(conn: AnswerOutput, req: ParsedRequest, res: Answer): void {
   const status = res.status;
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`invalid status ${status}`);
   const bodyless = status < 200 || status === 204 || status === 304;
@@ -218,7 +221,7 @@ export function send(conn: Connection, req: ParsedRequest, res: OutgoingResponse
   else conn.flushed = () => conn.finish(req, close);
 }
 
-function mustClose(conn: Connection, req: ParsedRequest): boolean {
+function mustClose(conn: AnswerOutput, req: ParsedRequest): boolean {
   if (!req.keepAlive || conn.server.stopping || conn.ending) return true;
   if (req.bodyDone) return false;
   if (req.chunked || req.overLimit || (req.expectContinue && !req.continued)) return true;
@@ -227,7 +230,7 @@ function mustClose(conn: Connection, req: ParsedRequest): boolean {
 
 /** Streams a body; the head leaves with the first chunk, so a stream failing before it still gets a 500. */
 async function pump(
-  conn: Connection,
+  conn: AnswerOutput,
   req: ParsedRequest,
   head: string | null,
   reader: ReadableStreamDefaultReader<Uint8Array>,

@@ -1,6 +1,6 @@
-// A small HTTP/1.1 keep-alive client on `Bun.connect`, for plain-http backends. Measured on Bun 1.4.5 it
-// costs a proxy about half the CPU of `fetch` per call, and its pool is ours to size: a bounded number of
-// sockets per origin, requests queue when all are busy, so a backend never sees a reconnect storm.
+// A small HTTP/1.1 keep-alive client on `Bun.connect`, for plain-http backends. It costs a proxy much less
+// CPU per call than `fetch`, and its pool is ours to size: a bounded number of sockets per origin, requests
+// queue when all are busy, so a backend never sees a reconnect storm.
 // One request per socket at a time (no pipelining: Bun.serve 1.4.5 never answers pipelined requests to an
 // async handler, and a server that serves them in turn would make a merge wait for the sum of its backends).
 // Bodies framed by Content-Length, chunked or the end of the connection; `Connection: close` honoured; one
@@ -9,8 +9,9 @@
 // bodies over `maxBytes` fail the request.
 
 import type { Socket } from "bun";
-import { isAscii, isToken } from "./http1.fields.ts";
-import { Framing, type ResponseParseError, ResponseParser } from "./http1.parse.ts";
+import type { Sink } from "../transport/deferred.ts";
+import { isAscii, isToken } from "./fields.ts";
+import { Framing, type ResponseParseError, ResponseParser } from "./response.parse.ts";
 
 /** One request to an upstream origin. */
 export interface Http1Request {
@@ -45,16 +46,6 @@ export interface Http1Response {
   /** Declared Content-Length, or -1. */
   contentLength: number;
   contentEncoding: string;
-}
-
-/**
- * Where one request's outcome goes: exactly one of the two, once. Called from the socket's callbacks (or, for
- * a request that cannot be written, before `send` returns), after the connection is back in its pool; it must
- * not throw.
- */
-export interface ResponseSink {
-  answer(res: Http1Response): void;
-  fail(err: Error): void;
 }
 
 /** The request's deadline passed (named like the DOM's, so callers classify it as fetch's). */
@@ -95,7 +86,9 @@ class Exchange {
   constructor(
     readonly req: Http1Request,
     readonly wire: Buffer | string,
-    readonly sink: ResponseSink,
+    /** Gets the outcome from the socket's callbacks (or, for a request that cannot be written, before
+     * `send` returns), after the connection is back in its pool. */
+    readonly sink: Sink<Http1Response>,
   ) {}
 }
 
@@ -402,12 +395,11 @@ export class Http1Agent {
   readonly idleMs: number;
   readonly bufferBytes: number;
   /** Requests not settled yet. A count, not a set of them: a set that gains and loses an entry per request
-   * made JSC promote ~2.4 MB per young collection and run full collections (measured on Bun 1.4.5). */
+   * keeps the young generation busy and pushes the collector into full collections under load. */
   pending = 0;
   /** `performance.now()` as of the last deadline sweep, or of the first request after a quiet spell: at most a
-   * sweep interval old while requests are in flight, which is close enough for the idle-socket age. Under
-   * load each clock read on the hot path cost a visible share of a merge (CPU profile, Bun 1.4.5 on this VM),
-   * and the pool read it twice per request. */
+   * sweep interval old while requests are in flight, which is close enough for the idle-socket age. Clock
+   * reads are dear under load, and the pool would otherwise read it twice per request. */
   clock = performance.now();
   private readonly pools = new Map<string, Pool>();
   private readonly maxSockets: number;
@@ -428,10 +420,10 @@ export class Http1Agent {
 
   /**
    * Sends `req` to `origin` and hands the outcome to `sink`, without a promise in between: the gateway's
-   * merges and pass-throughs take answers this way (a promise and an async step per backend call cost a
-   * merge about a tenth of its user time under load, measured with bench/gateway/ab.ts).
+   * merges and pass-throughs take answers this way, since a promise and an async step per backend call are
+   * a visible share of a merge's CPU under load.
    */
-  send(origin: string, req: Http1Request, sink: ResponseSink): void {
+  send(origin: string, req: Http1Request, sink: Sink<Http1Response>): void {
     let pool = this.pools.get(origin);
     if (pool === undefined) pool = this.addPool(origin);
     let wire: Buffer | string;

@@ -1,0 +1,155 @@
+// How backend GETs go through their `qos/http-cache`: fresh entries answer without a backend call, stale
+// ones are revalidated, misses are fetched and stored; and the server's fast path, which answers a cached
+// pass-through GET before any pipeline runs.
+import { fillUrl } from "../proxy/backend.ts";
+import type {
+  BackendRuntime,
+  CachedAnswer,
+  EndpointRuntime,
+  PipelineMetrics,
+  RequestView,
+} from "../proxy/endpoint.types.ts";
+import { filterQuery, type HeaderLines } from "../proxy/forward.ts";
+import { passThroughAnswer } from "../proxy/pass-through.ts";
+import type { CacheFront, PriorLookup } from "../proxy/pipeline.ts";
+import { answerOf, decodedBody, type Upstream, type UpstreamAnswer, type UpstreamCall } from "../proxy/upstream.ts";
+import type { Sink } from "../transport/deferred.ts";
+import type { Answer } from "../transport/transport.ts";
+
+/** The request fields the pass-through fast path reads. */
+export interface CachedRequest {
+  params: string[];
+  rest: string | null;
+  requestId: string;
+  /** The client's query, before `input_query_strings` filtering. */
+  req: { query: string };
+}
+
+const NONE: never[] = [];
+
+/** The backend's view of a GET with these forwarded headers, for the cache's `Vary` and `Authorization`
+ * rules; the header object is only built when an entry asks for it. */
+export function upstreamView(headers: HeaderLines | (() => HeaderLines)): RequestView {
+  let lines: HeaderLines | null = typeof headers === "function" ? null : headers;
+  const record = () => {
+    lines ??= (headers as () => HeaderLines)();
+    return lines.record;
+  };
+  return {
+    method: "GET",
+    headers: {
+      get: (name) => record()[name.toLowerCase()] ?? null,
+      has: (name) => record()[name.toLowerCase()] !== undefined,
+    },
+  };
+}
+
+function headerRecord(pairs: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (let i = 0; i < pairs.length; i += 2) {
+    const k = pairs[i]!;
+    out[k] = out[k] === undefined ? pairs[i + 1]! : `${out[k]}, ${pairs[i + 1]}`;
+  }
+  return out;
+}
+
+/** The caches of one gateway's backends, in front of its upstream. */
+export class HttpCacheFront implements CacheFront {
+  /** Cached answers as upstream answers: the pairs are built once per stored entry. */
+  private readonly pairs = new WeakMap<CachedAnswer, string[]>();
+  /** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
+  private readonly passThroughHeaders = new WeakMap<CachedAnswer, { headers: string[]; checked: number }>();
+
+  constructor(
+    private readonly upstream: Upstream,
+    private readonly metrics: PipelineMetrics,
+  ) {}
+
+  send(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null, to: Sink<UpstreamAnswer>): void {
+    this.viaCache(be, call, prior).then(
+      (answer) => to.answer(answer),
+      (err) => to.fail(err),
+    );
+  }
+
+  /**
+   * A pass-through GET answered from a fresh entry without awaiting anything: the body and a prebuilt header
+   * list are reused, only the request id is added. Null when the endpoint cannot answer this way (breaker,
+   * several hosts, another method); a lookup that missed is returned for the pass-through call to reuse, so
+   * a miss is counted once.
+   */
+  passThroughHit(
+    ep: EndpointRuntime,
+    /** The request as the backend would get it (see `upstreamView`). */
+    sent: RequestView,
+    req: CachedRequest,
+  ): Answer | PriorLookup | null {
+    const be = ep.backends[0]!;
+    if (be.cache === null || be.breaker !== null || be.hosts.length !== 1 || (be.method ?? "GET") !== "GET") {
+      return null;
+    }
+    const query = filterQuery(req.req.query, ep.inputQuery);
+    const url =
+      be.hosts[0]! + fillUrl(be.url, { params: req.params, rest: req.rest, responses: NONE, claims: null }, query);
+    const found = be.cache.lookup(url, sent);
+    if (found.kind !== "hit") return { url, found };
+    const entry = found.response;
+    let base = this.passThroughHeaders.get(entry);
+    if (base === undefined) {
+      const answer = passThroughAnswer(ep, this.fromCache(entry), "");
+      // the request id the base was made with sits right after the backend's (checked) pairs
+      answer.headers.splice(answer.headers.indexOf("x-request-id"), 2);
+      base = { headers: answer.headers, checked: answer.checked ?? 0 };
+      this.passThroughHeaders.set(entry, base);
+    }
+    const headers = base.headers.slice();
+    headers.push("x-request-id", req.requestId);
+    this.metrics.cacheHit(be.label);
+    return { status: entry.status, headers, body: entry.body, checked: base.checked };
+  }
+
+  private fromCache(c: CachedAnswer): UpstreamAnswer {
+    let headers = this.pairs.get(c);
+    if (headers === undefined) {
+      headers = [];
+      for (const k in c.headers) headers.push(k, c.headers[k]!);
+      this.pairs.set(c, headers);
+    }
+    return { status: c.status, headers, body: c.body, contentEncoding: "" };
+  }
+
+  /** A GET through the backend's cache: fresh hits skip the backend; stale entries are revalidated. */
+  private async viaCache(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null): Promise<UpstreamAnswer> {
+    const cache = be.cache!;
+    const url = call.origin + call.path;
+    // Vary names headers of the request the backend got (X-User-Roles from claims, say), not the client's
+    const sent = upstreamView(call.headers);
+    const found = prior !== null && prior.url === url ? prior.found : cache.lookup(url, sent);
+    if (found.kind === "hit") {
+      this.metrics.cacheHit(be.label);
+      return this.fromCache(found.response);
+    }
+    const res = await answerOf(
+      this.upstream,
+      found.kind === "stale" ? { ...call, headers: call.headers.with(found.revalidate) } : call,
+    );
+    // entries hold identity bodies, so the stored headers drop the coding and length (the cache does too)
+    const bytes = decodedBody(
+      res.body instanceof Uint8Array ? res.body : new Uint8Array(0),
+      res.contentEncoding,
+      call.maxBytes,
+    );
+    const body = bytes as Uint8Array<ArrayBuffer>;
+    const stored = cache.store(url, sent, { status: res.status, headers: headerRecord(res.headers), body });
+    if (res.status === 304 && found.kind === "stale") {
+      this.metrics.cacheHit(be.label);
+      return this.fromCache(stored ?? found.response);
+    }
+    const headers: string[] = [];
+    for (let i = 0; i < res.headers.length; i += 2) {
+      const k = res.headers[i]!;
+      if (k !== "content-encoding" && k !== "content-length") headers.push(k, res.headers[i + 1]!);
+    }
+    return { status: res.status, headers, body, contentEncoding: "" };
+  }
+}
