@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./auth.app.ts";
 import { makeAuth } from "./auth.testing.ts";
 
 const pw = "Sufficient-pass1";

@@ -8,7 +8,7 @@ import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "m
 import { createClient, natsTransport, serveOverNats } from "@shared/endpoint";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
 import { catalogProductsGet } from "./catalog.contract.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";

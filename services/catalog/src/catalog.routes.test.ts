@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
 import type { Product } from "./catalog.model.ts";
 import { MemoryCatalogRepo } from "./catalog.repo.memory.ts";
 import { CatalogService } from "./catalog.service.ts";

@@ -5,7 +5,7 @@ import { makeUsersEndpoints, type UsersEndpoints } from "./users.endpoints.ts";
 import { mountUsersRoutes } from "./users.routes.ts";
 import type { UsersService } from "./users.service.ts";
 
-/** What the users HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the users HTTP app needs; users.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   endpoints: UsersEndpoints;
 }

@@ -5,7 +5,7 @@ import { makeNotifierEndpoints, type NotifierEndpoints } from "./notifier.endpoi
 import { mountNotifierRoutes } from "./notifier.routes.ts";
 import type { NotifierService } from "./notifier.service.ts";
 
-/** What the notifier HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the notifier HTTP app needs; notifier.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   endpoints: NotifierEndpoints;
 }

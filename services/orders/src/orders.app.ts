@@ -6,7 +6,7 @@ import { makeOrdersEndpoints, type OrdersEndpoints } from "./orders.endpoints.ts
 import { mountOrdersRoutes } from "./orders.routes.ts";
 import type { OrdersService } from "./orders.service.ts";
 
-/** What the orders HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the orders HTTP app needs; orders.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   endpoints: OrdersEndpoints;
 }

@@ -5,7 +5,7 @@ import { createServiceApp, type ServiceAppOptions, serviceApiDocument } from "@s
 import { type JwksSource, mountAuthRoutes } from "./auth.routes.ts";
 import type { AuthService } from "./auth.service.ts";
 
-/** What the auth HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the auth HTTP app needs; auth.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   auth: AuthService;
   keys: JwksSource;

@@ -10,7 +10,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { publishProductChanged } from "./catalog.events.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";

@@ -13,7 +13,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
+import { createApp } from "./auth.app.ts";
 import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";

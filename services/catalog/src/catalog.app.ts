@@ -6,7 +6,7 @@ import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { type CachePolicy, mountCatalogRoutes } from "./catalog.routes.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
-/** What the catalog HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the catalog HTTP app needs; catalog.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   catalog: CatalogService;
   /** Freshness granted to shared caches for public answers (default 30 s listings, 60 s items). */
