@@ -14,6 +14,7 @@ import {
   serviceMetrics,
 } from "@shared/service";
 import { createApp } from "./auth.app.ts";
+import { makeAuthEndpoints } from "./auth.endpoints.ts";
 import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
@@ -114,7 +115,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
   return serveService(rt, {
     name: "auth",
     description: "Accounts and sessions",
-    app: createApp({ auth, keys, ...serviceAppOptions(rt, metrics) }),
+    app: createApp({ endpoints: makeAuthEndpoints(auth, keys), ...serviceAppOptions(rt, metrics) }),
     background: [pruning, relay],
   });
 }

@@ -35,7 +35,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
   return serveService(rt, {
     name: "catalog",
     description: "Products and prices",
-    app: createApp({ catalog, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
     busEndpoints: [endpoints.productsGet],
   });
 }

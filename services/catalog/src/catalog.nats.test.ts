@@ -44,7 +44,7 @@ describe.skipIf(!withNats)("catalog.products.get over NATS and HTTP", () => {
     ]) {
       ids.push((await catalog.create(admin, p)).id);
     }
-    app = createApp({ catalog, logger: pino({ level: "silent" }), version: "1.2.3" });
+    app = createApp({ endpoints: makeCatalogEndpoints(catalog), logger: pino({ level: "silent" }), version: "1.2.3" });
     nc = await connect({ servers: natsTestUrl, timeout: 3000 });
     const endpoint = makeCatalogEndpoints(catalog).productsGet;
     const served = await serveOverNats({

@@ -1,9 +1,8 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "@shared/http";
 import { createServiceApp, type ServiceAppOptions, serviceApiDocument } from "@shared/service";
-import { makeUsersEndpoints, type UsersEndpoints } from "./users.endpoints.ts";
-import { mountUsersRoutes } from "./users.routes.ts";
-import type { UsersService } from "./users.service.ts";
+import type { UsersEndpoints } from "./users.endpoints.ts";
+import { usersRoutes } from "./users.routes.ts";
 
 /** What the users HTTP app needs; users.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
@@ -15,15 +14,12 @@ const info = {
   description: "User profiles. Identity arrives from the gateway as X-User-Id and X-User-Roles.",
 };
 
-/** Builds the API routes alone, e.g. to generate the OpenAPI document without serving. */
+/** The OpenAPI document, from the routes' contracts alone (no service, no connections). */
 export function createApiDocument(version: string): Record<string, unknown> {
-  // Handlers are never called here, so the endpoints need no service.
-  return serviceApiDocument(info, version, (app) =>
-    mountUsersRoutes(app, makeUsersEndpoints(undefined as unknown as UsersService)),
-  );
+  return serviceApiDocument(info, version, usersRoutes);
 }
 
 /** The users service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  return createServiceApp(info, deps, (app) => mountUsersRoutes(app, deps.endpoints));
+  return createServiceApp(info, deps, usersRoutes, deps.endpoints);
 }
