@@ -15,7 +15,6 @@ import {
 } from "@shared/service";
 import { createApp } from "./auth.app.ts";
 import { makeAuthEndpoints } from "./auth.endpoints.ts";
-import { enqueueUserRegistered } from "./auth.events.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
@@ -102,7 +101,6 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     passwords: argon2idHasher(config.password),
     signer: keys,
     policy: { refreshTtlSec: config.tokens.refreshTtlSec, lockout: config.lockout },
-    onRegistered: enqueueUserRegistered(database),
   });
   await auth.warmUp();
   const { email, password } = config.bootstrapAdmin;
