@@ -10,12 +10,12 @@ import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
 import type { ServiceModule } from "@shared/service";
-import { authModule } from "../services/auth/src/server.ts";
-import { catalogModule } from "../services/catalog/src/server.ts";
+import { authModule } from "../services/auth/src/auth.module.ts";
+import { catalogModule } from "../services/catalog/src/catalog.module.ts";
 import { parseListenAddress } from "../services/gateway/src/config/config.schema.ts";
-import { notifierModule } from "../services/notifier/src/server.ts";
-import { ordersModule } from "../services/orders/src/server.ts";
-import { usersModule } from "../services/users/src/server.ts";
+import { notifierModule } from "../services/notifier/src/notifier.module.ts";
+import { ordersModule } from "../services/orders/src/orders.module.ts";
+import { usersModule } from "../services/users/src/users.module.ts";
 
 // Catalog before orders: orders calls catalog on the bus as soon as it serves.
 const modules = [authModule, usersModule, catalogModule, ordersModule, notifierModule] as unknown as ServiceModule[];

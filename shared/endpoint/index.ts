@@ -8,7 +8,16 @@ export {
   type EndpointContract,
   implement,
 } from "./contract.ts";
-export { type HttpBinding, mountHttpEndpoint } from "./http.ts";
+export { type EntityTag, entityTags, ifNoneMatchHits } from "./etag.ts";
+export {
+  describeHttpRoutes,
+  type HttpBinding,
+  type HttpRoute,
+  type HttpRoutes,
+  httpRoute,
+  mountHttpEndpoint,
+  mountHttpRoutes,
+} from "./http.ts";
 export { LocalBus } from "./local.ts";
 export { natsTransport, semverOf, serveOverNats } from "./nats.ts";
 export { contextOf, dispatch, headersOf } from "./wire.ts";

@@ -2,12 +2,13 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { MiddlewareHandler } from "hono";
 import pino, { type Logger } from "pino";
 import { type DocsInfo, mountDocs, openApiDocument } from "../docs/index.ts";
+import { describeHttpRoutes, type Endpoint, type HttpRoutes, mountHttpRoutes } from "../endpoint/index.ts";
 import { mountHealth, type ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, createHttpApp } from "../http/index.ts";
 import type { AccessLog } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
-/** What every service's HTTP app is built from; main.ts and server.ts fill it, tests use fakes. */
+/** What every service's HTTP app is built from; the service module fills it, tests use fakes. */
 export interface ServiceAppOptions {
   version: string;
   logger: Logger;
@@ -25,14 +26,15 @@ export interface ServiceAppOptions {
 export type ServiceInfo = Omit<DocsInfo, "version">;
 
 /**
- * A service's HTTP app: the kit's app with the service's routes (`mount`), `/healthz`, `/readyz`,
- * `/metrics` and `/openapi.json`, `/openapi.yaml`, `/docs`; `extras` adds routes that are not part of
- * the API document (e.g. `/asyncapi.json`).
+ * A service's HTTP app: the kit's app with the service's routes, each served by the endpoint of the same
+ * key, `/healthz`, `/readyz`, `/metrics` and `/openapi.json`, `/openapi.yaml`, `/docs`; `extras` adds
+ * routes that are not part of the API document (e.g. `/asyncapi.json`).
  */
-export function createServiceApp(
+export function createServiceApp<R extends HttpRoutes>(
   info: ServiceInfo,
   options: ServiceAppOptions,
-  mount: (app: OpenAPIHono<AppEnv>) => void,
+  routes: R,
+  endpoints: { [K in keyof R]: Endpoint },
   extras?: (app: OpenAPIHono<AppEnv>) => void,
 ): OpenAPIHono<AppEnv> {
   const app = createHttpApp({
@@ -42,7 +44,7 @@ export function createServiceApp(
     metrics: options.metrics,
     bodyLimitBytes: options.bodyLimitBytes,
   });
-  mount(app);
+  mountHttpRoutes(app, routes, endpoints);
   mountHealth(app, { checks: options.readiness ?? {}, isDraining: options.isDraining });
   if (options.metrics) {
     const metrics = options.metrics;
@@ -54,16 +56,9 @@ export function createServiceApp(
   return app;
 }
 
-/**
- * The OpenAPI document of a service from its routes alone, with no connections: `mount` registers the
- * routes with handlers that are never called.
- */
-export function serviceApiDocument(
-  info: ServiceInfo,
-  version: string,
-  mount: (app: OpenAPIHono<AppEnv>) => void,
-): Record<string, unknown> {
+/** The OpenAPI document of a service from its routes' contracts alone: no service, no connections. */
+export function serviceApiDocument(info: ServiceInfo, version: string, routes: HttpRoutes): Record<string, unknown> {
   const app = createHttpApp({ logger: pino({ level: "silent" }) });
-  mount(app);
+  describeHttpRoutes(app, routes);
   return openApiDocument(app, { ...info, version });
 }

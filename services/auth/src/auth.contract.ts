@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { defineContract } from "@shared/endpoint";
 import { type PublicAccount, roles, type TokenPair } from "./auth.model.ts";
 
 const email = z.email().max(254).openapi({ example: "alice@example.com" });
@@ -60,6 +61,76 @@ export const JwksDto = z
 
 /** The result of a key rotation. */
 export const RotationDto = z.object({ kid: z.string(), previousKid: z.string().nullable() }).openapi("KeyRotation");
+
+/** `auth.register`: an account from an email and a password (public). */
+export const authRegister = defineContract({
+  name: "auth.register",
+  summary: "Register an account with email and password",
+  input: RegisterBody,
+  output: AccountDto,
+  errors: ["invalid_argument", "conflict"],
+  idempotent: false,
+});
+
+/** `auth.login`: tokens for an email and a password (public). */
+export const authLogin = defineContract({
+  name: "auth.login",
+  summary: "Log in: an access token and a refresh token",
+  input: LoginBody,
+  output: TokensDto,
+  errors: ["invalid_argument", "unauthenticated", "too_many_requests"],
+  idempotent: false,
+});
+
+/** `auth.refresh`: new tokens for a refresh token (public). */
+export const authRefresh = defineContract({
+  name: "auth.refresh",
+  summary: "Exchange a refresh token for new tokens (a reused one revokes the session)",
+  input: RefreshBody,
+  output: TokensDto,
+  errors: ["invalid_argument", "unauthenticated"],
+  idempotent: false,
+});
+
+/** `auth.logout`: ends a refresh token's session (public); answers nothing. */
+export const authLogout = defineContract({
+  name: "auth.logout",
+  summary: "End the session a refresh token belongs to",
+  input: RefreshBody,
+  output: z.void(),
+  errors: ["invalid_argument"],
+  idempotent: true,
+});
+
+/** `auth.roles.change` (admin): grants and revokes roles of the account `id`. */
+export const authRolesChange = defineContract({
+  name: "auth.roles.change",
+  summary: "Grant or revoke roles (admin)",
+  input: z.object({ id: AccountIdParams.shape.id, change: RoleChangeBody }),
+  output: AccountDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "not_found"],
+  idempotent: false,
+});
+
+/** `auth.keys.rotate` (admin): a new current signing key. */
+export const authKeysRotate = defineContract({
+  name: "auth.keys.rotate",
+  summary: "Rotate the token signing key (admin)",
+  input: z.object({}),
+  output: RotationDto,
+  errors: ["unauthenticated", "permission_denied", "precondition_failed"],
+  idempotent: false,
+});
+
+/** `auth.keys.jwks`: the public keys that verify access tokens (public). */
+export const authKeysJwks = defineContract({
+  name: "auth.keys.jwks",
+  summary: "Public keys that verify access tokens (current and previous)",
+  input: z.object({}),
+  output: JwksDto,
+  errors: [],
+  idempotent: true,
+});
 
 /** Domain -> DTO. */
 export function toAccountDto(a: PublicAccount): AccountDto {

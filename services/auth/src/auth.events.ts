@@ -1,20 +1,11 @@
-// The events auth publishes. `auth.user.registered` is written into the outbox by the `onRegistered` hook,
-// which the service calls inside the registration transaction, so the event commits with the account.
-import { type Database, executorOf } from "@shared/db";
-import { userRegistered } from "@shared/events/contracts.ts";
-import { enqueueEvent } from "@shared/events/outbox.ts";
+// The events auth publishes, built from the domain account. The repository writes `auth.user.registered`
+// into the outbox inside the registration's transaction, so the event commits with the account (ADR 0001).
+import { type PayloadIn, userRegistered } from "@shared/events/contracts.ts";
 import type { PublicAccount } from "./auth.model.ts";
-import { outbox } from "./auth.schema.ts";
-import type { OnRegistered } from "./auth.service.ts";
+
+export { userRegistered };
 
 /** Account -> `auth.user.registered` payload. */
-export function userRegisteredPayload(account: PublicAccount) {
+export function userRegisteredPayload(account: Pick<PublicAccount, "id" | "email">): PayloadIn<typeof userRegistered> {
   return { userId: account.id, email: account.email };
-}
-
-/** The `onRegistered` hook that enqueues `auth.user.registered` in the caller's (the registration's) transaction. */
-export function enqueueUserRegistered(database: Database): OnRegistered {
-  return async (account) => {
-    await enqueueEvent(executorOf(database), outbox, userRegistered, userRegisteredPayload(account));
-  };
 }

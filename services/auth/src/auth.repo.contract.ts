@@ -39,42 +39,99 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
       expect(await errorCodeOf(repo.createAccount(account(2, "A@EXAMPLE.com")))).toBe("conflict");
     });
 
-    test("roles are replaced, and an unknown id gives null", async () => {
+    test("a registered account reads back like a created one, and its email is as unique", async () => {
       const repo = await makeRepo();
-      await repo.createAccount(account(1));
-      expect((await repo.setRoles(id(1), ["user", "admin"]))?.roles).toEqual(["user", "admin"]);
-      expect((await repo.accountById(id(1)))?.roles).toEqual(["user", "admin"]);
-      expect(await repo.setRoles(id(9), ["admin"])).toBeNull();
+      const registered = await repo.registerAccount(account(1, "a@example.com"));
+      expect(registered).toMatchObject({ id: id(1), email: "a@example.com", roles: ["user"] });
+      expect(await repo.accountByEmail("A@example.com")).toEqual(registered);
+      expect(await errorCodeOf(repo.registerAccount(account(2, "A@EXAMPLE.com")))).toBe("conflict");
+      expect(await errorCodeOf(repo.createAccount(account(3, "a@example.COM")))).toBe("conflict");
     });
 
-    test("a refresh token is found by its hash, marked used, and its family revoked once", async () => {
+    test("roles are replaced from the current ones, and an unknown id gives null", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1));
+      const seen: string[][] = [];
+      const updated = await repo.updateRoles(id(1), (current) => {
+        seen.push(current.roles);
+        return ["user", "admin"];
+      });
+      expect(seen).toEqual([["user"]]);
+      expect(updated?.roles).toEqual(["user", "admin"]);
+      expect((await repo.accountById(id(1)))?.roles).toEqual(["user", "admin"]);
+      expect(await repo.updateRoles(id(9), () => ["admin"])).toBeNull();
+    });
+
+    test("a refresh token is found by its hash, rotated once, and its family revoked once", async () => {
       const repo = await makeRepo();
       await repo.createAccount(account(1));
       await repo.insertRefreshToken(token(1, 1));
       await repo.insertRefreshToken(token(2, 1));
       await repo.insertRefreshToken(token(3, 2));
-      const found = await repo.refreshTokenByHash("h1", { forUpdate: true });
-      expect(found).toMatchObject({ id: id(1001), familyId: id(2001), usedAt: null, revokedAt: null });
-      const at = new Date();
-      await repo.markRefreshTokenUsed(id(1001), at);
+      expect(await repo.refreshTokenByHash("h1")).toMatchObject({
+        id: id(1001),
+        familyId: id(2001),
+        usedAt: null,
+        revokedAt: null,
+      });
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const rotated = await repo.useRefreshToken("h1", async (found, owner) => {
+        expect(found).toMatchObject({ id: id(1001), usedAt: null });
+        expect(owner?.id).toBe(id(1));
+        return { action: "rotate", at, successor: token(4, 1), result: "rotated" };
+      });
+      expect(rotated).toBe("rotated");
       expect((await repo.refreshTokenByHash("h1"))?.usedAt?.getTime()).toBe(at.getTime());
-      expect(await repo.revokeFamily(id(2001), at)).toBe(2);
-      expect(await repo.revokeFamily(id(2001), at)).toBe(0);
-      expect((await repo.refreshTokenByHash("h2"))?.revokedAt).not.toBeNull();
+      expect(await repo.refreshTokenByHash("h4")).toMatchObject({ familyId: id(2001), usedAt: null });
+      const later = new Date(at.getTime() + 1000);
+      for (const when of [at, later]) {
+        await repo.useRefreshToken("h2", async () => ({ action: "revoke", at: when, result: null }));
+      }
+      for (const hash of ["h1", "h2", "h4"]) {
+        expect((await repo.refreshTokenByHash(hash))?.revokedAt?.getTime()).toBe(at.getTime());
+      }
       expect((await repo.refreshTokenByHash("h3"))?.revokedAt).toBeNull();
       expect(await repo.refreshTokenByHash("nope")).toBeNull();
+      expect(
+        await repo.useRefreshToken("nope", async (found, owner) => ({ action: "keep", result: [found, owner] })),
+      ).toEqual([null, null]);
     });
 
-    test("a transaction that throws leaves nothing behind", async () => {
+    test("a use or a role change that throws leaves nothing behind", async () => {
       const repo = await makeRepo();
-      const failed = repo.inTransaction(async () => {
-        await repo.createAccount(account(1));
-        await repo.insertRefreshToken(token(1, 1));
+      await repo.createAccount(account(1));
+      await repo.insertRefreshToken(token(1, 1));
+      const failedUse = repo.useRefreshToken("h1", async () => {
         throw new AppError("conflict", "boom");
       });
-      expect(await errorCodeOf(failed)).toBe("conflict");
-      expect(await repo.accountById(id(1))).toBeNull();
-      expect(await repo.refreshTokenByHash("h1")).toBeNull();
+      expect(await errorCodeOf(failedUse)).toBe("conflict");
+      const clash = repo.useRefreshToken("h1", async () => ({
+        action: "rotate",
+        at: new Date(),
+        successor: { ...token(2, 1), tokenHash: "h1" },
+        result: null,
+      }));
+      expect(await errorCodeOf(clash)).toBe("conflict");
+      expect(await repo.refreshTokenByHash("h1")).toMatchObject({ usedAt: null, revokedAt: null });
+      expect(await repo.refreshTokenByHash("h2")).toBeNull();
+      const failedRoles = repo.updateRoles(id(1), () => {
+        throw new AppError("invalid_argument", "no");
+      });
+      expect(await errorCodeOf(failedRoles)).toBe("invalid_argument");
+      expect((await repo.accountById(id(1)))?.roles).toEqual(["user"]);
+    });
+
+    test("uses of one refresh token are decided one after the other", async () => {
+      const repo = await makeRepo();
+      await repo.createAccount(account(1));
+      await repo.insertRefreshToken(token(1, 1));
+      const use = (n: number) =>
+        repo.useRefreshToken("h1", async (found) =>
+          found?.usedAt
+            ? { action: "keep", result: "reused" }
+            : { action: "rotate", at: new Date(), successor: token(n, 1), result: "rotated" },
+        );
+      expect((await Promise.all([use(2), use(3)])).sort()).toEqual(["reused", "rotated"]);
     });
 
     test("login attempts are created, changed from their current value and deleted", async () => {
@@ -130,8 +187,12 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
       await repo.insertRefreshToken(expired(1, 1));
       await repo.insertRefreshToken(expired(2, 1));
       await repo.insertRefreshToken(expired(3, 2));
-      await repo.insertRefreshToken(token(4, 2));
-      await repo.markRefreshTokenUsed(id(1003), now);
+      await repo.useRefreshToken("h3", async () => ({
+        action: "rotate",
+        at: now,
+        successor: token(4, 2),
+        result: null,
+      }));
       expect(await repo.pruneRefreshTokens(now)).toBe(2);
       expect(await repo.refreshTokenByHash("h1")).toBeNull();
       expect(await repo.refreshTokenByHash("h2")).toBeNull();

@@ -1,6 +1,6 @@
 import { AppError } from "@shared/errors";
 import type { Account, LoginAttempts, RefreshTokenRecord, Role } from "./auth.model.ts";
-import type { AuthRepo } from "./auth.service.ts";
+import type { AuthRepo, NewRefreshToken, RefreshTokenUse } from "./auth.service.ts";
 
 interface State {
   accounts: Map<string, Account>;
@@ -8,34 +8,17 @@ interface State {
   attempts: Map<string, LoginAttempts>;
 }
 
-const copyState = (s: State): State => ({
-  accounts: new Map([...s.accounts].map(([k, v]) => [k, { ...v, roles: [...v.roles] }])),
-  tokens: new Map([...s.tokens].map(([k, v]) => [k, { ...v }])),
-  attempts: new Map([...s.attempts].map(([k, v]) => [k, { ...v }])),
-});
-
 /**
  * An in-memory AuthRepo for service and route tests; passes the same contract suite as the PostgreSQL
- * one. A transaction works on a copy that replaces the state only when the function succeeds.
+ * one. Changes are written only after their function returns, so a throw leaves nothing; uses of refresh
+ * tokens run one at a time, as the row lock makes them in PostgreSQL.
  */
 export class MemoryAuthRepo implements AuthRepo {
-  private state: State = { accounts: new Map(), tokens: new Map(), attempts: new Map() };
-  private depth = 0;
+  private readonly state: State = { accounts: new Map(), tokens: new Map(), attempts: new Map() };
+  /** The accounts announced as registered (the outbox of the PostgreSQL repository), oldest first. */
+  readonly registered: Account[] = [];
+  private tokenUses: Promise<unknown> = Promise.resolve();
   constructor(private readonly now: () => Date = () => new Date()) {}
-
-  async inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    if (this.depth > 0) return fn();
-    const before = copyState(this.state);
-    this.depth++;
-    try {
-      return await fn();
-    } catch (err) {
-      this.state = before;
-      throw err;
-    } finally {
-      this.depth--;
-    }
-  }
 
   async createAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account> {
     const email = account.email.toLowerCase();
@@ -48,6 +31,12 @@ export class MemoryAuthRepo implements AuthRepo {
     return { ...created, roles: [...created.roles] };
   }
 
+  async registerAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account> {
+    const created = await this.createAccount(account);
+    this.registered.push({ ...created, roles: [...created.roles] });
+    return created;
+  }
+
   async accountById(id: string): Promise<Account | null> {
     const a = this.state.accounts.get(id);
     return a ? { ...a, roles: [...a.roles] } : null;
@@ -58,19 +47,18 @@ export class MemoryAuthRepo implements AuthRepo {
     return a ? { ...a, roles: [...a.roles] } : null;
   }
 
-  async setRoles(id: string, roles: Role[]): Promise<Account | null> {
+  async updateRoles(id: string, change: (current: Account) => Role[]): Promise<Account | null> {
+    // No await between read and write: that is what makes this atomic, as the contract demands.
     const a = this.state.accounts.get(id);
     if (!a) return null;
+    const roles = change({ ...a, roles: [...a.roles] });
     const next = { ...a, roles: [...roles], updatedAt: this.now() };
     this.state.accounts.set(id, next);
     return { ...next, roles: [...roles] };
   }
 
-  async insertRefreshToken(token: Omit<RefreshTokenRecord, "createdAt" | "usedAt" | "revokedAt">): Promise<void> {
-    if (!this.state.accounts.has(token.accountId)) throw new AppError("invalid_argument", "unknown account");
-    if ([...this.state.tokens.values()].some((t) => t.tokenHash === token.tokenHash)) {
-      throw new AppError("conflict", "token hash collision");
-    }
+  async insertRefreshToken(token: NewRefreshToken): Promise<void> {
+    this.checkNewToken(token);
     this.state.tokens.set(token.id, { ...token, createdAt: this.now(), usedAt: null, revokedAt: null });
   }
 
@@ -79,20 +67,35 @@ export class MemoryAuthRepo implements AuthRepo {
     return t ? { ...t } : null;
   }
 
-  async markRefreshTokenUsed(id: string, at: Date): Promise<void> {
-    const t = this.state.tokens.get(id);
-    if (t) this.state.tokens.set(id, { ...t, usedAt: at });
+  useRefreshToken<T>(
+    hash: string,
+    decide: (token: RefreshTokenRecord | null, account: Account | null) => Promise<RefreshTokenUse<T>>,
+  ): Promise<T> {
+    const run = this.tokenUses.then(async () => {
+      const token = await this.refreshTokenByHash(hash);
+      const use = await decide(token, token ? await this.accountById(token.accountId) : null);
+      if (use.action === "keep") return use.result;
+      if (!token) throw new Error(`cannot ${use.action} an unknown refresh token`);
+      if (use.action === "revoke") {
+        for (const [id, t] of this.state.tokens) {
+          if (t.familyId === token.familyId && !t.revokedAt) this.state.tokens.set(id, { ...t, revokedAt: use.at });
+        }
+      } else {
+        this.checkNewToken(use.successor);
+        this.state.tokens.set(token.id, { ...this.state.tokens.get(token.id)!, usedAt: use.at });
+        await this.insertRefreshToken(use.successor);
+      }
+      return use.result;
+    });
+    this.tokenUses = run.catch(() => {});
+    return run;
   }
 
-  async revokeFamily(familyId: string, at: Date): Promise<number> {
-    let n = 0;
-    for (const [id, t] of this.state.tokens) {
-      if (t.familyId === familyId && !t.revokedAt) {
-        this.state.tokens.set(id, { ...t, revokedAt: at });
-        n++;
-      }
+  private checkNewToken(token: NewRefreshToken): void {
+    if (!this.state.accounts.has(token.accountId)) throw new AppError("invalid_argument", "unknown account");
+    if ([...this.state.tokens.values()].some((t) => t.tokenHash === token.tokenHash)) {
+      throw new AppError("conflict", "token hash collision");
     }
-    return n;
   }
 
   async loginAttempts(email: string): Promise<LoginAttempts | null> {

@@ -55,3 +55,41 @@ describe("the PostgreSQL key store", () => {
     expect(recent[0]!.publicJwk).toEqual(c.publicJwk);
   });
 });
+
+describe("registering on PostgreSQL", () => {
+  const newAccount = (n: number) => ({
+    id: `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`,
+    email: `outbox-${n}@example.com`,
+    passwordHash: "hash",
+    roles: ["user" as const],
+  });
+  const eventsFor = (userId: string) =>
+    database.sql`select subject, payload from auth.outbox where payload->>'userId' = ${userId}`;
+
+  test("writes one auth.user.registered outbox row with the account, and none for a refused one", async () => {
+    const repo = new PgAuthRepo(database);
+    const account = await repo.registerAccount(newAccount(501));
+    expect([...(await eventsFor(account.id))]).toEqual([
+      { subject: "auth.user.registered", payload: { userId: account.id, email: "outbox-501@example.com" } },
+    ]);
+    const taken = { ...newAccount(502), email: "OUTBOX-501@example.com" };
+    expect(await repo.registerAccount(taken).catch((e: { code?: string }) => e.code)).toBe("conflict");
+    expect([...(await eventsFor(taken.id))]).toEqual([]);
+  });
+
+  test("an outbox row that cannot be written takes the account with it", async () => {
+    const repo = new PgAuthRepo(database);
+    await database.sql`alter table auth.outbox rename to outbox_away`;
+    try {
+      expect(
+        await repo.registerAccount(newAccount(503)).then(
+          () => "registered",
+          () => "failed",
+        ),
+      ).toBe("failed");
+    } finally {
+      await database.sql`alter table auth.outbox_away rename to outbox`;
+    }
+    expect(await repo.accountById(newAccount(503).id)).toBeNull();
+  });
+});

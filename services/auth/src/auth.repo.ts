@@ -1,16 +1,20 @@
 import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
+import { enqueueEvent } from "@shared/events/outbox.ts";
 import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { alias } from "drizzle-orm/pg-core";
+import { userRegistered, userRegisteredPayload } from "./auth.events.ts";
 import type { Account, LoginAttempts, RefreshTokenRecord, Role } from "./auth.model.ts";
 import {
   type AccountRow,
   accounts,
   type LoginAttemptRow,
   loginAttempts,
+  outbox,
   type RefreshTokenRow,
   refreshTokens,
 } from "./auth.schema.ts";
-import type { AuthRepo } from "./auth.service.ts";
+import type { AuthRepo, NewRefreshToken, RefreshTokenUse } from "./auth.service.ts";
 
 /** Row -> domain. Unknown role names in the table are dropped rather than trusted. */
 export function accountFromRow(row: AccountRow): Account {
@@ -41,17 +45,15 @@ function attemptsFromRow(row: LoginAttemptRow): LoginAttempts {
   return { failures: row.failures, windowStartedAt: row.windowStartedAt, lockedUntil: row.lockedUntil };
 }
 
+const lockedToken = alias(refreshTokens, "locked_token");
+
 /** The PostgreSQL implementation of AuthRepo. */
 export class PgAuthRepo implements AuthRepo {
   constructor(private readonly database: Database) {}
 
-  /** Joins the caller's transaction when there is one. */
+  /** The transaction this repository opened, when a call runs inside one. */
   private get db() {
     return executorOf(this.database);
-  }
-
-  inTransaction<T>(fn: () => Promise<T>): Promise<T> {
-    return inTransaction(this.database, () => fn());
   }
 
   async createAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account> {
@@ -70,6 +72,15 @@ export class PgAuthRepo implements AuthRepo {
     }
   }
 
+  async registerAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account> {
+    // The account and its `auth.user.registered` outbox row commit together.
+    return inTransaction(this.database, async (tx) => {
+      const created = await this.createAccount(account);
+      await enqueueEvent(tx, outbox, userRegistered, userRegisteredPayload(created));
+      return created;
+    });
+  }
+
   async accountById(id: string): Promise<Account | null> {
     const [row] = await this.db.select().from(accounts).where(eq(accounts.id, id)).limit(1);
     return row ? accountFromRow(row) : null;
@@ -84,16 +95,20 @@ export class PgAuthRepo implements AuthRepo {
     return row ? accountFromRow(row) : null;
   }
 
-  async setRoles(id: string, roles: Role[]): Promise<Account | null> {
-    const [row] = await this.db
-      .update(accounts)
-      .set({ roles, updatedAt: sql`now()` })
-      .where(eq(accounts.id, id))
-      .returning();
-    return row ? accountFromRow(row) : null;
+  async updateRoles(id: string, change: (current: Account) => Role[]): Promise<Account | null> {
+    return inTransaction(this.database, async (tx) => {
+      const [current] = await tx.select().from(accounts).where(eq(accounts.id, id)).for("update").limit(1);
+      if (!current) return null;
+      const [row] = await tx
+        .update(accounts)
+        .set({ roles: change(accountFromRow(current)), updatedAt: sql`now()` })
+        .where(eq(accounts.id, id))
+        .returning();
+      return accountFromRow(row!);
+    });
   }
 
-  async insertRefreshToken(token: Omit<RefreshTokenRecord, "createdAt" | "usedAt" | "revokedAt">): Promise<void> {
+  async insertRefreshToken(token: NewRefreshToken): Promise<void> {
     try {
       await this.db.insert(refreshTokens).values(token);
     } catch (err) {
@@ -101,23 +116,39 @@ export class PgAuthRepo implements AuthRepo {
     }
   }
 
-  async refreshTokenByHash(hash: string, options: { forUpdate?: boolean } = {}): Promise<RefreshTokenRecord | null> {
-    const query = this.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
-    const [row] = options.forUpdate ? await query.for("update") : await query;
+  async refreshTokenByHash(hash: string): Promise<RefreshTokenRecord | null> {
+    const [row] = await this.db.select().from(refreshTokens).where(eq(refreshTokens.tokenHash, hash)).limit(1);
     return row ? tokenFromRow(row) : null;
   }
 
-  async markRefreshTokenUsed(id: string, at: Date): Promise<void> {
-    await this.db.update(refreshTokens).set({ usedAt: at }).where(eq(refreshTokens.id, id));
-  }
-
-  async revokeFamily(familyId: string, at: Date): Promise<number> {
-    const rows = await this.db
-      .update(refreshTokens)
-      .set({ revokedAt: at })
-      .where(and(eq(refreshTokens.familyId, familyId), isNull(refreshTokens.revokedAt)))
-      .returning({ id: refreshTokens.id });
-    return rows.length;
+  async useRefreshToken<T>(
+    hash: string,
+    decide: (token: RefreshTokenRecord | null, account: Account | null) => Promise<RefreshTokenUse<T>>,
+  ): Promise<T> {
+    return inTransaction(this.database, async (tx) => {
+      // Only the token row is locked (PostgreSQL names the locked table by its alias, never by schema).
+      const [row] = await tx
+        .select({ token: lockedToken, account: accounts })
+        .from(lockedToken)
+        .leftJoin(accounts, eq(accounts.id, lockedToken.accountId))
+        .where(eq(lockedToken.tokenHash, hash))
+        .limit(1)
+        .for("update", { of: lockedToken });
+      const token = row ? tokenFromRow(row.token) : null;
+      const use = await decide(token, row?.account ? accountFromRow(row.account) : null);
+      if (use.action === "keep") return use.result;
+      if (!token) throw new Error(`cannot ${use.action} an unknown refresh token`);
+      if (use.action === "revoke") {
+        await tx
+          .update(refreshTokens)
+          .set({ revokedAt: use.at })
+          .where(and(eq(refreshTokens.familyId, token.familyId), isNull(refreshTokens.revokedAt)));
+      } else {
+        await tx.update(refreshTokens).set({ usedAt: use.at }).where(eq(refreshTokens.id, token.id));
+        await this.insertRefreshToken(use.successor);
+      }
+      return use.result;
+    });
   }
 
   async loginAttempts(email: string): Promise<LoginAttempts | null> {
@@ -129,7 +160,7 @@ export class PgAuthRepo implements AuthRepo {
     email: string,
     change: (current: LoginAttempts | null) => LoginAttempts | null,
   ): Promise<LoginAttempts | null> {
-    return this.inTransaction(async () => {
+    return inTransaction(this.database, async () => {
       // Lock the email's row, creating a placeholder first so two first failures cannot both insert.
       await this.db
         .insert(loginAttempts)

@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./auth.app.ts";
+import { makeAuthEndpoints } from "./auth.endpoints.ts";
 import { makeAuth } from "./auth.testing.ts";
 
 const pw = "Sufficient-pass1";
@@ -9,7 +10,11 @@ async function makeApp() {
   const ctx = await makeAuth();
   const root = await ctx.auth.bootstrapAdmin("root@example.com", pw);
   const alice = await ctx.auth.register("alice@example.com", pw);
-  const app = createApp({ auth: ctx.auth, keys: ctx.keys, logger: pino({ level: "silent" }), version: "9.9.9" });
+  const app = createApp({
+    endpoints: makeAuthEndpoints(ctx.auth, ctx.keys),
+    logger: pino({ level: "silent" }),
+    version: "9.9.9",
+  });
   return { ...ctx, app, root, alice };
 }
 

@@ -2,8 +2,8 @@ import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import type { Actor } from "./auth.model.ts";
-import { AuthService, defaultPolicy, hashToken, passwordProblems } from "./auth.service.ts";
-import { makeAuth, manualClock, plainHasher } from "./auth.testing.ts";
+import { hashToken, passwordProblems } from "./auth.service.ts";
+import { makeAuth, manualClock } from "./auth.testing.ts";
 
 async function errorOf(p: Promise<unknown>): Promise<AppError | string> {
   try {
@@ -50,19 +50,12 @@ describe("the auth service", () => {
     expect(repo.counts().accounts).toBe(1);
   });
 
-  test("a failing onRegistered hook rolls the registration back", async () => {
-    const { repo, keys } = await makeAuth();
-    const auth = new AuthService({
-      repo,
-      passwords: plainHasher,
-      signer: keys,
-      policy: defaultPolicy,
-      onRegistered: async () => {
-        throw new AppError("unavailable", "outbox down");
-      },
-    });
-    expect(await codeOf(auth.register("a@example.com", pw))).toBe("unavailable");
-    expect(repo.counts().accounts).toBe(0);
+  test("a registration is announced with its account, and a refused one announces nothing", async () => {
+    const { auth, repo } = await makeAuth();
+    const account = await auth.register("a@example.com", pw);
+    expect(await codeOf(auth.register("A@example.com", pw))).toBe("conflict");
+    expect(await codeOf(auth.register("b@example.com", "password"))).toBe("invalid_argument");
+    expect(repo.registered.map((a) => a.id)).toEqual([account.id]);
   });
 
   test("login gives an EdDSA access token with the documented claims that verifies against the JWKS", async () => {

@@ -11,23 +11,50 @@ import type {
   TokenPair,
 } from "./auth.model.ts";
 
-/** The storage the auth service needs; adapters implement it (PostgreSQL, in-memory for tests). */
+/** A refresh token as it is first stored. */
+export type NewRefreshToken = Omit<RefreshTokenRecord, "createdAt" | "usedAt" | "revokedAt">;
+
+/**
+ * What happens to a refresh token looked up by `useRefreshToken`: nothing, its family revoked, or it is
+ * marked used and its successor stored; `result` is what the call returns.
+ */
+export type RefreshTokenUse<T> =
+  | { action: "keep"; result: T }
+  | { action: "revoke"; at: Date; result: T }
+  | { action: "rotate"; at: Date; successor: NewRefreshToken; result: T };
+
+/**
+ * The storage the auth service needs; adapters implement it (PostgreSQL, in-memory for tests). Every
+ * change that must be atomic is one call: the adapter owns the transaction.
+ */
 export interface AuthRepo {
-  /** Runs `fn` in one transaction; repository calls inside it join it, and a throw rolls all back. */
-  inTransaction<T>(fn: () => Promise<T>): Promise<T>;
   /** Inserts an account; throws AppError `conflict` when the id or email (any case) is taken. */
   createAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account>;
+  /**
+   * Inserts an account like `createAccount` together with its `auth.user.registered` event, in one
+   * transaction: the event commits with the account or neither does.
+   */
+  registerAccount(account: Omit<Account, "createdAt" | "updatedAt">): Promise<Account>;
   accountById(id: string): Promise<Account | null>;
   /** The account with this email (compared in lower case), or null. */
   accountByEmail(email: string): Promise<Account | null>;
-  /** Replaces an account's roles; null when the id is unknown. */
-  setRoles(id: string, roles: Role[]): Promise<Account | null>;
-  insertRefreshToken(token: Omit<RefreshTokenRecord, "createdAt" | "usedAt" | "revokedAt">): Promise<void>;
-  /** The token with this hash, locked for the rest of the transaction when `forUpdate`. */
-  refreshTokenByHash(hash: string, options?: { forUpdate?: boolean }): Promise<RefreshTokenRecord | null>;
-  markRefreshTokenUsed(id: string, at: Date): Promise<void>;
-  /** Revokes every not yet revoked token of a family; returns how many it revoked. */
-  revokeFamily(familyId: string, at: Date): Promise<number>;
+  /**
+   * Reads the account under a lock, lets `change` compute its roles and stores them, atomically; null when
+   * the id is unknown. A throw from `change` changes nothing and is rethrown.
+   */
+  updateRoles(id: string, change: (current: Account) => Role[]): Promise<Account | null>;
+  insertRefreshToken(token: NewRefreshToken): Promise<void>;
+  /** The token with this hash, or null. */
+  refreshTokenByHash(hash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * Reads the token with this hash (null when unknown) and its account under a lock, lets `decide` say
+   * what happens to it and applies that, all in one transaction: concurrent uses of one token are
+   * decided one after the other. A throw from `decide` changes nothing and is rethrown.
+   */
+  useRefreshToken<T>(
+    hash: string,
+    decide: (token: RefreshTokenRecord | null, account: Account | null) => Promise<RefreshTokenUse<T>>,
+  ): Promise<T>;
   loginAttempts(email: string): Promise<LoginAttempts | null>;
   /**
    * Reads the attempts of one email, lets `change` compute the next state (null deletes it) and stores
@@ -61,12 +88,6 @@ export interface TokenSigner {
   rotate(): Promise<{ kid: string; previousKid: string | null }>;
 }
 
-/**
- * Called inside the registration transaction, so whatever it writes commits with the account. Issue 4
- * plugs the outbox writer of `auth.user.registered` in here.
- */
-export type OnRegistered = (account: PublicAccount) => Promise<void>;
-
 /** Rules of the service that come from config. */
 export interface AuthPolicy {
   refreshTtlSec: number;
@@ -79,7 +100,6 @@ export interface AuthServiceDeps {
   passwords: PasswordHasher;
   signer: TokenSigner;
   policy: AuthPolicy;
-  onRegistered?: OnRegistered;
   now?: () => Date;
   newId?: () => string;
   newToken?: () => string;
@@ -145,7 +165,6 @@ export class AuthService {
   private readonly passwords: PasswordHasher;
   private readonly signer: TokenSigner;
   private readonly policy: AuthPolicy;
-  private readonly onRegistered: OnRegistered;
   private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly newToken: () => string;
@@ -156,7 +175,6 @@ export class AuthService {
     this.passwords = deps.passwords;
     this.signer = deps.signer;
     this.policy = deps.policy;
-    this.onRegistered = deps.onRegistered ?? (async () => {});
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? (() => Bun.randomUUIDv7());
     this.newToken = deps.newToken ?? randomToken;
@@ -167,21 +185,17 @@ export class AuthService {
     await this.dummy();
   }
 
-  /** Creates an account with the `user` role. */
+  /** Creates an account with the `user` role and announces it (`auth.user.registered`). */
   async register(email: string, password: string): Promise<PublicAccount> {
     checkPassword(password);
     const passwordHash = await this.passwords.hash(password);
-    return this.repo.inTransaction(async () => {
-      const account = await this.repo.createAccount({
-        id: this.newId(),
-        email: normaliseEmail(email),
-        passwordHash,
-        roles: ["user"],
-      });
-      const view = publicOf(account);
-      await this.onRegistered(view);
-      return view;
+    const account = await this.repo.registerAccount({
+      id: this.newId(),
+      email: normaliseEmail(email),
+      passwordHash,
+      roles: ["user"],
     });
+    return publicOf(account);
   }
 
   /** Checks credentials and starts a new session (a new refresh token family). */
@@ -200,25 +214,25 @@ export class AuthService {
       throw badCredentials();
     }
     if (attempts) await this.repo.updateLoginAttempts(key, () => null);
-    return this.repo.inTransaction(() => this.issue(account, this.newId(), now));
+    const { successor, pair } = await this.issue(account, this.newId(), now);
+    await this.repo.insertRefreshToken(successor);
+    return pair;
   }
 
   /** Exchanges a refresh token for a new pair; a token used before revokes its family. */
   async refresh(token: string): Promise<TokenPair> {
     const now = this.now();
-    const outcome = await this.repo.inTransaction(async (): Promise<RefreshOutcome> => {
-      const record = await this.repo.refreshTokenByHash(hashToken(token), { forUpdate: true });
-      if (!record || record.revokedAt) return { kind: "invalid" };
-      if (record.usedAt) {
-        await this.repo.revokeFamily(record.familyId, now);
-        return { kind: "reused" };
-      }
-      if (record.expiresAt <= now) return { kind: "invalid" };
-      const account = await this.repo.accountById(record.accountId);
-      if (!account) return { kind: "invalid" };
-      await this.repo.markRefreshTokenUsed(record.id, now);
-      return { kind: "rotated", pair: await this.issue(account, record.familyId, now) };
-    });
+    const invalid = { action: "keep", result: { kind: "invalid" } } as const;
+    const outcome = await this.repo.useRefreshToken(
+      hashToken(token),
+      async (record, account): Promise<RefreshTokenUse<RefreshOutcome>> => {
+        if (!record || record.revokedAt) return invalid;
+        if (record.usedAt) return { action: "revoke", at: now, result: { kind: "reused" } };
+        if (record.expiresAt <= now || !account) return invalid;
+        const { successor, pair } = await this.issue(account, record.familyId, now);
+        return { action: "rotate", at: now, successor, result: { kind: "rotated", pair } };
+      },
+    );
     // The revocation above has committed; only now is the caller told no.
     if (outcome.kind !== "rotated") throw invalidRefresh();
     return outcome.pair;
@@ -227,10 +241,9 @@ export class AuthService {
   /** Ends the session the refresh token belongs to. Unknown tokens are ignored (logout is idempotent). */
   async logout(token: string): Promise<void> {
     const now = this.now();
-    await this.repo.inTransaction(async () => {
-      const record = await this.repo.refreshTokenByHash(hashToken(token), { forUpdate: true });
-      if (record) await this.repo.revokeFamily(record.familyId, now);
-    });
+    await this.repo.useRefreshToken(hashToken(token), async (record) =>
+      record ? { action: "revoke", at: now, result: undefined } : { action: "keep", result: undefined },
+    );
   }
 
   /** Grants and revokes roles (admin only). Takes effect at the account's next login or refresh. */
@@ -258,16 +271,14 @@ export class AuthService {
         fields: [{ path: "/body/revoke", message: "ask another admin" }],
       });
     }
-    return this.repo.inTransaction(async () => {
-      const account = await this.repo.accountById(id);
-      if (!account) throw new AppError("not_found", `account ${id} not found`);
+    const updated = await this.repo.updateRoles(id, (account) => {
       const next = new Set(account.roles);
       for (const r of grant) next.add(r);
       for (const r of revoke) next.delete(r);
-      const updated = await this.repo.setRoles(id, sortRoles([...next]));
-      if (!updated) throw new AppError("not_found", `account ${id} not found`);
-      return publicOf(updated);
+      return sortRoles([...next]);
     });
+    if (!updated) throw new AppError("not_found", `account ${id} not found`);
+    return publicOf(updated);
   }
 
   /** Rotates the token signing key (admin only); tokens of the previous key stay valid until they expire. */
@@ -284,7 +295,7 @@ export class AuthService {
     const existing = await this.repo.accountByEmail(normaliseEmail(email));
     if (existing) {
       if (existing.roles.includes("admin")) return publicOf(existing);
-      const updated = await this.repo.setRoles(existing.id, sortRoles([...existing.roles, "admin"]));
+      const updated = await this.repo.updateRoles(existing.id, (current) => sortRoles([...current.roles, "admin"]));
       return publicOf(updated ?? existing);
     }
     checkPassword(password);
@@ -297,22 +308,28 @@ export class AuthService {
     return publicOf(account);
   }
 
-  private async issue(account: Account, familyId: string, now: Date): Promise<TokenPair> {
+  /** A new token pair of a family, and the refresh token row the caller stores with its change. */
+  private async issue(
+    account: Account,
+    familyId: string,
+    now: Date,
+  ): Promise<{ successor: NewRefreshToken; pair: TokenPair }> {
     const refreshToken = this.newToken();
-    await this.repo.insertRefreshToken({
+    const successor = {
       id: this.newId(),
       familyId,
       accountId: account.id,
       tokenHash: hashToken(refreshToken),
       expiresAt: new Date(now.getTime() + this.policy.refreshTtlSec * 1000),
-    });
+    };
     const access = await this.signer.issue({ sub: account.id, roles: account.roles });
-    return {
+    const pair = {
       accessToken: access.token,
       accessExpiresIn: access.expiresIn,
       refreshToken,
       refreshExpiresIn: this.policy.refreshTtlSec,
     };
+    return { successor, pair };
   }
 
   /**

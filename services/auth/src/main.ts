@@ -1,7 +1,7 @@
 // The auth binary's composition root: the kit's service main with the auth module, plus `keys rotate`.
 import { runServiceMain } from "@shared/service";
-import { createApiDocument } from "./app.ts";
-import { authModule, keyRingFor, migrations } from "./server.ts";
+import { createApiDocument } from "./auth.app.ts";
+import { authModule, keyRingFor, migrations } from "./auth.module.ts";
 
 runServiceMain({
   module: authModule,

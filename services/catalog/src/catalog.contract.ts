@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import { defineContract } from "@shared/endpoint";
 import type { Page, Product } from "./catalog.model.ts";
 import { isCurrencyCode } from "./catalog.service.ts";
 
@@ -118,6 +119,59 @@ export const ListProductsQuery = z.object({
 export const ProductPageDto = z
   .object({ items: z.array(ProductDto), nextCursor: z.string().nullable() })
   .openapi("ProductPage");
+
+/** An If-Match value: the write applies only while the product's ETag is one of those named. */
+const ifMatch = z.string().max(1000).optional().openapi({ description: "apply only if the ETag is still current" });
+
+/** `catalog.products.list`: public listing (inactive products for admins only). */
+export const catalogProductsList = defineContract({
+  name: "catalog.products.list",
+  summary: "List products by id (oldest first), filtered, page by page",
+  input: ListProductsQuery,
+  output: ProductPageDto,
+  errors: ["invalid_argument", "permission_denied"],
+  idempotent: true,
+});
+
+/** `catalog.products.getOne`: one product by id (inactive ones for admins only). */
+export const catalogProductsGetOne = defineContract({
+  name: "catalog.products.getOne",
+  summary: "Get a product (inactive ones for admins only)",
+  input: ProductIdParams,
+  output: ProductDto,
+  errors: ["invalid_argument", "not_found"],
+  idempotent: true,
+});
+
+/** `catalog.products.create` (admin). */
+export const catalogProductsCreate = defineContract({
+  name: "catalog.products.create",
+  summary: "Create a product (admin)",
+  input: CreateProductBody,
+  output: ProductDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "conflict"],
+  idempotent: false,
+});
+
+/** `catalog.products.update` (admin): `changes` applied only while `ifMatch`, when given, is current. */
+export const catalogProductsUpdate = defineContract({
+  name: "catalog.products.update",
+  summary: "Change a product (admin); with If-Match only while unchanged",
+  input: z.object({ id: ProductIdParams.shape.id, ifMatch, changes: UpdateProductBody }),
+  output: ProductDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "not_found", "conflict", "precondition_failed"],
+  idempotent: false,
+});
+
+/** `catalog.products.deactivate` (admin): hidden from the public, kept for orders. */
+export const catalogProductsDeactivate = defineContract({
+  name: "catalog.products.deactivate",
+  summary: "Deactivate a product (admin): hidden from the public, kept for orders",
+  input: z.object({ id: ProductIdParams.shape.id, ifMatch }),
+  output: ProductDto,
+  errors: ["invalid_argument", "unauthenticated", "permission_denied", "not_found", "precondition_failed"],
+  idempotent: false,
+});
 
 /** Domain -> HTTP DTO. */
 export function toProductDto(p: Product): ProductDto {

@@ -1,10 +1,22 @@
 import { implement } from "@shared/endpoint";
-import { catalogProductsGet, toCatalogProductDto } from "./catalog.contract.ts";
+import { expectedVersionOf } from "./catalog.caching.ts";
+import {
+  catalogProductsCreate,
+  catalogProductsDeactivate,
+  catalogProductsGet,
+  catalogProductsGetOne,
+  catalogProductsList,
+  catalogProductsUpdate,
+  toCatalogProductDto,
+  toProductDto,
+  toProductPageDto,
+} from "./catalog.contract.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /**
- * The catalog endpoints other services call, each served on HTTP and on the bus (NATS or in-process).
- * `catalog.products.get` needs no identity: orders calls it for whoever places the order.
+ * The catalog endpoints: each contract bound to the service. Reads need no identity (admins see more);
+ * `catalog.products.get` is also served on the bus (NATS or in-process): orders calls it for whoever
+ * places the order.
  */
 export function makeCatalogEndpoints(catalog: CatalogService) {
   return {
@@ -12,6 +24,30 @@ export function makeCatalogEndpoints(catalog: CatalogService) {
       const { products, missing } = await catalog.getMany(input.ids);
       return { products: products.map(toCatalogProductDto), missing };
     }),
+    list: implement(catalogProductsList, async (input, ctx) => {
+      const { cursor, limit, ids, active, currency, ...range } = input;
+      const idList = ids === undefined ? undefined : [...new Set(ids.toLowerCase().split(","))];
+      const filter = {
+        ...range,
+        ...(idList !== undefined ? { ids: idList } : {}),
+        ...(active !== undefined ? { active: active === "true" } : {}),
+        ...(currency !== undefined ? { currency: currency.toUpperCase() } : {}),
+      };
+      const pageSize = limit ?? idList?.length ?? 20;
+      return toProductPageDto(await catalog.list(ctx.identity, filter, cursor, pageSize));
+    }),
+    get: implement(catalogProductsGetOne, async (input, ctx) =>
+      toProductDto(await catalog.get(ctx.identity, input.id)),
+    ),
+    create: implement(catalogProductsCreate, async (input, ctx) =>
+      toProductDto(await catalog.create(ctx.identity, input)),
+    ),
+    update: implement(catalogProductsUpdate, async (input, ctx) =>
+      toProductDto(await catalog.update(ctx.identity, input.id, input.changes, expectedVersionOf(input.ifMatch))),
+    ),
+    deactivate: implement(catalogProductsDeactivate, async (input, ctx) =>
+      toProductDto(await catalog.deactivate(ctx.identity, input.id, expectedVersionOf(input.ifMatch))),
+    ),
   };
 }
 

@@ -8,7 +8,7 @@ import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "m
 import { createClient, natsTransport, serveOverNats } from "@shared/endpoint";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
 import { catalogProductsGet } from "./catalog.contract.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";
@@ -44,7 +44,7 @@ describe.skipIf(!withNats)("catalog.products.get over NATS and HTTP", () => {
     ]) {
       ids.push((await catalog.create(admin, p)).id);
     }
-    app = createApp({ catalog, logger: pino({ level: "silent" }), version: "1.2.3" });
+    app = createApp({ endpoints: makeCatalogEndpoints(catalog), logger: pino({ level: "silent" }), version: "1.2.3" });
     nc = await connect({ servers: natsTestUrl, timeout: 3000 });
     const endpoint = makeCatalogEndpoints(catalog).productsGet;
     const served = await serveOverNats({

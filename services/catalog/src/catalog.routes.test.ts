@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
+import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import type { Product } from "./catalog.model.ts";
 import { MemoryCatalogRepo } from "./catalog.repo.memory.ts";
 import { CatalogService } from "./catalog.service.ts";
@@ -16,7 +17,7 @@ async function makeApp(seed: Partial<Product>[] = []) {
   const repo = new MemoryCatalogRepo();
   const catalog = new CatalogService(repo);
   const app = createApp({
-    catalog,
+    endpoints: makeCatalogEndpoints(catalog),
     logger: pino({ level: "silent" }),
     version: "9.9.9",
     cache: { listMaxAgeSec: 15, itemMaxAgeSec: 45 },

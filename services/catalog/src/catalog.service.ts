@@ -44,11 +44,13 @@ export function isCurrencyCode(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && currencies.has(code);
 }
 
-function isAdmin(actor: Actor | null): boolean {
+/** True when the actor sees inactive products and admin views. */
+export function isAdmin(actor: Actor | null): boolean {
   return actor?.roles.includes(adminRole) ?? false;
 }
 
-function requireAdmin(actor: Actor | null): void {
+/** Refuses anyone but an admin: `unauthenticated` without an actor, `permission_denied` without the role. */
+export function requireAdmin(actor: Actor | null): void {
   if (!actor) throw new AppError("unauthenticated", "This operation needs an authenticated caller");
   if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may change products");
 }
@@ -119,11 +121,6 @@ export class CatalogService {
   ) {
     this.newId = options.newId ?? (() => Bun.randomUUIDv7());
     this.onProductChanged = options.onProductChanged ?? (() => {});
-  }
-
-  /** True when the actor sees inactive products and admin views. */
-  isAdmin(actor: Actor | null): boolean {
-    return isAdmin(actor);
   }
 
   /** Lists products page by page; non-admins see active products only. */

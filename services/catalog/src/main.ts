@@ -1,7 +1,7 @@
 // The catalog binary's composition root: the kit's service main with the catalog module.
 import { runServiceMain } from "@shared/service";
-import { createApiDocument } from "./app.ts";
-import { catalogModule, migrations } from "./server.ts";
+import { createApiDocument } from "./catalog.app.ts";
+import { catalogModule, migrations } from "./catalog.module.ts";
 
 runServiceMain({
   module: catalogModule,

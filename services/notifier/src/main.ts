@@ -1,7 +1,7 @@
 // The notifier binary's composition root: the kit's service main with the notifier module.
 import { runServiceMain } from "@shared/service";
-import { createApiDocument } from "./app.ts";
-import { migrations, notifierModule } from "./server.ts";
+import { createApiDocument } from "./notifier.app.ts";
+import { migrations, notifierModule } from "./notifier.module.ts";
 
 runServiceMain({
   module: notifierModule,

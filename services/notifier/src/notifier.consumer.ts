@@ -9,7 +9,7 @@ import type { RunningConsumer } from "@shared/events/consumer.ts";
 import type { Logger } from "@shared/log";
 import type { Registry } from "prom-client";
 import type { ConsumerConfig } from "./config.ts";
-import { toNotifierEvent } from "./notifier.events.ts";
+import { toNotifierEvent } from "./notifier.consumed.ts";
 import { inbox } from "./notifier.schema.ts";
 import type { NotifierService } from "./notifier.service.ts";
 

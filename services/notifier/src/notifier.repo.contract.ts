@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import type { NewNotification } from "./notifier.model.ts";
-import type { NotificationsRepo } from "./notifier.service.ts";
+import type { NotifierRepo } from "./notifier.service.ts";
 
 const id = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
 const alice = id(0xa1);
@@ -19,11 +19,11 @@ function notification(n: number, userId: string, at: Date): NewNotification {
 }
 
 /**
- * Registers the behaviour every NotificationsRepo must have; run against the in-memory fake and against
+ * Registers the behaviour every NotifierRepo must have; run against the in-memory fake and against
  * PostgreSQL so the fake used by service tests cannot drift from the real thing.
  */
-export function notificationsRepoContract(name: string, makeRepo: () => Promise<NotificationsRepo>): void {
-  describe(`${name} (NotificationsRepo contract)`, () => {
+export function notifierRepoContract(name: string, makeRepo: () => Promise<NotifierRepo>): void {
+  describe(`${name} (NotifierRepo contract)`, () => {
     test("an inserted notification reads back equal and unread", async () => {
       const repo = await makeRepo();
       const at = new Date("2025-01-02T03:04:05.678Z");

@@ -1,4 +1,4 @@
-import { notificationsRepoContract } from "./notifier.repo.contract.ts";
-import { MemoryNotificationsRepo } from "./notifier.repo.memory.ts";
+import { notifierRepoContract } from "./notifier.repo.contract.ts";
+import { MemoryNotifierRepo } from "./notifier.repo.memory.ts";
 
-notificationsRepoContract("the in-memory notifications repository", async () => new MemoryNotificationsRepo());
+notifierRepoContract("the in-memory notifications repository", async () => new MemoryNotifierRepo());

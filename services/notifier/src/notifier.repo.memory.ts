@@ -1,6 +1,6 @@
 import { AppError } from "@shared/errors";
 import type { NewNotification, Notification, PageCursor } from "./notifier.model.ts";
-import type { NotificationsRepo } from "./notifier.service.ts";
+import type { NotifierRepo } from "./notifier.service.ts";
 
 const newestFirst = (a: Notification, b: Notification) =>
   b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
@@ -11,8 +11,8 @@ function isBefore(n: Notification, c: PageCursor): boolean {
   return t < ct || (t === ct && n.id < c.id);
 }
 
-/** An in-memory NotificationsRepo for service tests; passes the same contract suite as the PostgreSQL one. */
-export class MemoryNotificationsRepo implements NotificationsRepo {
+/** An in-memory NotifierRepo for service tests; passes the same contract suite as the PostgreSQL one. */
+export class MemoryNotifierRepo implements NotifierRepo {
   private readonly rows = new Map<string, Notification>();
 
   /** Every stored notification (for tests). */

@@ -2,8 +2,8 @@ import { afterAll, beforeAll, beforeEach } from "bun:test";
 import { createDatabase, type Database, migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { createTestDatabase, type TestDatabase } from "@shared/testing";
-import { notificationsRepoContract } from "./notifier.repo.contract.ts";
-import { PgNotificationsRepo } from "./notifier.repo.ts";
+import { notifierRepoContract } from "./notifier.repo.contract.ts";
+import { PgNotifierRepo } from "./notifier.repo.ts";
 
 let tdb: TestDatabase;
 let database: Database;
@@ -27,4 +27,4 @@ afterAll(async () => {
   await tdb.drop();
 });
 
-notificationsRepoContract("the PostgreSQL notifications repository", async () => new PgNotificationsRepo(database));
+notifierRepoContract("the PostgreSQL notifications repository", async () => new PgNotifierRepo(database));

@@ -8,7 +8,7 @@ import {
   type PageCursor,
 } from "./notifier.model.ts";
 import { type NotificationRow, notifications } from "./notifier.schema.ts";
-import type { NotificationsRepo } from "./notifier.service.ts";
+import type { NotifierRepo } from "./notifier.service.ts";
 
 function kindOf(value: string): NotificationKind {
   if ((notificationKinds as readonly string[]).includes(value)) return value as NotificationKind;
@@ -29,8 +29,8 @@ export function notificationFromRow(row: NotificationRow): Notification {
   };
 }
 
-/** The PostgreSQL implementation of NotificationsRepo. */
-export class PgNotificationsRepo implements NotificationsRepo {
+/** The PostgreSQL implementation of NotifierRepo. */
+export class PgNotifierRepo implements NotifierRepo {
   constructor(private readonly database: Database) {}
 
   /** Joins the caller's transaction (the consumer's, with its inbox row) when there is one. */

@@ -1,8 +1,8 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./notifier.app.ts";
 import { makeNotifierEndpoints } from "./notifier.endpoints.ts";
-import { MemoryNotificationsRepo } from "./notifier.repo.memory.ts";
+import { MemoryNotifierRepo } from "./notifier.repo.memory.ts";
 import { NotifierService } from "./notifier.service.ts";
 
 const alice = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5fa1";
@@ -11,7 +11,7 @@ const order = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5f0f";
 const as = (id: string) => ({ "x-user-id": id, "x-user-roles": "user" });
 
 async function makeApp() {
-  const repo = new MemoryNotificationsRepo();
+  const repo = new MemoryNotifierRepo();
   const notifier = new NotifierService(repo);
   for (let i = 1; i <= 3; i++) {
     await notifier.record({

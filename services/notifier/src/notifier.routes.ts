@@ -1,22 +1,21 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { mountHttpEndpoint } from "@shared/endpoint";
-import type { AppEnv } from "@shared/http";
-import type { NotifierEndpoints } from "./notifier.endpoints.ts";
+import { httpRoute } from "@shared/endpoint";
+import { notificationsList, notificationsRead } from "./notifier.contract.ts";
 
-/** HTTP transport of the notifier endpoints. */
-export function mountNotifierRoutes(app: OpenAPIHono<AppEnv>, endpoints: NotifierEndpoints): void {
-  const common = { tags: ["notifications"], authenticated: true } as const;
-  mountHttpEndpoint(app, endpoints.list, {
+const common = { tags: ["notifications"], authenticated: true } as const;
+
+/** HTTP transport of the notifier endpoints, keyed like them. */
+export const notifierRoutes = {
+  list: httpRoute(notificationsList, {
     ...common,
     method: "get",
     path: "/notifications",
     query: ["cursor", "limit", "unread"],
-  });
-  mountHttpEndpoint(app, endpoints.read, {
+  }),
+  read: httpRoute(notificationsRead, {
     ...common,
     method: "post",
     path: "/notifications/{id}/read",
     params: ["id"],
     body: false,
-  });
-}
+  }),
+};

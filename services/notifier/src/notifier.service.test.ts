@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { errorCodeOf } from "@shared/testing/errors.ts";
 import type { Actor } from "./notifier.model.ts";
-import { MemoryNotificationsRepo } from "./notifier.repo.memory.ts";
+import { MemoryNotifierRepo } from "./notifier.repo.memory.ts";
 import { NotifierService } from "./notifier.service.ts";
 
 const alice: Actor = { userId: "00000000-0000-4000-8000-0000000000a1", roles: ["user"] };
@@ -11,7 +11,7 @@ const order = "00000000-0000-4000-8000-00000000f001";
 function makeService() {
   let n = 0;
   let clock = Date.parse("2025-01-01T00:00:00.000Z");
-  const repo = new MemoryNotificationsRepo();
+  const repo = new MemoryNotifierRepo();
   const service = new NotifierService(
     repo,
     () => `00000000-0000-4000-8000-${(++n).toString(16).padStart(12, "0")}`,

@@ -3,7 +3,7 @@ import { decodeCursor, encodeCursor } from "@shared/pagination";
 import type { Actor, NewNotification, Notification, NotifierEvent, Page, PageCursor } from "./notifier.model.ts";
 
 /** The storage the notifier needs; adapters implement it (PostgreSQL, in-memory for tests). */
-export interface NotificationsRepo {
+export interface NotifierRepo {
   /** Stores a notification (inside the caller's transaction when there is one). */
   insert(notification: NewNotification): Promise<Notification>;
   /** A user's notifications newest first by (createdAt, id), strictly before the cursor. */
@@ -50,7 +50,7 @@ export function describeEvent(event: NotifierEvent): Pick<NewNotification, "kind
  */
 export class NotifierService {
   constructor(
-    private readonly repo: NotificationsRepo,
+    private readonly repo: NotifierRepo,
     private readonly newId: () => string = () => Bun.randomUUIDv7(),
     private readonly now: () => Date = () => new Date(),
   ) {}

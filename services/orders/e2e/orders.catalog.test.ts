@@ -1,4 +1,4 @@
-// Integration: the orders service (server.ts wiring, real PostgreSQL) calling a stand-in catalog over a
+// Integration: the orders service (orders.module.ts wiring, real PostgreSQL) calling a stand-in catalog over a
 // private NATS server. Covers issue 3's "done" item 3: placing stores catalog's current prices; with catalog
 // stopped or too slow, placing answers 503 within the configured timeout and the orders tables are
 // unchanged; with catalog back, the breaker lets calls through again.
@@ -12,7 +12,7 @@ import { createTestDatabase, type TestDatabase } from "@shared/testing";
 import { type PrivateNats, privateNatsAvailable, startPrivateNats } from "@shared/testing/nats-server.ts";
 import pino from "pino";
 import { ordersConfigSchema } from "../src/config.ts";
-import { startOrders } from "../src/server.ts";
+import { startOrders } from "../src/orders.module.ts";
 
 const timeoutMs = 400;
 const openMs = 300;

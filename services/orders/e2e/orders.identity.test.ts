@@ -1,4 +1,4 @@
 import { identityVerificationSuite } from "@shared/testing/identity-suite.ts";
-import { ordersModule } from "../src/server.ts";
+import { ordersModule } from "../src/orders.module.ts";
 
 identityVerificationSuite(ordersModule, { path: "/orders" });

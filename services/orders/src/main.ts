@@ -1,7 +1,7 @@
 // The orders binary's composition root: the kit's service main with the orders module.
 import { runServiceMain } from "@shared/service";
-import { createApiDocument } from "./app.ts";
-import { migrations, ordersModule } from "./server.ts";
+import { createApiDocument } from "./orders.app.ts";
+import { migrations, ordersModule } from "./orders.module.ts";
 
 runServiceMain({
   module: ordersModule,

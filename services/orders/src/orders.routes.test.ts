@@ -1,7 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
-import { FakeCatalog, product } from "./orders.catalog.fake.ts";
+import { createApp } from "./orders.app.ts";
+import { MemoryCatalog, product } from "./orders.catalog.memory.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
 import { MemoryOrdersRepo } from "./orders.repo.memory.ts";
 import { OrdersService } from "./orders.service.ts";
@@ -15,7 +15,7 @@ const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
 
 function makeApp() {
   const repo = new MemoryOrdersRepo();
-  const catalog = new FakeCatalog([product(mug, { priceMinor: 1250, stock: 5 }), product(tea, { priceMinor: 399 })]);
+  const catalog = new MemoryCatalog([product(mug, { priceMinor: 1250, stock: 5 }), product(tea, { priceMinor: 399 })]);
   const service = new OrdersService(repo, catalog);
   const app = createApp({
     endpoints: makeOrdersEndpoints(service),

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
-import { FakeCatalog, product } from "./orders.catalog.fake.ts";
+import { MemoryCatalog, product } from "./orders.catalog.memory.ts";
 import type { Actor } from "./orders.model.ts";
 import { MemoryOrdersRepo } from "./orders.repo.memory.ts";
 import { OrdersService } from "./orders.service.ts";
@@ -27,7 +27,7 @@ async function failure(p: Promise<unknown>): Promise<{ code: string; fields?: { 
 
 function setup() {
   const repo = new MemoryOrdersRepo();
-  const catalog = new FakeCatalog([
+  const catalog = new MemoryCatalog([
     product(mug, { priceMinor: 1250, stock: 10 }),
     product(tea, { priceMinor: 399, stock: 3 }),
     product(gone, { active: false }),

@@ -1,7 +1,7 @@
 // The users binary's composition root: the kit's service main with the users module.
 import { runServiceMain } from "@shared/service";
-import { createApiDocument } from "./app.ts";
-import { migrations, usersModule } from "./server.ts";
+import { createApiDocument } from "./users.app.ts";
+import { migrations, usersModule } from "./users.module.ts";
 
 runServiceMain({
   module: usersModule,

@@ -1,6 +1,6 @@
 import { describe, expect, test } from "bun:test";
 import pino from "pino";
-import { createApp } from "./app.ts";
+import { createApp } from "./users.app.ts";
 import { makeUsersEndpoints } from "./users.endpoints.ts";
 import { MemoryUsersRepo } from "./users.repo.memory.ts";
 import { UsersService } from "./users.service.ts";

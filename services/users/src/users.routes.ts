@@ -1,19 +1,18 @@
-import type { OpenAPIHono } from "@hono/zod-openapi";
-import { mountHttpEndpoint } from "@shared/endpoint";
-import type { AppEnv } from "@shared/http";
-import type { UsersEndpoints } from "./users.endpoints.ts";
+import { httpRoute } from "@shared/endpoint";
+import { usersCreate, usersGet, usersList, usersUpdate } from "./users.contract.ts";
 
-/** HTTP transport of the users endpoints. */
-export function mountUsersRoutes(app: OpenAPIHono<AppEnv>, endpoints: UsersEndpoints): void {
-  const common = { tags: ["users"], authenticated: true } as const;
-  mountHttpEndpoint(app, endpoints.create, {
+const common = { tags: ["users"], authenticated: true } as const;
+
+/** HTTP transport of the users endpoints, keyed like them. */
+export const usersRoutes = {
+  create: httpRoute(usersCreate, {
     ...common,
     method: "post",
     path: "/users",
     status: 201,
-    headers: (p: { id: string }) => ({ location: `/users/${p.id}` }),
-  });
-  mountHttpEndpoint(app, endpoints.get, { ...common, method: "get", path: "/users/{id}", params: ["id"] });
-  mountHttpEndpoint(app, endpoints.update, { ...common, method: "patch", path: "/users/{id}", params: ["id"] });
-  mountHttpEndpoint(app, endpoints.list, { ...common, method: "get", path: "/users", query: ["cursor", "limit"] });
-}
+    headers: (p) => ({ location: `/users/${p.id}` }),
+  }),
+  get: httpRoute(usersGet, { ...common, method: "get", path: "/users/{id}", params: ["id"] }),
+  update: httpRoute(usersUpdate, { ...common, method: "patch", path: "/users/{id}", params: ["id"] }),
+  list: httpRoute(usersList, { ...common, method: "get", path: "/users", query: ["cursor", "limit"] }),
+};

@@ -13,8 +13,8 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
-import { enqueueUserRegistered } from "./auth.events.ts";
+import { createApp } from "./auth.app.ts";
+import { makeAuthEndpoints } from "./auth.endpoints.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
@@ -101,7 +101,6 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     passwords: argon2idHasher(config.password),
     signer: keys,
     policy: { refreshTtlSec: config.tokens.refreshTtlSec, lockout: config.lockout },
-    onRegistered: enqueueUserRegistered(database),
   });
   await auth.warmUp();
   const { email, password } = config.bootstrapAdmin;
@@ -114,7 +113,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
   return serveService(rt, {
     name: "auth",
     description: "Accounts and sessions",
-    app: createApp({ auth, keys, ...serviceAppOptions(rt, metrics) }),
+    app: createApp({ endpoints: makeAuthEndpoints(auth, keys), ...serviceAppOptions(rt, metrics) }),
     background: [pruning, relay],
   });
 }

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { startPruning } from "./server.ts";
+import { startPruning } from "./auth.module.ts";
 
 function recorder() {
   const lines: { level: string; msg: string }[] = [];

@@ -3,7 +3,7 @@ import type { CatalogProduct, RequestMeta } from "./orders.model.ts";
 import type { CatalogClient } from "./orders.service.ts";
 
 /** A hand-written CatalogClient for service and route tests: a product table, a call log and an off switch. */
-export class FakeCatalog implements CatalogClient {
+export class MemoryCatalog implements CatalogClient {
   readonly products = new Map<string, CatalogProduct>();
   readonly calls: { ids: readonly string[]; meta: RequestMeta }[] = [];
   down = false;

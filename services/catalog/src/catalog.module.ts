@@ -10,7 +10,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
+import { createApp } from "./catalog.app.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { publishProductChanged } from "./catalog.events.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";
@@ -35,7 +35,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
   return serveService(rt, {
     name: "catalog",
     description: "Products and prices",
-    app: createApp({ catalog, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
     busEndpoints: [endpoints.productsGet],
   });
 }

@@ -2,11 +2,10 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import { asyncApiDocument, mountAsyncApi, platformEvents } from "@shared/events";
 import type { AppEnv } from "@shared/http";
 import { createServiceApp, type ServiceAppOptions, serviceApiDocument } from "@shared/service";
-import { makeOrdersEndpoints, type OrdersEndpoints } from "./orders.endpoints.ts";
-import { mountOrdersRoutes } from "./orders.routes.ts";
-import type { OrdersService } from "./orders.service.ts";
+import type { OrdersEndpoints } from "./orders.endpoints.ts";
+import { ordersRoutes } from "./orders.routes.ts";
 
-/** What the orders HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the orders HTTP app needs; orders.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   endpoints: OrdersEndpoints;
 }
@@ -21,12 +20,9 @@ const info = {
   ].join(" "),
 };
 
-/** Builds the API routes alone, e.g. to generate the OpenAPI document without serving. */
+/** The OpenAPI document, from the routes' contracts alone (no service, no connections). */
 export function createApiDocument(version: string): Record<string, unknown> {
-  // Handlers are never called here, so the routes need no service.
-  return serviceApiDocument(info, version, (app) => {
-    mountOrdersRoutes(app, makeOrdersEndpoints(undefined as unknown as OrdersService));
-  });
+  return serviceApiDocument(info, version, ordersRoutes);
 }
 
 /** The orders service's Hono app with API, health, metrics and docs routes. */
@@ -34,9 +30,8 @@ export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
   return createServiceApp(
     info,
     deps,
-    (app) => {
-      mountOrdersRoutes(app, deps.endpoints);
-    },
+    ordersRoutes,
+    deps.endpoints,
     // The events orders publishes, next to its OpenAPI document (ADR 0001).
     (app) => mountAsyncApi(app, asyncApiDocument(platformEvents, { service: "orders", version: deps.version })),
   );

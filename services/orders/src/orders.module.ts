@@ -11,8 +11,8 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
 import { type OrdersConfig, ordersConfigSchema } from "./config.ts";
+import { createApp } from "./orders.app.ts";
 import { catalogClient } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";

@@ -1,11 +1,10 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { AppEnv } from "@shared/http";
 import { createServiceApp, type ServiceAppOptions, serviceApiDocument } from "@shared/service";
-import { makeNotifierEndpoints, type NotifierEndpoints } from "./notifier.endpoints.ts";
-import { mountNotifierRoutes } from "./notifier.routes.ts";
-import type { NotifierService } from "./notifier.service.ts";
+import type { NotifierEndpoints } from "./notifier.endpoints.ts";
+import { notifierRoutes } from "./notifier.routes.ts";
 
-/** What the notifier HTTP app needs; server.ts builds it, tests build it with fakes. */
+/** What the notifier HTTP app needs; notifier.module.ts builds it, tests build it with fakes. */
 export interface AppDeps extends ServiceAppOptions {
   endpoints: NotifierEndpoints;
 }
@@ -19,17 +18,12 @@ const info = {
   ].join(" "),
 };
 
-/** Builds the API routes alone, e.g. to generate the OpenAPI document without serving. */
+/** The OpenAPI document, from the routes' contracts alone (no service, no connections). */
 export function createApiDocument(version: string): Record<string, unknown> {
-  // Handlers are never called here, so the routes need no service.
-  return serviceApiDocument(info, version, (app) => {
-    mountNotifierRoutes(app, makeNotifierEndpoints(undefined as unknown as NotifierService));
-  });
+  return serviceApiDocument(info, version, notifierRoutes);
 }
 
 /** The notifier service's Hono app with API, health, metrics and docs routes. */
 export function createApp(deps: AppDeps): OpenAPIHono<AppEnv> {
-  return createServiceApp(info, deps, (app) => {
-    mountNotifierRoutes(app, deps.endpoints);
-  });
+  return createServiceApp(info, deps, notifierRoutes, deps.endpoints);
 }

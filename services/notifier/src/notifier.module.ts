@@ -10,11 +10,11 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
 import { type NotifierConfig, notifierConfigSchema } from "./config.ts";
+import { createApp } from "./notifier.app.ts";
 import { startNotifierConsumers } from "./notifier.consumer.ts";
 import { makeNotifierEndpoints } from "./notifier.endpoints.ts";
-import { PgNotificationsRepo } from "./notifier.repo.ts";
+import { PgNotifierRepo } from "./notifier.repo.ts";
 import { NotifierService } from "./notifier.service.ts";
 
 /** The service's schema and embedded migrations. */
@@ -28,7 +28,7 @@ export const migrations = embedMigrations("drizzle/notifier");
  */
 export async function startNotifier(rt: ServiceRuntime<NotifierConfig>): Promise<RunningService> {
   await migrateOnStart(rt, schema, migrations);
-  const notifier = new NotifierService(new PgNotificationsRepo(rt.database));
+  const notifier = new NotifierService(new PgNotifierRepo(rt.database));
   const metrics = serviceMetrics(rt, "notifier");
   const consumers = rt.events
     ? await startNotifierConsumers({

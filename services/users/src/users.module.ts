@@ -10,8 +10,8 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
-import { createApp } from "./app.ts";
 import { type UsersConfig, usersConfigSchema } from "./config.ts";
+import { createApp } from "./users.app.ts";
 import { startUsersConsumer } from "./users.consumer.ts";
 import { makeUsersEndpoints } from "./users.endpoints.ts";
 import { PgUsersRepo } from "./users.repo.ts";
