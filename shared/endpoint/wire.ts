@@ -1,4 +1,5 @@
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
+import { identityFromHeaders, writeIdentityHeaders } from "../identity/caller.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
 
 const encoder = new TextEncoder();
@@ -13,20 +14,15 @@ export const errorHeader = "Nats-Service-Error";
 export function headersOf(ctx: CallContext): Record<string, string> {
   const h: Record<string, string> = { "x-request-id": ctx.requestId };
   if (ctx.traceId) h.traceparent = `00-${ctx.traceId}-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}-01`;
-  if (ctx.identity) {
-    h["x-user-id"] = ctx.identity.userId;
-    h["x-user-roles"] = ctx.identity.roles.join(",");
-  }
+  writeIdentityHeaders(h, ctx.identity);
   return h;
 }
 
 /** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
 export function contextOf(get: (name: string) => string | undefined): CallContext {
-  const userId = get("x-user-id");
-  const roles = (get("x-user-roles") ?? "").split(",").filter(Boolean);
   const traceId = /^00-([0-9a-f]{32})-/.exec(get("traceparent") ?? "")?.[1];
   return {
-    identity: userId ? { userId, roles } : null,
+    identity: identityFromHeaders(get),
     requestId: get("x-request-id") || crypto.randomUUID(),
     ...(traceId ? { traceId } : {}),
   };
