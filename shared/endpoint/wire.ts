@@ -1,5 +1,6 @@
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
 import { identityFromHeaders, writeIdentityHeaders } from "../identity/caller.ts";
+import { formatTraceparent, type IdSource, parseTraceparent, spanInTrace } from "../trace/traceparent.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
 
 const encoder = new TextEncoder();
@@ -10,17 +11,18 @@ export const errorCodeHeader = "Nats-Service-Error-Code";
 /** Header carrying the error's human description. */
 export const errorHeader = "Nats-Service-Error";
 
-/** Headers that carry a call context across a message transport. */
-export function headersOf(ctx: CallContext): Record<string, string> {
+/** Headers that carry a call context across a message transport (a new span of the caller's trace from `ids`). */
+export function headersOf(ctx: CallContext, ids: IdSource): Record<string, string> {
   const h: Record<string, string> = { "x-request-id": ctx.requestId };
-  if (ctx.traceId) h.traceparent = `00-${ctx.traceId}-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}-01`;
+  const span = spanInTrace(ctx.traceId, ids);
+  if (span) h.traceparent = formatTraceparent(span);
   writeIdentityHeaders(h, ctx.identity);
   return h;
 }
 
 /** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
 export function contextOf(get: (name: string) => string | undefined): CallContext {
-  const traceId = /^00-([0-9a-f]{32})-/.exec(get("traceparent") ?? "")?.[1];
+  const traceId = parseTraceparent(get("traceparent"))?.traceId;
   return {
     identity: identityFromHeaders(get),
     requestId: get("x-request-id") || crypto.randomUUID(),

@@ -4,5 +4,6 @@ export {
   formatTraceparent,
   type IdSource,
   parseTraceparent,
+  spanInTrace,
   type TraceParent,
 } from "./traceparent.ts";

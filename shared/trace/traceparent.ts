@@ -64,6 +64,17 @@ export function createIdSource(): IdSource {
   return { traceId: () => take(32, zeroTrace), spanId: () => take(16, zeroSpan) };
 }
 
+const traceIdPattern = /^[0-9a-f]{32}$/;
+
+/**
+ * A new sampled span in the trace `traceId` (a caller that kept only the trace id continues it), or null
+ * when `traceId` is missing or not a valid trace id.
+ */
+export function spanInTrace(traceId: string | undefined, ids: Pick<IdSource, "spanId">): TraceParent | null {
+  if (!traceId || !traceIdPattern.test(traceId) || traceId === zeroTrace) return null;
+  return { traceId, spanId: ids.spanId(), flags: "01" };
+}
+
 /**
  * The context for a new span in the trace of `incoming`: the same trace id and flags with a new span id,
  * or a new sampled trace when `incoming` is missing or invalid.
