@@ -4,10 +4,11 @@ import { createHttpApp } from "./app.ts";
 
 const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
-function traceIdOf(traceparent?: string): Promise<string> {
+async function traceIdOf(traceparent?: string): Promise<string> {
   const app = createHttpApp({ logger: pino({ level: "silent" }) });
   app.get("/trace", (c) => c.text(c.get("traceId")));
-  return app.request("/trace", { headers: traceparent ? { traceparent } : {} }).then((r) => r.text());
+  const res = await app.request("/trace", { headers: traceparent ? { traceparent } : {} });
+  return res.text();
 }
 
 describe("the edge's trace id", () => {
