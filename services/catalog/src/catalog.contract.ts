@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import type { Page, Product } from "./catalog.model.ts";
 import { isCurrencyCode } from "./catalog.service.ts";
 
@@ -77,7 +78,7 @@ const price = z.coerce.number().int().min(0).max(maxInt4);
 
 /** Query of the product listing. */
 export const ListProductsQuery = z.object({
-  cursor: z.string().max(200).optional().openapi(queryParam("cursor")),
+  cursor: pageQuery.cursor,
   limit: z.coerce
     .number()
     .int()
@@ -115,9 +116,7 @@ export const ListProductsQuery = z.object({
 });
 
 /** One page of products. */
-export const ProductPageDto = z
-  .object({ items: z.array(ProductDto), nextCursor: z.string().nullable() })
-  .openapi("ProductPage");
+export const ProductPageDto = pageDto(ProductDto, "ProductPage");
 
 /** Domain -> HTTP DTO. */
 export function toProductDto(p: Product): ProductDto {
@@ -138,7 +137,7 @@ export function toProductDto(p: Product): ProductDto {
 
 /** Domain page -> DTO page. */
 export function toProductPageDto(page: Page<Product>): z.infer<typeof ProductPageDto> {
-  return { items: page.items.map(toProductDto), nextCursor: page.nextCursor };
+  return toPageDto(page, toProductDto);
 }
 
 /** Domain -> the DTO other services see through `catalog.products.get`. */
