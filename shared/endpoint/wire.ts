@@ -1,6 +1,6 @@
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
-import { identityFromHeaders, writeIdentityHeaders } from "../identity/caller.ts";
-import { formatTraceparent, type IdSource, parseTraceparent, spanInTrace } from "../trace/traceparent.ts";
+import { identityFromHeaders, identityHeaderNames, writeIdentityHeaders } from "../identity/caller.ts";
+import { formatTraceparent, type IdSource, spanInTrace, traceIdOf } from "../trace/traceparent.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
 
 const encoder = new TextEncoder();
@@ -22,9 +22,9 @@ export function headersOf(ctx: CallContext, ids: IdSource): Record<string, strin
 
 /** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
 export function contextOf(get: (name: string) => string | undefined): CallContext {
-  const traceId = parseTraceparent(get("traceparent"))?.traceId;
+  const traceId = traceIdOf(get("traceparent"));
   return {
-    identity: identityFromHeaders(get),
+    identity: identityFromHeaders(get(identityHeaderNames.userId), get(identityHeaderNames.roles)),
     requestId: get("x-request-id") || crypto.randomUUID(),
     ...(traceId ? { traceId } : {}),
   };

@@ -2,7 +2,7 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { createIdSource, parseTraceparent } from "../trace/traceparent.ts";
+import { createIdSource, traceIdOf } from "../trace/traceparent.ts";
 import { requestBody } from "./content-type.ts";
 import type { AppEnv } from "./env.ts";
 import { problemResponse, toAppError } from "./problem.ts";
@@ -39,7 +39,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && safeId.test(incoming) ? incoming : crypto.randomUUID();
-    const traceId = parseTraceparent(c.req.header("traceparent"))?.traceId ?? ids.traceId();
+    const traceId = traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
     c.set("requestId", requestId);
     c.set("traceId", traceId);
     c.set("baseLogger", logger);

@@ -10,7 +10,8 @@ import {
 } from "./caller.ts";
 
 const alice = "0190d9a4-6b1e-7c3a-9f51-2b9d3c4e5fa1";
-const from = (headers: Record<string, string>) => identityFromHeaders((name) => headers[name]);
+const from = (headers: Record<string, string>) =>
+  identityFromHeaders(headers[identityHeaderNames.userId], headers[identityHeaderNames.roles]);
 
 describe("the caller's identity headers", () => {
   test("a UUID user id and its roles are read, the id lower-cased and the roles trimmed", () => {

@@ -26,14 +26,13 @@ export function parseRoles(header: string | null | undefined): string[] {
 }
 
 /**
- * The identity in a request's or message's headers (`get` reads one header by its lower-case name). The
- * gateway strips client copies of these headers, so a service trusts them; a user id that is not a UUID
- * is treated as no identity, and the id is lower-cased.
+ * The identity in the values of a request's or message's `X-User-Id` and `X-User-Roles`. The gateway
+ * strips client copies of these headers, so a service trusts them; a user id that is not a UUID is treated
+ * as no identity, and the id is lower-cased.
  */
-export function identityFromHeaders(get: (name: string) => string | null | undefined): Actor | null {
-  const userId = get(identityHeaderNames.userId);
+export function identityFromHeaders(userId: string | null | undefined, roles: string | null | undefined): Actor | null {
   if (!userId || !uuid.test(userId)) return null;
-  return { userId: userId.toLowerCase(), roles: parseRoles(get(identityHeaderNames.roles)) };
+  return { userId: userId.toLowerCase(), roles: parseRoles(roles) };
 }
 
 /** Writes `actor` into `headers` as `X-User-Id` and `X-User-Roles`; nothing for no actor. */

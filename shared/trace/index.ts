@@ -6,4 +6,5 @@ export {
   parseTraceparent,
   spanInTrace,
   type TraceParent,
+  traceIdOf,
 } from "./traceparent.ts";

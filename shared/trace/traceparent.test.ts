@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { childOf, createIdSource, formatTraceparent, parseTraceparent, spanInTrace } from "./traceparent.ts";
+import { childOf, createIdSource, formatTraceparent, parseTraceparent, spanInTrace, traceIdOf } from "./traceparent.ts";
 
 const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -27,6 +27,11 @@ describe("traceparent", () => {
     ["a short trace id", "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"],
   ])("a header that is %s is refused", (_, header) => {
     expect(parseTraceparent(header)).toBeNull();
+    expect(traceIdOf(header)).toBeNull();
+  });
+
+  test("the trace id of a valid header is read without the other fields", () => {
+    expect(traceIdOf(valid)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
   test("a later version with extra fields is read by its first four", () => {
