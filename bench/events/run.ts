@@ -8,8 +8,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { startEmbeddedPostgres } from "@shared/db";
-import * as measure from "@shared/events/measure.ts";
 import { startPrivateNats } from "@shared/testing/nats-server.ts";
+import * as measure from "./measure.ts";
 
 const backlog = Number(process.argv[2] ?? 20_000);
 const rate = Number(process.argv[3] ?? 500);

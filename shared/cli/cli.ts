@@ -1,10 +1,6 @@
 import { ConfigError } from "../config/errors.ts";
 import { probe } from "./probe.ts";
-
-/** Where the CLI writes; `process.stdout` fits. */
-export interface Writer {
-  write(text: string): unknown;
-}
+import type { Writer } from "./writer.ts";
 
 /** What a service gives `runCli`; only `main.ts` builds it. */
 export interface CliSpec<Config> {

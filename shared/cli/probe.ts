@@ -1,6 +1,6 @@
 // `healthcheck`: asks a running instance whether it is ready, for container health checks in images that
 // hold nothing but the binary (no curl, no shell).
-import type { Writer } from "./cli.ts";
+import type { Writer } from "./writer.ts";
 
 /** The URL of `path` on an instance listening on `host:port`, reached over loopback when it listens on
  * every address. */

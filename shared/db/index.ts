@@ -20,6 +20,7 @@ export {
   pgErrorOf,
   toAppError,
 } from "./errors.ts";
+export { afterKey, beforeKey, type KeysetColumns } from "./keyset.ts";
 export { type DbLogger, silentLogger } from "./logger.ts";
 export {
   type AppliedMigration,

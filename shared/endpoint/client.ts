@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import { AppError } from "../errors/index.ts";
+import { createIdSource } from "../trace/traceparent.ts";
 import type { Breaker } from "./breaker.ts";
 import type { CallContext, EndpointContract } from "./contract.ts";
 import { decodeJson, encodeJson, headersOf } from "./wire.ts";
@@ -42,6 +43,7 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
   options: ClientOptions,
 ): EndpointClient<I, O> {
   const attempts = 1 + (contract.idempotent ? (options.retries ?? 2) : 0);
+  const ids = createIdSource();
   return {
     contract,
     async call(input, ctx) {
@@ -53,7 +55,7 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
         );
       }
       const payload = encodeJson(parsed.data);
-      const headers = headersOf(ctx);
+      const headers = headersOf(ctx, ids);
       const deadline = Date.now() + options.timeoutMs;
       let lastError: AppError | undefined;
       for (let attempt = 0; attempt < attempts; attempt++) {

@@ -1,5 +1,6 @@
 import type { z } from "zod";
 import type { ErrorCode } from "../errors/index.ts";
+import type { Actor } from "../identity/caller.ts";
 
 /**
  * The transport-free description of one operation: its name (also its NATS subject), input and output
@@ -27,7 +28,7 @@ export function defineContract<I extends z.ZodType, O extends z.ZodType>(
 /** Who calls and on behalf of whom, whatever the transport. */
 export interface CallContext {
   /** The end user the call is for, as the gateway vouched for it; null for anonymous or system calls. */
-  identity: { userId: string; roles: readonly string[] } | null;
+  identity: Actor | null;
   requestId: string;
   traceId?: string;
 }
@@ -41,7 +42,7 @@ export interface Endpoint<I extends z.ZodType = z.ZodType, O extends z.ZodType =
 /**
  * Binds a handler to a contract. The handler receives validated input and returns the output DTO; it
  * throws AppError for failures, which every transport maps the same way.
- * @example const getUser = implement(usersGet, (input, ctx) => service.get(actorOf(ctx), input.id).then(toDto));
+ * @example const getUser = implement(usersGet, (input, ctx) => service.get(requireCaller(ctx), input.id).then(toDto));
  */
 export function implement<I extends z.ZodType, O extends z.ZodType>(
   contract: EndpointContract<I, O>,

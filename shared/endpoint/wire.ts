@@ -1,4 +1,6 @@
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
+import { identityFromHeaders, identityHeaderNames, writeIdentityHeaders } from "../identity/caller.ts";
+import { formatTraceparent, type IdSource, spanInTrace, traceIdOf } from "../trace/traceparent.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
 
 const encoder = new TextEncoder();
@@ -9,24 +11,20 @@ export const errorCodeHeader = "Nats-Service-Error-Code";
 /** Header carrying the error's human description. */
 export const errorHeader = "Nats-Service-Error";
 
-/** Headers that carry a call context across a message transport. */
-export function headersOf(ctx: CallContext): Record<string, string> {
+/** Headers that carry a call context across a message transport (a new span of the caller's trace from `ids`). */
+export function headersOf(ctx: CallContext, ids: IdSource): Record<string, string> {
   const h: Record<string, string> = { "x-request-id": ctx.requestId };
-  if (ctx.traceId) h.traceparent = `00-${ctx.traceId}-${crypto.randomUUID().replaceAll("-", "").slice(0, 16)}-01`;
-  if (ctx.identity) {
-    h["x-user-id"] = ctx.identity.userId;
-    h["x-user-roles"] = ctx.identity.roles.join(",");
-  }
+  const span = spanInTrace(ctx.traceId, ids);
+  if (span) h.traceparent = formatTraceparent(span);
+  writeIdentityHeaders(h, ctx.identity);
   return h;
 }
 
 /** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
 export function contextOf(get: (name: string) => string | undefined): CallContext {
-  const userId = get("x-user-id");
-  const roles = (get("x-user-roles") ?? "").split(",").filter(Boolean);
-  const traceId = /^00-([0-9a-f]{32})-/.exec(get("traceparent") ?? "")?.[1];
+  const traceId = traceIdOf(get("traceparent"));
   return {
-    identity: userId ? { userId, roles } : null,
+    identity: identityFromHeaders(get(identityHeaderNames.userId), get(identityHeaderNames.roles)),
     requestId: get("x-request-id") || crypto.randomUUID(),
     ...(traceId ? { traceId } : {}),
   };

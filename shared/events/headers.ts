@@ -1,4 +1,5 @@
 import { contextOf } from "../endpoint/wire.ts";
+import { formatTraceparent, type IdSource, spanInTrace } from "../trace/traceparent.ts";
 
 /** NATS header names of the event envelope (ADR 0001). */
 export const eventHeaderNames = {
@@ -15,15 +16,17 @@ export interface EventContext {
   traceId?: string;
 }
 
-const newSpanId = () => crypto.randomUUID().replaceAll("-", "").slice(0, 16);
+// Span ids from a UUID's random bits: `enqueueEvent` and `publishCore` are free functions (the first runs
+// inside a repository's transaction) with no owner that could hold a pooled IdSource, and one UUID per
+// event costs nothing next to the insert or publish it rides with.
+const uuidSpans: Pick<IdSource, "spanId"> = { spanId: () => crypto.randomUUID().replaceAll("-", "").slice(0, 16) };
 
 /** Trace and request headers for an event caused by `ctx` (a new span of the caller's trace). */
 export function contextHeaders(ctx: EventContext | undefined): Record<string, string> {
   const h: Record<string, string> = {};
   if (ctx?.requestId) h[eventHeaderNames.requestId] = ctx.requestId;
-  if (ctx?.traceId && /^[0-9a-f]{32}$/.test(ctx.traceId)) {
-    h[eventHeaderNames.traceparent] = `00-${ctx.traceId}-${newSpanId()}-01`;
-  }
+  const span = spanInTrace(ctx?.traceId, uuidSpans);
+  if (span) h[eventHeaderNames.traceparent] = formatTraceparent(span);
   return h;
 }
 

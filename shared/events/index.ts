@@ -37,3 +37,4 @@ export { type EventsLogger, type OutboxRelay, type OutboxRelayOptions, startOutb
 export { ownedDurableSubjects, type RelayConfig, relayConfigSchema, startServiceRelay } from "./service-relay.ts";
 export { provisionStreams, type StreamSpec } from "./streams.ts";
 export { type InboxTable, inboxTable, type OutboxTable, outboxChannel, outboxTable, schemaOf } from "./tables.ts";
+export { type PendingConsumer, type StartWhenReadyOptions, startWhenReady } from "./when-ready.ts";

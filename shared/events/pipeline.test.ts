@@ -13,9 +13,9 @@ import {
 } from "@shared/testing";
 import { sql } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
+import { measureBacklogDrain, measureLatencyAtRate } from "../../bench/events/measure.ts";
 import { type SettledMessage, startConsumer } from "./consumer.ts";
 import { createEventTables, testEvent, uniqueToken, until } from "./fixtures.ts";
-import { measureBacklogDrain, measureLatencyAtRate } from "./measure.ts";
 import { enqueueEvent } from "./outbox.ts";
 import { jetStreamPublisher } from "./publisher.ts";
 import { startOutboxRelay } from "./relay.ts";

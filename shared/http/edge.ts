@@ -2,13 +2,13 @@ import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { createIdSource, traceIdOf } from "../trace/traceparent.ts";
 import { requestBody } from "./content-type.ts";
 import type { AppEnv } from "./env.ts";
 import { problemResponse, toAppError } from "./problem.ts";
 import { securityHeaderList } from "./security-headers.ts";
 
 const safeId = /^[A-Za-z0-9._:-]{1,128}$/;
-const traceparentPattern = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/;
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
 /** Options of the edge middleware. */
@@ -30,6 +30,7 @@ export interface EdgeOptions {
  */
 export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
   const checkBody = requestBody({ limitBytes: options.limitBytes, accepted: options.accepted });
+  const ids = createIdSource();
   const quiet = new Set(options.quiet ?? ["/healthz", "/readyz", "/metrics"]);
   const { logger, metrics } = options;
   const accessLog: AccessLog =
@@ -38,9 +39,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
     const started = performance.now();
     const incoming = c.req.header("x-request-id");
     const requestId = incoming && safeId.test(incoming) ? incoming : crypto.randomUUID();
-    const traceparent = c.req.header("traceparent");
-    const traceId =
-      (traceparent && traceparentPattern.exec(traceparent)?.[1]) || crypto.randomUUID().replaceAll("-", "");
+    const traceId = traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
     c.set("requestId", requestId);
     c.set("traceId", traceId);
     c.set("baseLogger", logger);

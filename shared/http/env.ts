@@ -1,11 +1,5 @@
 import type { Logger } from "pino";
 
-/** Identity forwarded by the gateway (`X-User-Id`, `X-User-Roles`). */
-export interface Identity {
-  userId: string;
-  roles: readonly string[];
-}
-
 /** Hono environment shared by every service's app. */
 export interface AppEnv {
   Variables: {

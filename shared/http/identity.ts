@@ -1,26 +1,14 @@
 import type { Context } from "hono";
-import { AppError } from "../errors/index.ts";
-import type { Identity } from "./env.ts";
+import { type Actor, identityFromHeaders, identityHeaderNames, requireCaller } from "../identity/caller.ts";
 
-const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/**
- * Reads the identity the gateway forwards. The gateway strips client copies of these headers, so a
- * service trusts them; a malformed value is treated as no identity.
- */
-export function identityOf(c: Context): Identity | null {
-  const userId = c.req.header("x-user-id");
-  if (!userId || !uuid.test(userId)) return null;
-  const roles = (c.req.header("x-user-roles") ?? "")
-    .split(",")
-    .map((r) => r.trim())
-    .filter(Boolean);
-  return { userId: userId.toLowerCase(), roles };
+/** The identity the gateway forwards in the request's headers; a malformed one is no identity. */
+export function identityOf(c: Context): Actor | null {
+  const userId = c.req.header(identityHeaderNames.userId);
+  // Anonymous requests (most reads) skip the second header lookup.
+  return userId ? identityFromHeaders(userId, c.req.header(identityHeaderNames.roles)) : null;
 }
 
 /** The forwarded identity, or an `unauthenticated` AppError when there is none. */
-export function requireIdentity(c: Context): Identity {
-  const identity = identityOf(c);
-  if (!identity) throw new AppError("unauthenticated", "This operation needs an authenticated caller");
-  return identity;
+export function requireIdentity(c: Context): Actor {
+  return requireCaller({ identity: identityOf(c) });
 }

@@ -1,3 +1,13 @@
+export {
+  type Actor,
+  adminRole,
+  identityFromHeaders,
+  identityHeaderNames,
+  isAdmin,
+  parseRoles,
+  requireCaller,
+  writeIdentityHeaders,
+} from "./caller.ts";
 export { type IdentityConfig, identityConfigSchema, identityOptionsOf } from "./config.ts";
 export { type ForwardedIdentityOptions, verifyForwardedIdentity } from "./middleware.ts";
 export {

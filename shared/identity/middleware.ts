@@ -1,5 +1,6 @@
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors/index.ts";
+import { identityHeaderNames, parseRoles } from "./caller.ts";
 import { type AccessTokenVerifierOptions, createAccessTokenVerifier } from "./verifier.ts";
 
 /** Options of {@link verifyForwardedIdentity}. */
@@ -10,16 +11,7 @@ export interface ForwardedIdentityOptions extends AccessTokenVerifierOptions {
 
 const bearer = /^Bearer\s+([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+)\s*$/i;
 
-function rolesOf(header: string | undefined): string[] {
-  return [
-    ...new Set(
-      (header ?? "")
-        .split(",")
-        .map((r) => r.trim())
-        .filter(Boolean),
-    ),
-  ].sort();
-}
+const rolesOf = (header: string | undefined) => [...new Set(parseRoles(header))].sort();
 
 const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
@@ -36,8 +28,8 @@ export function verifyForwardedIdentity(options: ForwardedIdentityOptions): Midd
   if (!options.enabled) return async (_c, next) => next();
   const verify = createAccessTokenVerifier(options);
   return async (c, next) => {
-    const userId = c.req.header("x-user-id");
-    const rolesHeader = c.req.header("x-user-roles");
+    const userId = c.req.header(identityHeaderNames.userId);
+    const rolesHeader = c.req.header(identityHeaderNames.roles);
     if (userId === undefined && rolesHeader === undefined) return next();
     if (userId === undefined) throw new AppError("unauthenticated", "X-User-Roles arrived without X-User-Id");
     const token = bearer.exec(c.req.header("authorization") ?? "")?.[1];

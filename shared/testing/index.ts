@@ -1,5 +1,11 @@
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
 export { errorCodeOf } from "./errors.ts";
+export {
+  createMigratedDatabase,
+  type MigratedDatabase,
+  type MigratedDatabaseOptions,
+  useMigratedDatabase,
+} from "./migrated-db.ts";
 export { natsForTests, natsTestUrl } from "./nats.ts";
 export {
   natsServerBinary,

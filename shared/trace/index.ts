@@ -4,5 +4,7 @@ export {
   formatTraceparent,
   type IdSource,
   parseTraceparent,
+  spanInTrace,
   type TraceParent,
+  traceIdOf,
 } from "./traceparent.ts";

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { childOf, createIdSource, formatTraceparent, parseTraceparent } from "./traceparent.ts";
+import { childOf, createIdSource, formatTraceparent, parseTraceparent, spanInTrace, traceIdOf } from "./traceparent.ts";
 
 const valid = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
 
@@ -27,6 +27,11 @@ describe("traceparent", () => {
     ["a short trace id", "00-4bf92f3577b34da6a3ce929d0e0e473-00f067aa0ba902b7-01"],
   ])("a header that is %s is refused", (_, header) => {
     expect(parseTraceparent(header)).toBeNull();
+    expect(traceIdOf(header)).toBeNull();
+  });
+
+  test("the trace id of a valid header is read without the other fields", () => {
+    expect(traceIdOf(valid)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
   });
 
   test("a later version with extra fields is read by its first four", () => {
@@ -46,6 +51,22 @@ describe("traceparent", () => {
     const child = childOf(null, createIdSource());
     expect(child.traceId).toMatch(/^[0-9a-f]{32}$/);
     expect(child.flags).toBe("01");
+  });
+
+  test("a span in a known trace keeps the trace id, is sampled and gets a new span id", () => {
+    const span = spanInTrace("4bf92f3577b34da6a3ce929d0e0e4736", createIdSource());
+    expect(span?.traceId).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
+    expect(span?.flags).toBe("01");
+    expect(span?.spanId).toMatch(/^[0-9a-f]{16}$/);
+  });
+
+  test.each([
+    ["missing", undefined],
+    ["upper-case", "4BF92F3577B34DA6A3CE929D0E0E4736"],
+    ["all zeros", "0".repeat(32)],
+    ["too short", "4bf92f3577b34da6a3ce929d0e0e473"],
+  ])("no span is made in a trace id that is %s", (_, traceId) => {
+    expect(spanInTrace(traceId, createIdSource())).toBeNull();
   });
 
   test("an id source never repeats an id across pool refills", () => {

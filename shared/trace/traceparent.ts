@@ -17,15 +17,27 @@ const pattern = /^([0-9a-f]{2})-([0-9a-f]{32})-([0-9a-f]{16})-([0-9a-f]{2})(-.*)
 const zeroTrace = "0".repeat(32);
 const zeroSpan = "0".repeat(16);
 
-/** The fields of a `traceparent` header, or null when it is missing or invalid. */
-export function parseTraceparent(header: string | null | undefined): TraceParent | null {
+type Fields = [string, string, string, string, string, string?];
+
+function validFields(header: string | null | undefined): Fields | null {
   if (!header) return null;
-  const m = pattern.exec(header);
+  const m = pattern.exec(header) as Fields | null;
   if (!m) return null;
-  const [, version, traceId, spanId, flags, rest] = m as unknown as [string, string, string, string, string, string?];
+  const [, version, traceId, spanId, , rest] = m;
   if (version === "ff" || (version === "00" && rest !== undefined)) return null;
   if (traceId === zeroTrace || spanId === zeroSpan) return null;
-  return { traceId, spanId, flags };
+  return m;
+}
+
+/** The fields of a `traceparent` header, or null when it is missing or invalid. */
+export function parseTraceparent(header: string | null | undefined): TraceParent | null {
+  const m = validFields(header);
+  return m ? { traceId: m[2], spanId: m[3], flags: m[4] } : null;
+}
+
+/** The trace id of a valid `traceparent` header, or null; builds no object (the HTTP edge reads one per request). */
+export function traceIdOf(header: string | null | undefined): string | null {
+  return validFields(header)?.[2] ?? null;
 }
 
 /** The `traceparent` header (version 00) for a span. */
@@ -62,6 +74,17 @@ export function createIdSource(): IdSource {
     }
   };
   return { traceId: () => take(32, zeroTrace), spanId: () => take(16, zeroSpan) };
+}
+
+const traceIdPattern = /^[0-9a-f]{32}$/;
+
+/**
+ * A new sampled span in the trace `traceId` (a caller that kept only the trace id continues it), or null
+ * when `traceId` is missing or not a valid trace id.
+ */
+export function spanInTrace(traceId: string | undefined, ids: Pick<IdSource, "spanId">): TraceParent | null {
+  if (!traceId || !traceIdPattern.test(traceId) || traceId === zeroTrace) return null;
+  return { traceId, spanId: ids.spanId(), flags: "01" };
 }
 
 /**

@@ -1,5 +1,5 @@
-import { type CallContext, implement } from "@shared/endpoint";
-import { AppError } from "@shared/errors";
+import { implement } from "@shared/endpoint";
+import { requireCaller } from "@shared/identity";
 import {
   authKeysJwks,
   authKeysRotate,
@@ -11,18 +11,11 @@ import {
   toAccountDto,
   toTokensDto,
 } from "./auth.contract.ts";
-import type { Actor } from "./auth.model.ts";
 import type { AuthService } from "./auth.service.ts";
 
 /** What the endpoints need besides the service: the public keys. */
 export interface JwksSource {
   jwks(): Promise<{ keys: Record<string, unknown>[] }>;
-}
-
-/** The caller as the service layer knows it; no identity is an `unauthenticated` error. */
-function actorOf(ctx: CallContext): Actor {
-  if (!ctx.identity) throw new AppError("unauthenticated", "This operation needs an authenticated caller");
-  return ctx.identity;
 }
 
 /** The auth endpoints: each contract bound to the service; register, login, refresh, logout and JWKS are public. */
@@ -33,9 +26,9 @@ export function makeAuthEndpoints(auth: AuthService, keys: JwksSource) {
     refresh: implement(authRefresh, async (input) => toTokensDto(await auth.refresh(input.refreshToken))),
     logout: implement(authLogout, (input) => auth.logout(input.refreshToken)),
     changeRoles: implement(authRolesChange, async (input, ctx) =>
-      toAccountDto(await auth.changeRoles(actorOf(ctx), input.id, input.change)),
+      toAccountDto(await auth.changeRoles(requireCaller(ctx), input.id, input.change)),
     ),
-    rotateKeys: implement(authKeysRotate, (_input, ctx) => auth.rotateKeys(actorOf(ctx))),
+    rotateKeys: implement(authKeysRotate, (_input, ctx) => auth.rotateKeys(requireCaller(ctx))),
     jwks: implement(authKeysJwks, async () => (await keys.jwks()) as never),
   };
 }

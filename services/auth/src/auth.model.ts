@@ -1,3 +1,6 @@
+// The caller, as the gateway forwards it, is the kit's, the same in every service.
+export type { Actor } from "@shared/identity";
+
 /** The roles the platform knows. `user` is held by every account. */
 export const roles = ["user", "admin"] as const;
 export type Role = (typeof roles)[number];
@@ -32,12 +35,6 @@ export interface LoginAttempts {
   failures: number;
   windowStartedAt: Date;
   lockedUntil: Date | null;
-}
-
-/** Who is asking, as forwarded by the gateway. */
-export interface Actor {
-  userId: string;
-  roles: readonly string[];
 }
 
 /** The result of a login or a refresh. */

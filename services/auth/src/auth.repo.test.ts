@@ -1,39 +1,23 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
-import { createDatabase, type Database, migrate } from "@shared/db";
+import { describe, expect, test } from "bun:test";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
-import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { useMigratedDatabase } from "@shared/testing";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { generateStoredKey } from "./auth.keys.ts";
 import { authRepoContract } from "./auth.repo.contract.ts";
 import { PgAuthRepo } from "./auth.repo.ts";
 
-let tdb: TestDatabase;
-let database: Database;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase({ prefix: "auth_repo" });
-  database = createDatabase({
-    url: tdb.url,
-    schema: "auth",
-    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
-  });
-  await migrate({ sql: database.sql, schema: "auth", migrations: embedMigrations("drizzle/auth") });
+const db = useMigratedDatabase({
+  schema: "auth",
+  migrations: embedMigrations("drizzle/auth"),
+  prefix: "auth_repo",
+  truncate: ["auth.accounts", "auth.refresh_tokens", "auth.login_attempts", "auth.signing_keys"],
 });
 
-beforeEach(async () => {
-  await database.sql`truncate auth.accounts, auth.refresh_tokens, auth.login_attempts, auth.signing_keys`;
-});
-
-afterAll(async () => {
-  await database.close();
-  await tdb.drop();
-});
-
-authRepoContract("the PostgreSQL auth repository", async () => new PgAuthRepo(database));
+authRepoContract("the PostgreSQL auth repository", async () => new PgAuthRepo(db.database));
 
 describe("the PostgreSQL key store", () => {
   test("several instances starting at once create exactly one first key", async () => {
-    const store = new PgKeyStore(database);
+    const store = new PgKeyStore(db.database);
     const results = await Promise.all(
       [1, 2, 3].map(async () => store.add(await generateStoredKey(undefined), { onlyIfEmpty: true })),
     );
@@ -42,7 +26,7 @@ describe("the PostgreSQL key store", () => {
   });
 
   test("adding a key retires the active one; recent lists the active key first, then the newest retired", async () => {
-    const store = new PgKeyStore(database);
+    const store = new PgKeyStore(db.database);
     const a = await generateStoredKey(undefined);
     const b = await generateStoredKey(undefined, new Date(Date.now() + 1000));
     const c = await generateStoredKey(undefined, new Date(Date.now() + 2000));
@@ -64,10 +48,10 @@ describe("registering on PostgreSQL", () => {
     roles: ["user" as const],
   });
   const eventsFor = (userId: string) =>
-    database.sql`select subject, payload from auth.outbox where payload->>'userId' = ${userId}`;
+    db.database.sql`select subject, payload from auth.outbox where payload->>'userId' = ${userId}`;
 
   test("writes one auth.user.registered outbox row with the account, and none for a refused one", async () => {
-    const repo = new PgAuthRepo(database);
+    const repo = new PgAuthRepo(db.database);
     const account = await repo.registerAccount(newAccount(501));
     expect([...(await eventsFor(account.id))]).toEqual([
       { subject: "auth.user.registered", payload: { userId: account.id, email: "outbox-501@example.com" } },
@@ -78,8 +62,8 @@ describe("registering on PostgreSQL", () => {
   });
 
   test("an outbox row that cannot be written takes the account with it", async () => {
-    const repo = new PgAuthRepo(database);
-    await database.sql`alter table auth.outbox rename to outbox_away`;
+    const repo = new PgAuthRepo(db.database);
+    await db.database.sql`alter table auth.outbox rename to outbox_away`;
     try {
       expect(
         await repo.registerAccount(newAccount(503)).then(
@@ -88,7 +72,7 @@ describe("registering on PostgreSQL", () => {
         ),
       ).toBe("failed");
     } finally {
-      await database.sql`alter table auth.outbox_away rename to outbox`;
+      await db.database.sql`alter table auth.outbox_away rename to outbox`;
     }
     expect(await repo.accountById(newAccount(503).id)).toBeNull();
   });

@@ -1,4 +1,5 @@
 import { AppError } from "@shared/errors";
+import { isAdmin } from "@shared/identity";
 import type {
   AccessClaims,
   Account,
@@ -248,7 +249,7 @@ export class AuthService {
 
   /** Grants and revokes roles (admin only). Takes effect at the account's next login or refresh. */
   async changeRoles(actor: Actor, id: string, change: RoleChange): Promise<PublicAccount> {
-    if (!actor.roles.includes("admin")) throw new AppError("permission_denied", "Only admins may change roles");
+    if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may change roles");
     const grant = change.grant ?? [];
     const revoke = change.revoke ?? [];
     if (grant.length + revoke.length === 0) {
@@ -283,7 +284,7 @@ export class AuthService {
 
   /** Rotates the token signing key (admin only); tokens of the previous key stay valid until they expire. */
   async rotateKeys(actor: Actor): Promise<{ kid: string; previousKid: string | null }> {
-    if (!actor.roles.includes("admin")) throw new AppError("permission_denied", "Only admins may rotate keys");
+    if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may rotate keys");
     return this.signer.rotate();
   }
 

@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import { defineContract } from "@shared/endpoint";
 import type { Page, Product } from "./catalog.model.ts";
 import { isCurrencyCode } from "./catalog.service.ts";
@@ -78,7 +79,7 @@ const price = z.coerce.number().int().min(0).max(maxInt4);
 
 /** Query of the product listing. */
 export const ListProductsQuery = z.object({
-  cursor: z.string().max(200).optional().openapi(queryParam("cursor")),
+  cursor: pageQuery.cursor,
   limit: z.coerce
     .number()
     .int()
@@ -116,9 +117,7 @@ export const ListProductsQuery = z.object({
 });
 
 /** One page of products. */
-export const ProductPageDto = z
-  .object({ items: z.array(ProductDto), nextCursor: z.string().nullable() })
-  .openapi("ProductPage");
+export const ProductPageDto = pageDto(ProductDto, "ProductPage");
 
 /** An If-Match value: the write applies only while the product's ETag is one of those named. */
 const ifMatch = z.string().max(1000).optional().openapi({ description: "apply only if the ETag is still current" });
@@ -192,7 +191,7 @@ export function toProductDto(p: Product): ProductDto {
 
 /** Domain page -> DTO page. */
 export function toProductPageDto(page: Page<Product>): z.infer<typeof ProductPageDto> {
-  return { items: page.items.map(toProductDto), nextCursor: page.nextCursor };
+  return toPageDto(page, toProductDto);
 }
 
 /** Domain -> the DTO other services see through `catalog.products.get`. */

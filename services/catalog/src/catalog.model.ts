@@ -1,3 +1,7 @@
+// The caller (as the gateway forwards it) and keyset pages are the kit's, the same in every service.
+export type { Actor } from "@shared/identity";
+export type { Page } from "@shared/pagination";
+
 /** A product as the service layer sees it. Prices are integers in the currency's minor unit. */
 export interface Product {
   id: string;
@@ -47,18 +51,6 @@ export interface ProductFilter {
   minPrice?: number;
   maxPrice?: number;
   currency?: string;
-}
-
-/** Who is asking, as forwarded by the gateway; null for anonymous callers. */
-export interface Actor {
-  userId: string;
-  roles: readonly string[];
-}
-
-/** One page of a keyset-paginated listing. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
 }
 
 /** What the caller expects the current version to be (If-Match); `any` is `If-Match: *`. */

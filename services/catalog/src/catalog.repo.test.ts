@@ -1,37 +1,22 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { createDatabase, type Database, inTransaction, migrate } from "@shared/db";
+import { expect, test } from "bun:test";
+import { createDatabase, inTransaction } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
-import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { useMigratedDatabase } from "@shared/testing";
 import { catalogRepoContract, productId } from "./catalog.repo.contract.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";
 
-let tdb: TestDatabase;
-let database: Database;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase({ prefix: "catalog_repo" });
-  database = createDatabase({
-    url: tdb.url,
-    schema: "catalog",
-    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
-  });
-  await migrate({ sql: database.sql, schema: "catalog", migrations: embedMigrations("drizzle/catalog") });
+const db = useMigratedDatabase({
+  schema: "catalog",
+  migrations: embedMigrations("drizzle/catalog"),
+  prefix: "catalog_repo",
+  truncate: ["catalog.products"],
 });
 
-beforeEach(async () => {
-  await database.sql`truncate catalog.products`;
-});
-
-afterAll(async () => {
-  await database.close();
-  await tdb.drop();
-});
-
-catalogRepoContract("the PostgreSQL catalog repository", async () => new PgCatalogRepo(database));
+catalogRepoContract("the PostgreSQL catalog repository", async () => new PgCatalogRepo(db.database));
 
 test("the table itself refuses a negative price or stock and a malformed currency", async () => {
   const insert = (price: number, stock: number, currency: string) =>
-    database.sql`insert into catalog.products (id, sku, name, price_minor, currency, stock)
+    db.database.sql`insert into catalog.products (id, sku, name, price_minor, currency, stock)
       values (${productId(1)}, 'X', 'X', ${price}, ${currency}, ${stock})`;
   for (const [price, stock, currency] of [
     [-1, 0, "EUR"],
@@ -40,14 +25,14 @@ test("the table itself refuses a negative price or stock and a malformed currenc
   ] as const) {
     expect(insert(price, stock, currency)).rejects.toThrow(/check constraint/);
   }
-  const [row] = await database.sql`select count(*)::int as n from catalog.products`;
+  const [row] = await db.database.sql`select count(*)::int as n from catalog.products`;
   expect(row!.n).toBe(0);
 });
 
 test("getMany reads any number of ids through one prepared statement", async () => {
   // One connection, so the session that prepared the statement is the one asked about it.
   const single = createDatabase({
-    url: tdb.url,
+    url: db.url,
     schema: "catalog",
     pool: { max: 1, idleTimeoutSec: 5, connectTimeoutSec: 5 },
   });
@@ -69,8 +54,8 @@ test("getMany reads any number of ids through one prepared statement", async () 
 });
 
 test("reads inside a caller's transaction see its uncommitted rows", async () => {
-  const repo = new PgCatalogRepo(database);
-  await inTransaction(database, async () => {
+  const repo = new PgCatalogRepo(db.database);
+  await inTransaction(db.database, async () => {
     await repo.create({ id: productId(5), sku: "TX-5", name: "n", priceMinor: 1, currency: "EUR" });
     expect((await repo.get(productId(5)))?.sku).toBe("TX-5");
     expect((await repo.getMany([productId(5), productId(6)])).map((p) => p.id)).toEqual([productId(5)]);

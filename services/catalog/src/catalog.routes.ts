@@ -1,5 +1,6 @@
 import { z } from "@hono/zod-openapi";
 import { type CallContext, httpRoute } from "@shared/endpoint";
+import { isAdmin } from "@shared/identity";
 import { bodyEtag, versionEtag } from "./catalog.caching.ts";
 import {
   catalogProductsCreate,
@@ -9,7 +10,7 @@ import {
   catalogProductsList,
   catalogProductsUpdate,
 } from "./catalog.contract.ts";
-import { isAdmin, requireAdmin } from "./catalog.service.ts";
+import { requireAdmin } from "./catalog.service.ts";
 
 /** How long shared caches (the gateway) may keep public answers. */
 export interface CachePolicy {

@@ -1,4 +1,6 @@
 import { AppError, type FieldError } from "@shared/errors";
+import { isAdmin } from "@shared/identity";
+import { pageOf } from "@shared/pagination";
 import type {
   Actor,
   ExpectedVersion,
@@ -35,18 +37,12 @@ export type ProductChangedListener = (event: ProductChanged) => void;
 /** Most ids one batch read accepts (the `catalog.products.get` contract says the same). */
 export const maxBatchIds = 100;
 
-const adminRole = "admin";
 const currencies = new Set(Intl.supportedValuesOf("currency"));
 const maxInt4 = 2_147_483_647;
 
 /** True when `code` is an ISO 4217 currency code this runtime knows (upper case). */
 export function isCurrencyCode(code: string): boolean {
   return /^[A-Z]{3}$/.test(code) && currencies.has(code);
-}
-
-/** True when the actor sees inactive products and admin views. */
-export function isAdmin(actor: Actor | null): boolean {
-  return actor?.roles.includes(adminRole) ?? false;
 }
 
 /** Refuses anyone but an admin: `unauthenticated` without an actor, `permission_denied` without the role. */
@@ -137,9 +133,7 @@ export class CatalogService {
     }
     const after = cursor ? decodeCursor(cursor) : null;
     const rows = await this.repo.list(effective, after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last.id) : null } satisfies Page<Product>;
+    return pageOf(rows, limit, (last) => encodeCursor(last.id)) satisfies Page<Product>;
   }
 
   /** One product; an inactive one is `not_found` for everyone but admins. */

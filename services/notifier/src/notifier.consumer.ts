@@ -3,9 +3,15 @@
 // twice. A consumer whose stream does not exist yet (its publisher has not started) is retried in the
 // background, so the notifier starts in any order with the rest of the shop.
 import type { Database } from "@shared/db";
-import { type EventContract, eventMetrics, orderCancelled, orderPlaced, userRegistered } from "@shared/events";
+import {
+  type EventContract,
+  eventMetrics,
+  orderCancelled,
+  orderPlaced,
+  startWhenReady,
+  userRegistered,
+} from "@shared/events";
 import type { EventBus } from "@shared/events/bus.ts";
-import type { RunningConsumer } from "@shared/events/consumer.ts";
 import type { Logger } from "@shared/log";
 import type { Registry } from "prom-client";
 import type { ConsumerConfig } from "./config.ts";
@@ -34,8 +40,6 @@ export async function startNotifierConsumers(options: {
   await events.provision([{ name: config.streams.deadLetter, subjects: ["dlq.>"] }]);
   const metrics = options.registry ? eventMetrics(options.registry) : undefined;
 
-  let stopping = false;
-  const running: RunningConsumer[] = [];
   // One filter subject per consumer: nats-server 2.9 (what CI and Debian ship) knows no `filter_subjects`.
   // Durable names differ per stream although JetStream would not need it: the in-process bus keys
   // durables by name alone.
@@ -54,10 +58,14 @@ export async function startNotifierConsumers(options: {
     },
   ];
 
-  const startOne = async (plan: (typeof plans)[number]) => {
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
-        const consumer = await events.consume({
+  const consumers = plans.map((plan) =>
+    startWhenReady({
+      stream: plan.stream,
+      durable: plan.durable,
+      retryMs: config.retryMs,
+      logger,
+      start: () =>
+        events.consume({
           stream: plan.stream,
           durable: plan.durable,
           filterSubjects: [plan.filter],
@@ -73,32 +81,16 @@ export async function startNotifierConsumers(options: {
             // The kit opened the transaction (with the inbox row); the repository joins it.
             await options.notifier.record(toNotifierEvent(event));
           },
-        });
-        if (stopping) {
-          await consumer.stop();
-          return;
-        }
-        running.push(consumer);
-        logger.info({ stream: plan.stream, durable: plan.durable }, "consuming");
-        return;
-      } catch (err) {
-        if (attempt === 1 || attempt % 30 === 0) {
-          logger.warn({ err, stream: plan.stream, attempt }, "cannot start the consumer yet; retrying");
-        }
-        await Bun.sleep(config.retryMs);
-      }
-    }
-  };
-  const starting = Promise.all(plans.map(startOne));
+        }),
+    }),
+  );
 
   return {
     get started() {
-      return running.length === plans.length;
+      return consumers.every((c) => c.started);
     },
     async stop() {
-      stopping = true;
-      await starting;
-      await Promise.all(running.map((c) => c.stop()));
+      await Promise.all(consumers.map((c) => c.stop()));
     },
   };
 }

@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import { defineContract } from "@shared/endpoint";
 import { type Notification, notificationKinds, type Page } from "./notifier.model.ts";
 
@@ -20,17 +21,14 @@ export const NotificationDto = z
 export type NotificationDto = z.infer<typeof NotificationDto>;
 
 /** One page of notifications. */
-export const NotificationPageDto = z
-  .object({ items: z.array(NotificationDto), nextCursor: z.string().nullable() })
-  .openapi("NotificationPage");
+export const NotificationPageDto = pageDto(NotificationDto, "NotificationPage");
 
 /** `notifications.list`: the caller's notifications, newest first. */
 export const notificationsList = defineContract({
   name: "notifications.list",
   summary: "List the caller's notifications, newest first",
   input: z.object({
-    cursor: z.string().max(200).optional().openapi(query("cursor")),
-    limit: z.coerce.number().int().min(1).max(100).default(20).openapi(query("limit")),
+    ...pageQuery,
     unread: z.enum(["true", "false"]).optional().describe("only unread ones when true").openapi(query("unread")),
   }),
   output: NotificationPageDto,
@@ -66,5 +64,5 @@ export function toNotificationDto(n: Notification): NotificationDto {
 
 /** Domain page -> DTO page. */
 export function toNotificationPageDto(page: Page<Notification>): z.infer<typeof NotificationPageDto> {
-  return { items: page.items.map(toNotificationDto), nextCursor: page.nextCursor };
+  return toPageDto(page, toNotificationDto);
 }

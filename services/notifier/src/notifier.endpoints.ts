@@ -1,21 +1,14 @@
-import { type CallContext, implement } from "@shared/endpoint";
-import { AppError } from "@shared/errors";
+import { implement } from "@shared/endpoint";
+import { requireCaller } from "@shared/identity";
 import { notificationsList, notificationsRead, toNotificationDto, toNotificationPageDto } from "./notifier.contract.ts";
-import type { Actor } from "./notifier.model.ts";
 import type { NotifierService } from "./notifier.service.ts";
-
-/** The caller as the service layer knows it; no identity is an `unauthenticated` error. */
-function actorOf(ctx: CallContext): Actor {
-  if (!ctx.identity) throw new AppError("unauthenticated", "This operation needs an authenticated caller");
-  return ctx.identity;
-}
 
 /** The notifier endpoints: each contract bound to the service. */
 export function makeNotifierEndpoints(notifier: NotifierService) {
   return {
     list: implement(notificationsList, async (input, ctx) =>
       toNotificationPageDto(
-        await notifier.list(actorOf(ctx), {
+        await notifier.list(requireCaller(ctx), {
           cursor: input.cursor,
           limit: input.limit,
           unread: input.unread === "true",
@@ -23,7 +16,7 @@ export function makeNotifierEndpoints(notifier: NotifierService) {
       ),
     ),
     read: implement(notificationsRead, async (input, ctx) =>
-      toNotificationDto(await notifier.markRead(actorOf(ctx), input.id)),
+      toNotificationDto(await notifier.markRead(requireCaller(ctx), input.id)),
     ),
   };
 }

@@ -1,3 +1,7 @@
+// The caller (as the gateway forwards it) and keyset pages are the kit's, the same in every service.
+export type { Actor } from "@shared/identity";
+export type { Page, PageCursor } from "@shared/pagination";
+
 /** The kinds of notification the notifier records, one per consumed event type. */
 export const notificationKinds = ["order-placed", "order-cancelled", "user-registered"] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
@@ -25,21 +29,3 @@ export type NotifierEvent =
   | { kind: "order-placed"; eventId: string; userId: string; orderId: string; totalMinor: number; currency: string }
   | { kind: "order-cancelled"; eventId: string; userId: string; orderId: string }
   | { kind: "user-registered"; eventId: string; userId: string; email: string };
-
-/** Who is asking, as forwarded by the gateway. */
-export interface Actor {
-  userId: string;
-  roles: readonly string[];
-}
-
-/** One page of a keyset-paginated listing. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** Where a listing page starts: strictly before this (createdAt, id), newest first. */
-export interface PageCursor {
-  createdAt: Date;
-  id: string;
-}

@@ -1,15 +1,7 @@
 import { AppError } from "@shared/errors";
+import { compareKeys } from "@shared/pagination";
 import type { NewNotification, Notification, PageCursor } from "./notifier.model.ts";
 import type { NotifierRepo } from "./notifier.service.ts";
-
-const newestFirst = (a: Notification, b: Notification) =>
-  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
-function isBefore(n: Notification, c: PageCursor): boolean {
-  const t = n.createdAt.getTime();
-  const ct = c.createdAt.getTime();
-  return t < ct || (t === ct && n.id < c.id);
-}
 
 /** An in-memory NotifierRepo for service tests; passes the same contract suite as the PostgreSQL one. */
 export class MemoryNotifierRepo implements NotifierRepo {
@@ -37,8 +29,8 @@ export class MemoryNotifierRepo implements NotifierRepo {
     return [...this.rows.values()]
       .filter((n) => n.userId === userId)
       .filter((n) => !filter.unreadOnly || n.readAt === null)
-      .filter((n) => !before || isBefore(n, before))
-      .sort(newestFirst)
+      .filter((n) => !before || compareKeys(n, before) < 0)
+      .sort((a, b) => compareKeys(b, a))
       .slice(0, limit)
       .map((n) => structuredClone(n));
   }

@@ -1,5 +1,5 @@
-import { type Database, executorOf, toAppError } from "@shared/db";
-import { and, desc, eq, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { beforeKey, type Database, executorOf, toAppError } from "@shared/db";
+import { and, desc, eq, isNull, type SQL, sql } from "drizzle-orm";
 import {
   type NewNotification,
   type Notification,
@@ -66,14 +66,7 @@ export class PgNotifierRepo implements NotifierRepo {
   ): Promise<Notification[]> {
     const where: (SQL | undefined)[] = [eq(notifications.userId, userId)];
     if (filter.unreadOnly) where.push(isNull(notifications.readAt));
-    if (before) {
-      where.push(
-        or(
-          lt(notifications.createdAt, before.createdAt),
-          and(eq(notifications.createdAt, before.createdAt), lt(notifications.id, before.id)),
-        ),
-      );
-    }
+    if (before) where.push(beforeKey(notifications, before));
     try {
       const rows = await this.db
         .select()

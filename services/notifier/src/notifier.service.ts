@@ -1,5 +1,5 @@
 import { AppError } from "@shared/errors";
-import { decodeCursor, encodeCursor } from "@shared/pagination";
+import { decodeCursor, encodeCursor, pageOf } from "@shared/pagination";
 import type { Actor, NewNotification, Notification, NotifierEvent, Page, PageCursor } from "./notifier.model.ts";
 
 /** The storage the notifier needs; adapters implement it (PostgreSQL, in-memory for tests). */
@@ -73,9 +73,7 @@ export class NotifierService {
   async list(actor: Actor, query: { cursor?: string; limit: number; unread?: boolean }): Promise<Page<Notification>> {
     const before = query.cursor ? decodeCursor(query.cursor) : null;
     const rows = await this.repo.listFor(actor.userId, { unreadOnly: query.unread ?? false }, before, query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return pageOf(rows, query.limit, encodeCursor);
   }
 
   /** Marks one of the caller's notifications read; marking it again changes nothing. */

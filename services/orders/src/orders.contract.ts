@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import { defineContract } from "@shared/endpoint";
 import { type Order, type OrderLine, orderLimits, orderStatuses, type Page } from "./orders.model.ts";
 
@@ -35,9 +36,7 @@ export const OrderDto = z
 export type OrderDto = z.infer<typeof OrderDto>;
 
 /** One page of orders. */
-export const OrderPageDto = z
-  .object({ items: z.array(OrderDto), nextCursor: z.string().nullable() })
-  .openapi("OrderPage");
+export const OrderPageDto = pageDto(OrderDto, "OrderPage");
 
 const RequestLineDto = z
   .strictObject({
@@ -86,8 +85,7 @@ export const ordersList = defineContract({
   name: "orders.list",
   summary: "List orders newest first: one's own, one user's (admin) or everyone's (admin, scope=all)",
   input: z.object({
-    cursor: z.string().max(200).optional().openapi(query("cursor")),
-    limit: z.coerce.number().int().min(1).max(100).default(20).openapi(query("limit")),
+    ...pageQuery,
     userId: z.uuid().optional().openapi(query("userId")),
     scope: z.enum(["mine", "all"]).default("mine").openapi(query("scope")),
     status: OrderStatusDto.optional().openapi(query("status")),
@@ -145,5 +143,5 @@ export function toOrderDto(o: Order): OrderDto {
 
 /** Domain page -> DTO page. */
 export function toOrderPageDto(page: Page<Order>): z.infer<typeof OrderPageDto> {
-  return { items: page.items.map(toOrderDto), nextCursor: page.nextCursor };
+  return toPageDto(page, toOrderDto);
 }

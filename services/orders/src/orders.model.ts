@@ -1,3 +1,7 @@
+// The caller (as the gateway forwards it) and keyset pages are the kit's, the same in every service.
+export type { Actor } from "@shared/identity";
+export type { Page, PageCursor } from "@shared/pagination";
+
 /** Where an order is in its life; the allowed moves are in orders.state.ts. */
 export type OrderStatus = "placed" | "paid" | "shipped" | "delivered" | "cancelled";
 
@@ -49,29 +53,11 @@ export interface CatalogProduct {
   active: boolean;
 }
 
-/** Who is asking, as forwarded by the gateway. */
-export interface Actor {
-  userId: string;
-  roles: readonly string[];
-}
-
 /** Which orders a listing shows. */
 export interface OrderFilter {
   /** Only this user's orders; absent means every user's (admin). */
   userId?: string;
   status?: OrderStatus;
-}
-
-/** One page of a keyset-paginated listing. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** Where a listing page starts: strictly before this (createdAt, id), newest first. */
-export interface PageCursor {
-  createdAt: Date;
-  id: string;
 }
 
 /** Correlation data a call carries to the services it calls. */

@@ -1,15 +1,7 @@
 import { AppError } from "@shared/errors";
+import { compareKeys } from "@shared/pagination";
 import type { Order, OrderFilter, OrderStatus, PageCursor } from "./orders.model.ts";
 import type { OrdersRepo } from "./orders.service.ts";
-
-const newestFirst = (a: Order, b: Order) =>
-  b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : a.id > b.id ? -1 : 0);
-
-function isBefore(o: Order, c: PageCursor): boolean {
-  const t = o.createdAt.getTime();
-  const ct = c.createdAt.getTime();
-  return t < ct || (t === ct && o.id < c.id);
-}
 
 /** An in-memory OrdersRepo for service tests; passes the same contract suite as the PostgreSQL one. */
 export class MemoryOrdersRepo implements OrdersRepo {
@@ -49,8 +41,8 @@ export class MemoryOrdersRepo implements OrdersRepo {
     return [...this.rows.values()]
       .filter((o) => filter.userId === undefined || o.userId === filter.userId)
       .filter((o) => filter.status === undefined || o.status === filter.status)
-      .filter((o) => !before || isBefore(o, before))
-      .sort(newestFirst)
+      .filter((o) => !before || compareKeys(o, before) < 0)
+      .sort((a, b) => compareKeys(b, a))
       .slice(0, limit)
       .map((o) => structuredClone(o));
   }

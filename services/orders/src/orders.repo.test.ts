@@ -1,36 +1,20 @@
-import { afterAll, beforeAll, beforeEach, expect, test } from "bun:test";
-import { createDatabase, type Database, migrate } from "@shared/db";
+import { expect, test } from "bun:test";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
-import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { useMigratedDatabase } from "@shared/testing";
 import { ordersRepoContract } from "./orders.repo.contract.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
 
-let tdb: TestDatabase;
-let database: Database;
-
-beforeAll(async () => {
-  tdb = await createTestDatabase({ prefix: "orders_repo" });
-  database = createDatabase({
-    url: tdb.url,
-    schema: "orders",
-    pool: { max: 4, idleTimeoutSec: 5, connectTimeoutSec: 5 },
-  });
-  await migrate({ sql: database.sql, schema: "orders", migrations: embedMigrations("drizzle/orders") });
+const db = useMigratedDatabase({
+  schema: "orders",
+  migrations: embedMigrations("drizzle/orders"),
+  prefix: "orders_repo",
+  truncate: ["orders.orders", "orders.outbox"],
 });
 
-beforeEach(async () => {
-  await database.sql`truncate orders.orders, orders.outbox cascade`;
-});
-
-afterAll(async () => {
-  await database.close();
-  await tdb.drop();
-});
-
-ordersRepoContract("the PostgreSQL orders repository", async () => new PgOrdersRepo(database));
+ordersRepoContract("the PostgreSQL orders repository", async () => new PgOrdersRepo(db.database));
 
 test("a refused insert leaves neither the order nor any of its lines", async () => {
-  const repo = new PgOrdersRepo(database);
+  const repo = new PgOrdersRepo(db.database);
   const at = new Date();
   const bad = {
     id: "0190d9a4-6b1e-7c3a-9f51-0000000000ee",
@@ -47,7 +31,7 @@ test("a refused insert leaves neither the order nor any of its lines", async () 
     updatedAt: at,
   };
   await expect(repo.insert(bad)).rejects.toMatchObject({ code: "invalid_argument" });
-  const [counts] = await database.sql`
+  const [counts] = await db.database.sql`
     select (select count(*)::int from orders.orders) as orders, (select count(*)::int from orders.order_lines) as lines,
       (select count(*)::int from orders.outbox) as events`;
   expect(counts).toEqual({ orders: 0, lines: 0, events: 0 });
@@ -70,14 +54,14 @@ const placedOrder = () => {
 };
 
 test("placing writes one orders.order.placed outbox row with the request's id, cancelling one cancelled row", async () => {
-  const repo = new PgOrdersRepo(database);
+  const repo = new PgOrdersRepo(db.database);
   const order = placedOrder();
   await repo.insert(order, { requestId: "req-place" });
   await repo.updateStatus(order.id, () => ({ status: "cancelled", updatedAt: new Date() }), {
     requestId: "req-cancel",
   });
-  const rows =
-    await database.sql`select subject, version, payload, headers, sent_at from orders.outbox order by created_at, id`;
+  const rows = await db.database
+    .sql`select subject, version, payload, headers, sent_at from orders.outbox order by created_at, id`;
   expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed", "orders.order.cancelled"]);
   expect(rows[0]!.payload).toMatchObject({
     orderId: order.id,
@@ -91,7 +75,7 @@ test("placing writes one orders.order.placed outbox row with the request's id, c
 });
 
 test("a status change other than cancelling, or a refused one, writes no event", async () => {
-  const repo = new PgOrdersRepo(database);
+  const repo = new PgOrdersRepo(db.database);
   const order = placedOrder();
   await repo.insert(order);
   await repo.updateStatus(order.id, () => ({ status: "paid", updatedAt: new Date() }));
@@ -100,6 +84,6 @@ test("a status change other than cancelling, or a refused one, writes no event",
       throw new Error("refused");
     }),
   ).rejects.toThrow("refused");
-  const rows = await database.sql`select subject from orders.outbox`;
+  const rows = await db.database.sql`select subject from orders.outbox`;
   expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed"]);
 });

@@ -1,6 +1,6 @@
-import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
+import { beforeKey, type Database, executorOf, inTransaction, toAppError } from "@shared/db";
 import { enqueueEvent } from "@shared/events/outbox.ts";
-import { and, asc, desc, eq, inArray, lt, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
 import { orderCancelled, orderCancelledPayload, orderPlaced, orderPlacedPayload } from "./orders.events.ts";
 import type { Order, OrderFilter, OrderLine, OrderStatus, PageCursor, RequestMeta } from "./orders.model.ts";
 import { type OrderLineRow, type OrderRow, orderLines, orders, outbox } from "./orders.schema.ts";
@@ -110,14 +110,7 @@ export class PgOrdersRepo implements OrdersRepo {
     const where: (SQL | undefined)[] = [];
     if (filter.userId !== undefined) where.push(eq(orders.userId, filter.userId));
     if (filter.status !== undefined) where.push(eq(orders.status, filter.status));
-    if (before) {
-      where.push(
-        or(
-          lt(orders.createdAt, before.createdAt),
-          and(eq(orders.createdAt, before.createdAt), lt(orders.id, before.id)),
-        ),
-      );
-    }
+    if (before) where.push(beforeKey(orders, before));
     const rows = await this.db
       .select()
       .from(orders)

@@ -1,5 +1,6 @@
 import { AppError, type FieldError } from "@shared/errors";
-import { decodeCursor, encodeCursor } from "@shared/pagination";
+import { isAdmin } from "@shared/identity";
+import { decodeCursor, encodeCursor, pageOf } from "@shared/pagination";
 import {
   type Actor,
   type CatalogProduct,
@@ -45,12 +46,6 @@ export interface CatalogClient {
    * `unavailable` when catalog cannot answer within the configured budget.
    */
   getProducts(ids: readonly string[], meta: RequestMeta): Promise<{ products: CatalogProduct[]; missing: string[] }>;
-}
-
-const adminRole = "admin";
-
-function isAdmin(actor: Actor): boolean {
-  return actor.roles.includes(adminRole);
 }
 
 /** Which orders a listing asks for. */
@@ -129,10 +124,7 @@ export class OrdersService {
       filter.userId = actor.userId;
     }
     const before = query.cursor ? decodeCursor(query.cursor) : null;
-    const rows = await this.repo.list(filter, before, query.limit + 1);
-    const items = rows.slice(0, query.limit);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    return pageOf(await this.repo.list(filter, before, query.limit + 1), query.limit, encodeCursor);
   }
 
   /** Cancels an order while it is still `placed` (owner or admin). */

@@ -2,9 +2,8 @@
 // transaction with the inbox row, so a redelivered event changes nothing. A consumer whose stream does not
 // exist yet (auth has not started) is retried in the background, so users starts in any order.
 import type { Database } from "@shared/db";
-import { eventMetrics, userRegistered } from "@shared/events";
+import { eventMetrics, startWhenReady, userRegistered } from "@shared/events";
 import type { EventBus } from "@shared/events/bus.ts";
-import type { RunningConsumer } from "@shared/events/consumer.ts";
 import type { Logger } from "@shared/log";
 import type { Registry } from "prom-client";
 import type { UsersConfig } from "./config.ts";
@@ -23,43 +22,28 @@ export async function startUsersConsumer(options: {
   const { events, config, logger } = options;
   await events.provision([{ name: config.deadLetterStream, subjects: ["dlq.>"] }]);
   const metrics = options.registry ? eventMetrics(options.registry) : undefined;
-  let stopping = false;
-  let running: RunningConsumer | null = null;
-  const starting = (async () => {
-    for (let attempt = 1; !stopping; attempt++) {
-      try {
-        running = await events.consume({
-          stream: config.stream,
-          durable: config.durable,
-          events: [userRegistered],
-          database: options.database,
-          inbox,
-          maxDeliver: config.maxDeliver,
-          ackWaitMs: config.ackWaitMs,
-          concurrency: config.concurrency,
-          metrics,
-          logger,
-          handle: async (event) => {
-            // The kit opened the transaction (with the inbox row); the repository joins it.
-            const { userId, email, displayName } = event.payload;
-            await options.users.createForRegistration({ id: userId, email, displayName });
-          },
-        });
-        logger.info({ stream: config.stream, durable: config.durable }, "consuming");
-        return;
-      } catch (err) {
-        if (attempt === 1 || attempt % 30 === 0) {
-          logger.warn({ err, stream: config.stream, attempt }, "cannot start the consumer yet; retrying");
-        }
-        await Bun.sleep(config.retryMs);
-      }
-    }
-  })();
-  return {
-    async stop() {
-      stopping = true;
-      await starting;
-      await (running as RunningConsumer | null)?.stop();
-    },
-  };
+  return startWhenReady({
+    stream: config.stream,
+    durable: config.durable,
+    retryMs: config.retryMs,
+    logger,
+    start: () =>
+      events.consume({
+        stream: config.stream,
+        durable: config.durable,
+        events: [userRegistered],
+        database: options.database,
+        inbox,
+        maxDeliver: config.maxDeliver,
+        ackWaitMs: config.ackWaitMs,
+        concurrency: config.concurrency,
+        metrics,
+        logger,
+        handle: async (event) => {
+          // The kit opened the transaction (with the inbox row); the repository joins it.
+          const { userId, email, displayName } = event.payload;
+          await options.users.createForRegistration({ id: userId, email, displayName });
+        },
+      }),
+  });
 }

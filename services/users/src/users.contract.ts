@@ -1,4 +1,5 @@
 import { z } from "@hono/zod-openapi";
+import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import { ProfileDto, usersGet } from "@shared/contracts/users.ts";
 import { defineContract } from "@shared/endpoint";
 import type { Page, Profile } from "./users.model.ts";
@@ -32,28 +33,13 @@ export const usersUpdate = defineContract({
 });
 
 /** One page of profiles. */
-export const ProfilePageDto = z
-  .object({ items: z.array(ProfileDto), nextCursor: z.string().nullable() })
-  .openapi("ProfilePage");
+export const ProfilePageDto = pageDto(ProfileDto, "ProfilePage");
 
 /** `users.list`: profiles oldest first, page by page (admin). */
 export const usersList = defineContract({
   name: "users.list",
   summary: "List profiles, oldest first (admin)",
-  input: z.object({
-    cursor: z
-      .string()
-      .max(200)
-      .optional()
-      .openapi({ param: { name: "cursor", in: "query" } }),
-    limit: z.coerce
-      .number()
-      .int()
-      .min(1)
-      .max(100)
-      .default(20)
-      .openapi({ param: { name: "limit", in: "query" } }),
-  }),
+  input: z.object(pageQuery),
   output: ProfilePageDto,
   errors: ["invalid_argument", "unauthenticated", "permission_denied"],
   idempotent: true,
@@ -72,5 +58,5 @@ export function toProfileDto(p: Profile): ProfileDto {
 
 /** Domain page -> DTO page. */
 export function toProfilePageDto(page: Page<Profile>): z.infer<typeof ProfilePageDto> {
-  return { items: page.items.map(toProfileDto), nextCursor: page.nextCursor };
+  return toPageDto(page, toProfileDto);
 }

@@ -1,3 +1,7 @@
+// The caller (as the gateway forwards it) and keyset pages are the kit's, the same in every service.
+export type { Actor } from "@shared/identity";
+export type { Page, PageCursor } from "@shared/pagination";
+
 /** A user's profile as the service layer sees it. */
 export interface Profile {
   id: string;
@@ -18,22 +22,4 @@ export interface NewProfile {
 export interface ProfileChanges {
   email?: string;
   displayName?: string;
-}
-
-/** Who is asking, as forwarded by the gateway. */
-export interface Actor {
-  userId: string;
-  roles: readonly string[];
-}
-
-/** One page of a keyset-paginated listing. */
-export interface Page<T> {
-  items: T[];
-  nextCursor: string | null;
-}
-
-/** Where a listing page starts: strictly after this (createdAt, id). */
-export interface PageCursor {
-  createdAt: Date;
-  id: string;
 }

@@ -1,4 +1,5 @@
 import { AppError } from "@shared/errors";
+import { compareKeys } from "@shared/pagination";
 import type { NewProfile, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
 import type { UsersRepo } from "./users.service.ts";
 
@@ -49,16 +50,8 @@ export class MemoryUsersRepo implements UsersRepo {
   }
 
   async list(after: PageCursor | null, limit: number): Promise<Profile[]> {
-    const sorted = [...this.rows.values()].sort(
-      (a, b) => a.createdAt.getTime() - b.createdAt.getTime() || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0),
-    );
-    const start = after
-      ? sorted.filter(
-          (p) =>
-            p.createdAt.getTime() > after.createdAt.getTime() ||
-            (p.createdAt.getTime() === after.createdAt.getTime() && p.id > after.id),
-        )
-      : sorted;
+    const sorted = [...this.rows.values()].sort(compareKeys);
+    const start = after ? sorted.filter((p) => compareKeys(p, after) > 0) : sorted;
     return start.slice(0, limit).map((p) => ({ ...p }));
   }
 }

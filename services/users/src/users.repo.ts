@@ -1,6 +1,6 @@
-import { type Database, executorOf, toAppError } from "@shared/db";
+import { afterKey, type Database, executorOf, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
-import { and, asc, eq, gt, or, sql } from "drizzle-orm";
+import { asc, eq, sql } from "drizzle-orm";
 import type { NewProfile, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
 import { type ProfileRow, profiles } from "./users.schema.ts";
 import type { UsersRepo } from "./users.service.ts";
@@ -70,12 +70,7 @@ export class PgUsersRepo implements UsersRepo {
   }
 
   async list(after: PageCursor | null, limit: number): Promise<Profile[]> {
-    const where = after
-      ? or(
-          gt(profiles.createdAt, after.createdAt),
-          and(eq(profiles.createdAt, after.createdAt), gt(profiles.id, after.id)),
-        )
-      : undefined;
+    const where = after ? afterKey(profiles, after) : undefined;
     const rows = await this.db
       .select()
       .from(profiles)

@@ -1,5 +1,6 @@
 import { AppError } from "@shared/errors";
-import { decodeCursor, encodeCursor } from "@shared/pagination";
+import { isAdmin } from "@shared/identity";
+import { decodeCursor, encodeCursor, pageOf } from "@shared/pagination";
 import type { Actor, NewProfile, Page, PageCursor, Profile, ProfileChanges } from "./users.model.ts";
 
 /** The storage the users service needs; adapters implement it (PostgreSQL, in-memory for tests). */
@@ -12,12 +13,6 @@ export interface UsersRepo {
   update(id: string, changes: ProfileChanges): Promise<Profile | null>;
   /** Profiles ordered by (createdAt, id), starting strictly after the cursor. */
   list(after: PageCursor | null, limit: number): Promise<Profile[]>;
-}
-
-const adminRole = "admin";
-
-function isAdmin(actor: Actor): boolean {
-  return actor.roles.includes(adminRole);
 }
 
 function mayAccess(actor: Actor, userId: string): boolean {
@@ -84,10 +79,7 @@ export class UsersService {
   async list(actor: Actor, cursor: string | undefined, limit: number): Promise<Page<Profile>> {
     if (!isAdmin(actor)) throw new AppError("permission_denied", "Only admins may list profiles");
     const after = cursor ? decodeCursor(cursor) : null;
-    const rows = await this.repo.list(after, limit + 1);
-    const items = rows.slice(0, limit);
-    const last = items.at(-1);
-    return { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null };
+    return pageOf(await this.repo.list(after, limit + 1), limit, encodeCursor);
   }
 }
 

@@ -1,25 +1,25 @@
 // Measures the durable event pipeline end to end: outbox commit -> relay -> JetStream (PubAck) -> durable
-// consumer (inbox insert and one handler write in its transaction) -> ack. Two figures, as issue 4 asks:
+// consumer (inbox insert and one handler write in its transaction) -> ack. Two figures:
 // events/s draining a backlog, and commit-to-ack latency percentiles at a fixed rate. Each run uses a
 // schema, a stream and a durable of its own, and removes them afterwards.
 //
 // As a library (bench/events/run.ts): `measureBacklogDrain(...)` and `measureLatencyAtRate(...)`.
-// As a script: `bun shared/events/measure.ts [--drain|--latency] [--events 5000] [--rate 500] [--seconds 10]
+// As a script: `bun bench/events/measure.ts [--drain|--latency] [--events 5000] [--rate 500] [--seconds 10]
 // [--concurrency 32] [--batch 32] [--repeat 3]`
 // (DATABASE_URL or TEST_ADMIN_DATABASE_URL, else 127.0.0.1:5432; NATS_URL, else 127.0.0.1:4222).
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { createDatabase, type Database, inTransaction } from "@shared/db";
+import { type ConsumerOptions, type RunningConsumer, startConsumer } from "@shared/events/consumer.ts";
+import { createEventTables, testEvent, uniqueToken, until } from "@shared/events/fixtures.ts";
+import { enqueueEvent } from "@shared/events/outbox.ts";
+import { jetStreamPublisher } from "@shared/events/publisher.ts";
+import { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "@shared/events/relay.ts";
+import { provisionStreams } from "@shared/events/streams.ts";
+import { inboxTable, outboxTable } from "@shared/events/tables.ts";
+import { startWalRelay } from "@shared/events/wal/wal-relay.ts";
 import { sql as dsql } from "drizzle-orm";
 import { pgSchema } from "drizzle-orm/pg-core";
-import { createDatabase, type Database, inTransaction } from "../db/index.ts";
-import { type ConsumerOptions, type RunningConsumer, startConsumer } from "./consumer.ts";
-import { createEventTables, testEvent, uniqueToken, until } from "./fixtures.ts";
-import { enqueueEvent } from "./outbox.ts";
-import { jetStreamPublisher } from "./publisher.ts";
-import { type OutboxRelay, type OutboxRelayOptions, startOutboxRelay } from "./relay.ts";
-import { provisionStreams } from "./streams.ts";
-import { inboxTable, outboxTable } from "./tables.ts";
-import { startWalRelay } from "./wal/wal-relay.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
