@@ -56,7 +56,7 @@ export interface ProductFilter {
 /** What the caller expects the current version to be (If-Match); `any` is `If-Match: *`. */
 export type ExpectedVersion = { kind: "any" } | { kind: "one-of"; versions: readonly number[] };
 
-/** What happened to a product, for the `onProductChanged` port (cache purge, issue 4). */
+/** What happened to a product, for the `onProductChanged` port (the cache purge event). */
 export interface ProductChanged {
   kind: "created" | "updated" | "deactivated";
   product: Product;

@@ -1,4 +1,4 @@
-// The fault scenario of issue 4 ("Done means" 1 and 2), shared by the notify-mode and WAL-mode tests: the
+// The fault scenario shared by the notify-mode and WAL-mode tests: the
 // orders and notifier binaries on one database and a private nats-server, a catalog stand-in answering
 // `catalog.products.get`, and N orders placed over HTTP while, in turn, NATS restarts, the orders process
 // (and with it its relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL and

@@ -1,5 +1,5 @@
 // Integration: the orders service (orders.module.ts wiring, real PostgreSQL) calling a stand-in catalog over a
-// private NATS server. Covers issue 3's "done" item 3: placing stores catalog's current prices; with catalog
+// private NATS server: placing stores catalog's current prices; with catalog
 // stopped or too slow, placing answers 503 within the configured timeout and the orders tables are
 // unchanged; with catalog back, the breaker lets calls through again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
