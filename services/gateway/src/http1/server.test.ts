@@ -649,6 +649,18 @@ describe("request bodies", () => {
     expect(parseResponses(client.text()).map((r) => r.status)).toEqual([400]);
   });
 
+  test("a malformed trailer after the last chunk is answered 400 and the connection closes", async () => {
+    const server = start(async (req) => ok(await req.readBody(1024)));
+    const client = await RawClient.open(server.port);
+    client.send(
+      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nbad trailer\r\n\r\n",
+    );
+    await client.untilClosed();
+    const res = parseResponses(client.text());
+    expect(res.map((r) => r.status)).toEqual([400]);
+    expect(JSON.parse(res[0]!.body).detail).toBe("malformed trailer field");
+  });
+
   test("Expect: 100-continue gets HTTP/1.1 100 Continue when the handler reads the body", async () => {
     const server = start(async (req) => ok(await req.readBody(100)));
     const client = await RawClient.open(server.port);
