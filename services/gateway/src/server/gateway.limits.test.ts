@@ -1,10 +1,8 @@
 // The server limits of a config reach the gateway's own HTTP/1.1 server (the Bun.serve fallback honours only
 // idle_timeout and the body size: see the README).
 import { afterAll, describe, expect, test } from "bun:test";
-import { once } from "node:events";
-import { connect, type Socket } from "node:net";
 import { parseConfigText } from "../config/config.load.ts";
-import { memoryLogger, startBackend, stopAll } from "../testing/harness.ts";
+import { dripUntilClosed, memoryLogger, openRaw, startBackend, statusOf, stopAll } from "../testing/harness.ts";
 import type { Listening } from "../transport/transport.ts";
 import { createGateway } from "./gateway.app.ts";
 
@@ -35,30 +33,11 @@ function gatewayWith(limits: Record<string, unknown>): number {
   return server.port!;
 }
 
-async function open(port: number): Promise<{ socket: Socket; text: () => string; closed: Promise<unknown> }> {
-  const socket = connect({ port, host: "127.0.0.1" });
-  await once(socket, "connect");
-  const chunks: Buffer[] = [];
-  socket.on("data", (c: Buffer) => chunks.push(c));
-  socket.on("error", () => {});
-  return { socket, text: () => Buffer.concat(chunks).toString("latin1"), closed: once(socket, "close") };
-}
-
-const statusOf = (text: string) => Number(text.slice(9, 12));
-
 describe("the gateway's server limits from its config", () => {
   test("a body dripped slower than read_timeout allows is answered 408 and closed at read_timeout", async () => {
     const port = gatewayWith({ read_timeout: "600ms", idle_timeout: "400ms" });
-    const c = await open(port);
-    const started = Date.now();
-    c.socket.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n");
-    const drip = setInterval(() => c.socket.writable && c.socket.write("x"), 100);
-    try {
-      await c.closed;
-    } finally {
-      clearInterval(drip);
-    }
-    const elapsed = Date.now() - started;
+    const c = await openRaw(port);
+    const elapsed = await dripUntilClosed(c, "POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n", 100);
     expect(statusOf(c.text())).toBe(408);
     expect(elapsed).toBeGreaterThanOrEqual(550);
     expect(elapsed).toBeLessThan(2000);
@@ -66,7 +45,7 @@ describe("the gateway's server limits from its config", () => {
 
   test("a header section over max_header_bytes is answered 431", async () => {
     const port = gatewayWith({ max_header_bytes: 1024 });
-    const c = await open(port);
+    const c = await openRaw(port);
     c.socket.write(`POST /echo HTTP/1.1\r\nHost: t\r\nX-Big: ${"a".repeat(2000)}\r\nContent-Length: 2\r\n\r\nhi`);
     await c.closed;
     expect(statusOf(c.text())).toBe(431);
@@ -74,8 +53,8 @@ describe("the gateway's server limits from its config", () => {
 
   test("connections over gateway/server.max_connections are answered 503 and closed", async () => {
     const port = gatewayWith({ extra_config: { "gateway/server": { max_connections: 2 } } });
-    const held = [await open(port), await open(port)];
-    const extra = await open(port);
+    const held = [await openRaw(port), await openRaw(port)];
+    const extra = await openRaw(port);
     extra.socket.write("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
     await extra.closed;
     expect(statusOf(extra.text())).toBe(503);
@@ -87,7 +66,7 @@ describe("the gateway's server limits from its config", () => {
 
   test("a malformed trailer after the last chunk is answered 400", async () => {
     const port = gatewayWith({});
-    const c = await open(port);
+    const c = await openRaw(port);
     c.socket.write(
       "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\nno colon here\r\n\r\n",
     );
