@@ -161,6 +161,7 @@ describe("the auth binary", () => {
     );
   });
 
+  // The next two hash with the production argon2id cost, a dozen times each on a machine that may be busy.
   test("an attacker at one address is throttled with 429 and Retry-After, known email or not; the owner elsewhere logs in at once", async () => {
     const attacker = { "x-forwarded-for": "203.0.113.7" };
     for (const email of ["alice@example.com", "ghost@example.com"]) {
@@ -187,7 +188,7 @@ describe("the auth binary", () => {
     );
     expect(owner.status).toBe(200);
     await owner.arrayBuffer();
-  });
+  }, 30_000);
 
   test("fourteen concurrent wrong passwords for the admin check at most five, and the admin still logs in", async () => {
     const attempts = await Promise.all(
@@ -211,7 +212,7 @@ describe("the auth binary", () => {
     );
     expect(admin.status).toBe(200);
     await admin.arrayBuffer();
-  });
+  }, 30_000);
 
   test("the embedded list refuses a common password with 400 naming the field and why", async () => {
     const res = await call("/auth/register", { email: "frank@example.com", password: "password123" });
