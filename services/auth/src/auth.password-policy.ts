@@ -9,6 +9,7 @@ export function commonPasswords(): ReadonlySet<string> {
 }
 
 const passwordClasses = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
+const trailingPadding = /[^\p{L}]+$/u;
 
 // Shorter local parts ("al", "x") occur inside too many good passwords to refuse them.
 const minLocalPart = 3;
@@ -25,8 +26,8 @@ function localPartsOf(email: string): string[] {
 
 /**
  * Password rules: 10..128 characters from at least two classes (lower, upper, digit, other), not one of
- * the common passwords (in any case), and not containing the email's local part (in any case). Each
- * problem is one sentence the 400 answer gives for the field.
+ * the common passwords nor one followed only by digits and symbols (in any case), and not containing the
+ * email's local part (in any case). Each problem is one sentence the 400 answer gives for the field.
  */
 export function passwordProblems(password: string, of: { email: string; common: ReadonlySet<string> }): string[] {
   const problems: string[] = [];
@@ -36,9 +37,13 @@ export function passwordProblems(password: string, of: { email: string; common: 
     problems.push("must mix at least two of: lower case, upper case, digits, other characters");
   }
   const lower = password.toLowerCase();
-  // A password of the wrong length is told only that: the list is mostly short ones.
-  const rightLength = password.length >= 10 && password.length <= 128;
-  if (rightLength && of.common.has(lower)) problems.push("is one of the most common passwords");
+  // A password of the wrong length is told only that: the list is mostly short ones, which is also why a
+  // common one padded with digits or symbols to the minimum length ("dragon2024!") counts as common.
+  if (password.length >= 10 && password.length <= 128) {
+    const base = lower.replace(trailingPadding, "");
+    if (of.common.has(lower)) problems.push("is one of the most common passwords");
+    else if (base !== "" && of.common.has(base)) problems.push("is a common password with digits or symbols added");
+  }
   if (localPartsOf(of.email).some((part) => lower.includes(part))) {
     problems.push("must not contain the part of the email before the @");
   }

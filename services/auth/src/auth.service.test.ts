@@ -42,6 +42,15 @@ describe("password rules", () => {
     }
   });
 
+  test("refuse a common password padded with digits or symbols, and keep passphrases that merely end in one", () => {
+    for (const password of ["Dragon2024!", "sunshine 123", "Monkey_42_42"]) {
+      expect(problems(password)).toEqual(["is a common password with digits or symbols added"]);
+    }
+    expect(problems("monkey-business-7")).toEqual([]);
+    expect(problems("my old sunshine 1")).toEqual([]);
+    expect(problems("2024!-12345-6789")).toEqual([]);
+  });
+
   test("refuse a password containing the email's local part of three or more characters, in any case", () => {
     const local = "must not contain the part of the email before the @";
     expect(problems("my-Alice-pass-1", "alice@example.com")).toEqual([local]);
