@@ -1,9 +1,10 @@
-// The catalog stand-in of the place-order benchmark: serves `catalog.products.get` over NATS from an
-// in-memory table of products whose ids are derived from their number (see productId), so the load
+// The catalog stand-in of the place-order benchmark: serves catalog's bus contracts (prices, stock
+// reservations) over NATS from an in-memory table of products whose ids are derived from their number (see productId), so the load
 // script can name them without a handshake. Usage: NATS_URL=... bun bench/orders/catalog-standin.ts [count]
 import { connect } from "@nats-io/transport-node";
-import { type CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
-import { implement, serveOverNats } from "@shared/endpoint";
+import type { CatalogProductDto } from "@shared/contracts/catalog.ts";
+import { serveOverNats } from "@shared/endpoint";
+import { catalogStandIn } from "@shared/testing/catalog-standin.ts";
 
 /** The id of product number n (0-based). */
 export function productId(n: number): string {
@@ -26,17 +27,10 @@ if (import.meta.main) {
     });
   }
   const nc = await connect({ servers: process.env.NATS_URL, name: "catalog-standin" });
-  const endpoint = implement(catalogProductsGet, async ({ ids }) => ({
-    products: ids.flatMap((id) => {
-      const p = products.get(id);
-      return p ? [p] : [];
-    }),
-    missing: ids.filter((id) => !products.has(id)),
-  }));
   const served = await serveOverNats({
     nc,
     service: { name: "catalog", version: "0.0.0-bench" },
-    endpoints: [endpoint],
+    endpoints: catalogStandIn([...products.values()]).endpoints,
     logger: console,
   });
   console.log(`catalog stand-in: ${count} products`);
