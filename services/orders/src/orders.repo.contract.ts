@@ -133,6 +133,19 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
       expect(all[0]!.lines).toEqual(order(2).lines);
     });
 
+    test("confirming places a pending order once; an order no longer pending is left as it is", async () => {
+      const repo = await makeRepo();
+      const pending = order(1, { status: "pending" });
+      await repo.insert(pending);
+      const later = new Date(Date.UTC(2025, 1, 1));
+      expect(await repo.confirm(pending, later)).toEqual({ ...pending, status: "placed", updatedAt: later });
+      expect(await repo.confirm(pending, new Date())).toBeNull();
+      await repo.insert(order(2, { status: "pending" }));
+      await repo.updateStatus(id(2), () => ({ status: "rejected", updatedAt: later }));
+      expect(await repo.confirm(order(2, { status: "pending" }), new Date())).toBeNull();
+      expect((await repo.get(id(2)))?.status).toBe("rejected");
+    });
+
     test("stale pending orders are found oldest first, and only those created before the given time", async () => {
       const repo = await makeRepo();
       await repo.insert(order(3, { status: "pending" }));

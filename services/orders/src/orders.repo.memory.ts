@@ -50,6 +50,14 @@ export class MemoryOrdersRepo implements OrdersRepo {
       .map((o) => structuredClone(o));
   }
 
+  async confirm(order: Order, updatedAt: Date): Promise<Order | null> {
+    const current = this.rows.get(order.id);
+    if (current?.status !== "pending") return null;
+    const placed: Order = { ...current, status: "placed", updatedAt };
+    this.rows.set(order.id, placed);
+    return structuredClone(placed);
+  }
+
   async stalePending(createdBefore: Date, limit: number): Promise<string[]> {
     return [...this.rows.values()]
       .filter((o) => o.status === "pending" && o.createdAt < createdBefore)

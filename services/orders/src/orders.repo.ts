@@ -127,6 +127,24 @@ export class PgOrdersRepo implements OrdersRepo {
     return rows.map((r) => orderFromRows(r, byOrder.get(r.id) ?? []));
   }
 
+  async confirm(order: Order, updatedAt: Date, meta?: RequestMeta): Promise<Order | null> {
+    try {
+      return await inTransaction(this.database, async (tx) => {
+        const [row] = await tx
+          .update(orders)
+          .set({ status: "placed", updatedAt })
+          .where(and(eq(orders.id, order.id), eq(orders.status, "pending")))
+          .returning({ id: orders.id });
+        if (!row) return null;
+        const placed: Order = { ...structuredClone(order), status: "placed", updatedAt };
+        await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(placed), meta);
+        return placed;
+      });
+    } catch (err) {
+      throw toAppError(err) ?? err;
+    }
+  }
+
   async stalePending(createdBefore: Date, limit: number): Promise<string[]> {
     const rows = await this.db
       .select({ id: orders.id })

@@ -39,6 +39,11 @@ export interface OrdersRepo {
   ): Promise<Order | null>;
   /** Orders matching the filter, newest first by (createdAt, id), starting strictly before the cursor. */
   list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]>;
+  /**
+   * Makes a `pending` order `placed` with its `orders.order.placed` event, in one transaction; null (and
+   * nothing written) when the order is no longer pending. `order` is the order as inserted.
+   */
+  confirm(order: Order, updatedAt: Date, meta?: RequestMeta): Promise<Order | null>;
   /** Ids of orders still `pending` that were created before the given time, oldest first. */
   stalePending(createdBefore: Date, limit: number): Promise<string[]>;
   /** Ids of cancelled or rejected orders for which catalog may still hold stock, oldest first. */
@@ -136,15 +141,11 @@ export class OrdersService {
       await this.releaseStock(pending.id, meta);
       throw err;
     }
-    try {
-      return await this.settle(pending.id, "placed", meta);
-    } catch (err) {
-      // The sweeper rejected the order meanwhile (it took longer than the pending timeout): its stock is
-      // released, or will be, so the order must not be placed.
-      throw new AppError("unavailable", "Placing the order took too long; it was not placed, try again", {
-        cause: err,
-      });
-    }
+    const placed = await this.repo.confirm(pending, this.now(), meta);
+    // Null: the sweeper rejected the order meanwhile (placing took longer than the pending timeout); its
+    // stock is released, or will be, so the order must not be placed.
+    if (!placed) throw new AppError("unavailable", "Placing the order took too long; it was not placed, try again");
+    return placed;
   }
 
   /**
@@ -170,8 +171,8 @@ export class OrdersService {
     return { rejected, released };
   }
 
-  /** Moves a pending order on (placed or rejected), under the repo's row lock; `conflict` when it moved already. */
-  private async settle(id: string, to: "placed" | "rejected", meta: RequestMeta): Promise<Order> {
+  /** Moves a pending order on, under the repo's row lock; `conflict` when it moved already. */
+  private async settle(id: string, to: "rejected", meta: RequestMeta): Promise<Order> {
     const settled = await this.repo.updateStatus(
       id,
       (current) => {
