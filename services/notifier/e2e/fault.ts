@@ -2,7 +2,8 @@
 // orders and notifier binaries on one database and a private nats-server, a catalog stand-in answering
 // `catalog.products.get` and the stock reservation pair, and N orders placed over HTTP while, in turn, NATS restarts, the orders process
 // (and with it its relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL and
-// restarted, and (optionally) PostgreSQL restarts. The result says how many orders committed and how many
+// restarted, and (optionally) PostgreSQL restarts. The result says how many orders committed as placed
+// (a placement cut off by a fault stays pending or becomes rejected, and announces nothing) and how many
 // order-placed notifications the notifier holds, so the test can ask for exactly one per order.
 
 import { connect } from "@nats-io/transport-node";
@@ -191,7 +192,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
 
     const count = async () => {
       const [row] = await sql<{ orders: number; notes: number; distinct: number }[]>`
-        select (select count(*)::int from orders.orders) as orders,
+        select (select count(*)::int from orders.orders where status = 'placed') as orders,
                (select count(*)::int from notifier.notifications where kind = 'order-placed') as notes,
                (select count(distinct event_id)::int from notifier.notifications where kind = 'order-placed') as distinct`;
       return row!;
@@ -219,7 +220,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     }
     const [missing] = await sql<{ n: number }[]>`
       select count(*)::int as n from orders.orders o
-      where not exists (select 1 from notifier.notifications n where n.data->>'orderId' = o.id::text)`;
+      where o.status = 'placed' and not exists (select 1 from notifier.notifications n where n.data->>'orderId' = o.id::text)`;
     log(
       `orders ${last.orders}, notifications ${last.notes} (${last.distinct} distinct events), settled in ${settleMs} ms`,
     );

@@ -40,7 +40,7 @@ export class MemoryCatalog implements CatalogClient {
     if (seen) return;
     const fields = lines.flatMap((l, i) => {
       const p = this.products.get(l.productId);
-      return p && p.active && p.stock >= l.quantity
+      return p?.active && p.stock >= l.quantity
         ? []
         : [{ path: `/lines/${i}/quantity`, message: `only ${p?.stock ?? 0} in stock` }];
     });
