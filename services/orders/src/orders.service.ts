@@ -137,7 +137,7 @@ export class OrdersService {
     try {
       await this.catalog.reserve(pending.id, held, meta);
     } catch (err) {
-      await this.settle(pending.id, "rejected", meta).catch(() => {});
+      await this.reject(pending.id, meta).catch(() => {}); // the sweeper may have rejected it already
       await this.releaseStock(pending.id, meta);
       throw err;
     }
@@ -158,7 +158,7 @@ export class OrdersService {
     const before = new Date(this.now().getTime() - policy.pendingTimeoutMs);
     let rejected = 0;
     for (const id of await this.repo.stalePending(before, policy.batch)) {
-      const moved = await this.settle(id, "rejected", meta).then(
+      const moved = await this.reject(id, meta).then(
         () => true,
         () => false, // placed or rejected by its own request meanwhile
       );
@@ -171,18 +171,18 @@ export class OrdersService {
     return { rejected, released };
   }
 
-  /** Moves a pending order on, under the repo's row lock; `conflict` when it moved already. */
-  private async settle(id: string, to: "rejected", meta: RequestMeta): Promise<Order> {
-    const settled = await this.repo.updateStatus(
+  /** Rejects a pending order under the repo's row lock; `conflict` when it is no longer pending. */
+  private async reject(id: string, meta: RequestMeta): Promise<Order> {
+    const rejected = await this.repo.updateStatus(
       id,
       (current) => {
-        assertTransition(current.status, to);
-        return { status: to, updatedAt: this.now() };
+        assertTransition(current.status, "rejected");
+        return { status: "rejected", updatedAt: this.now() };
       },
       meta,
     );
-    if (!settled) throw notFound(id);
-    return settled;
+    if (!rejected) throw notFound(id);
+    return rejected;
   }
 
   /**
