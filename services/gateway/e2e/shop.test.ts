@@ -231,6 +231,30 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
     expect((await api("GET", "/api/admin/products", { token: alice })).status).toBe(403);
   });
 
+  test("the stock read through the gateway follows placing and cancelling (stock changes purge the cache)", async () => {
+    const listing = `/api/products?ids=${products[0]}`;
+    const stock = (r: { body: { items?: { stock: number }[] } }) => r.body.items?.[0]?.stock;
+    const before = stock(await api("GET", listing, { token: alice }))!;
+    expect(stock(await api("GET", listing, { token: alice }))).toBe(before);
+    const placed = await api("POST", "/api/orders", {
+      token: alice,
+      body: { lines: [{ productId: products[0], quantity: 3 }] },
+    });
+    expect(placed.status).toBe(201);
+    expect(placed.body.status).toBe("placed");
+    const held = await eventually(
+      () => api("GET", listing, { token: alice }),
+      (r) => stock(r) === before - 3,
+    );
+    expect(stock(held)).toBe(before - 3);
+    expect((await api("POST", `/api/orders/${placed.body.id}/cancel`, { token: alice })).status).toBe(200);
+    const back = await eventually(
+      () => api("GET", listing, { token: alice }),
+      (r) => stock(r) === before,
+    );
+    expect(stock(back)).toBe(before);
+  });
+
   test("catalog listings are cached at the gateway and purged when a product changes", async () => {
     const hits = async () => {
       const text = await (await fetch(`${metricsUrl}/metrics`)).text();
