@@ -4,7 +4,7 @@
 // per request, so a reload swaps it atomically while in-flight requests finish on the one they started with.
 
 import { createIdSource } from "@shared/trace";
-import { type HttpCacheFront, upstreamView } from "../cache/cache.front.ts";
+import { type HttpCacheFront, UpstreamView } from "../cache/cache.front.ts";
 import type { OpsRoutes } from "../ops/ops.routes.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import { problem } from "../proxy/problem.ts";
@@ -83,11 +83,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
 
       if (ep.output === "no-op" && method === "GET" && ep.auth === null && ep.backends[0]!.cache !== null) {
         // Vary is matched against the headers the backend would get, built only if an entry varies
-        const hit = cache.passThroughHit(
-          ep,
-          upstreamView(() => call.forwardedHeaders(null)),
-          call,
-        );
+        const hit = cache.passThroughHit(ep, new UpstreamView(call), call);
         if (hit !== null && "status" in hit) {
           const limits = call.limitHeaders;
           if (limits) for (const k in limits) setHeader(hit, k, limits[k]!);

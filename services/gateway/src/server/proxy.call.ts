@@ -1,7 +1,7 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
-import { childOf, formatTraceparent, type IdSource, parseTraceparent } from "@shared/trace";
+import { childOf, formatTraceparent, type IdSource, parseTraceparent, type TraceParent } from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
@@ -59,8 +59,9 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   readonly started = performance.now();
   readonly requestId: string;
   readonly traceId: string;
-  /** What backends get: the client's trace continued with a span of ours. */
-  readonly traceparent: string;
+  /** The client's trace continued with a span of ours; formatted for backends only when one is called. */
+  private readonly trace: TraceParent;
+  private sentTrace: string | null = null;
   readonly metrics: RequestMetrics;
   readonly upstream: Upstream;
   readonly cache: CacheFront;
@@ -86,10 +87,16 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     this.requestId = requestIdFrom(headers.get("x-request-id"));
     const trace = childOf(parseTraceparent(headers.get("traceparent")), deps.ids);
     this.traceId = trace.traceId;
-    this.traceparent = formatTraceparent(trace);
+    this.trace = trace;
     this.metrics = deps.metrics;
     this.upstream = deps.upstream;
     this.cache = deps.cache;
+  }
+
+  /** What backends get in `traceparent`. */
+  get traceparent(): string {
+    this.sentTrace ??= formatTraceparent(this.trace);
+    return this.sentTrace;
   }
 
   /** The answer with CORS applied, counted and logged: how every routed request ends. */
