@@ -13,8 +13,8 @@ import { filterQuery, HeaderLines } from "../proxy/forward.ts";
 import { passThroughAnswer } from "../proxy/pass-through.ts";
 import type { CacheFront, PriorLookup } from "../proxy/pipeline.ts";
 import { answerOf, decodedBody, type Upstream, type UpstreamAnswer, type UpstreamCall } from "../proxy/upstream.ts";
-import type { Sink } from "../transport/deferred.ts";
 import { prepareHead } from "../transport/answer.ts";
+import type { Sink } from "../transport/deferred.ts";
 import type { Answer, PreparedHead } from "../transport/transport.ts";
 
 /** The request fields the pass-through fast path reads. */
