@@ -7,7 +7,10 @@ const backend = startBackend(async (req, url) => {
   if (url.pathname === "/missing") return new Response("missing thing", { status: 404 });
   if (url.pathname === "/ok") return Response.json({ ok: true });
   if (url.pathname === "/conflict") {
-    return new Response('{"type":"conflict"}', { status: 409, headers: { "content-type": "application/problem+json" } });
+    return new Response('{"type":"conflict"}', {
+      status: 409,
+      headers: { "content-type": "application/problem+json" },
+    });
   }
   if (url.pathname === "/echo") {
     const bytes = new Uint8Array(await req.arrayBuffer());
