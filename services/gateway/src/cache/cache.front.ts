@@ -91,7 +91,9 @@ export class HttpCacheFront implements CacheFront {
     }
     const query = filterQuery(req.req.query, ep.inputQuery);
     const url =
-      be.hosts[0]! + fillUrl(be.url, { params: req.params, rest: req.rest, responses: NONE, claims: null }, query);
+      be.fixedUrl !== null && query === "" && req.rest === null
+        ? be.fixedUrl
+        : be.hosts[0]! + fillUrl(be.url, { params: req.params, rest: req.rest, responses: NONE, claims: null }, query);
     const found = be.cache.lookup(url, sent);
     if (found.kind !== "hit") return { url, found };
     const entry = found.response;
