@@ -318,7 +318,7 @@ if (gateway) {
     { name: "gateway-plain", url: `${gatewayUrl}/plain`, server: gateway, ratioTarget: 0.75 },
     { name: "gateway-jwt", url: `${gatewayUrl}/jwt`, server: gateway, headers: auth, ratioTarget: 0.7 },
     { name: "gateway-merge", url: `${gatewayUrl}/merge`, server: gateway, ratioTarget: 0.45 },
-    { name: "gateway-cache-hit", url: `${gatewayUrl}/cached`, server: gateway, ratioTarget: 1.5 },
+    { name: "gateway-cache-hit", url: `${gatewayUrl}/cached`, server: gateway, ratioTarget: 2.9 },
   );
 }
 if (fetchGateway) {

@@ -9,12 +9,13 @@ import type {
   PipelineMetrics,
   RequestView,
 } from "../proxy/endpoint.types.ts";
-import { filterQuery, type HeaderLines } from "../proxy/forward.ts";
+import { filterQuery, HeaderLines } from "../proxy/forward.ts";
 import { passThroughAnswer } from "../proxy/pass-through.ts";
 import type { CacheFront, PriorLookup } from "../proxy/pipeline.ts";
 import { answerOf, decodedBody, type Upstream, type UpstreamAnswer, type UpstreamCall } from "../proxy/upstream.ts";
+import { prepareHead } from "../transport/answer.ts";
 import type { Sink } from "../transport/deferred.ts";
-import type { Answer } from "../transport/transport.ts";
+import type { Answer, PreparedHead } from "../transport/transport.ts";
 
 /** The request fields the pass-through fast path reads. */
 export interface CachedRequest {
@@ -27,21 +28,20 @@ export interface CachedRequest {
 
 const NONE: never[] = [];
 
-/** The backend's view of a GET with these forwarded headers, for the cache's `Vary` and `Authorization`
- * rules; the header object is only built when an entry asks for it. */
-export function upstreamView(headers: HeaderLines | (() => HeaderLines)): RequestView {
-  let lines: HeaderLines | null = typeof headers === "function" ? null : headers;
-  const record = () => {
-    lines ??= (headers as () => HeaderLines)();
-    return lines.record;
-  };
-  return {
-    method: "GET",
-    headers: {
-      get: (name) => record()[name.toLowerCase()] ?? null,
-      has: (name) => record()[name.toLowerCase()] !== undefined,
-    },
-  };
+/** The backend's view of a GET, for the cache's `Vary` and `Authorization` rules: its forwarded headers are
+ * only built when an entry asks for them. */
+export class UpstreamView implements RequestView {
+  readonly method = "GET";
+  private lines: HeaderLines | null = null;
+  constructor(private readonly source: HeaderLines | { forwardedHeaders(claims: null): HeaderLines }) {}
+
+  get headers(): HeaderLines {
+    if (this.lines === null) {
+      const s = this.source;
+      this.lines = s instanceof HeaderLines ? s : s.forwardedHeaders(null);
+    }
+    return this.lines;
+  }
 }
 
 function headerRecord(pairs: string[]): Record<string, string> {
@@ -57,8 +57,9 @@ function headerRecord(pairs: string[]): Record<string, string> {
 export class HttpCacheFront implements CacheFront {
   /** Cached answers as upstream answers: the pairs are built once per stored entry. */
   private readonly pairs = new WeakMap<CachedAnswer, string[]>();
-  /** Per cached entry, the headers its pass-through answers start from (one cache belongs to one endpoint). */
-  private readonly passThroughHeaders = new WeakMap<CachedAnswer, { headers: string[]; checked: number }>();
+  /** Per cached entry, the head its pass-through answers start from, rendered once (one cache belongs to one
+   * endpoint), and what each answer adds after it. */
+  private readonly passThroughHeads = new WeakMap<CachedAnswer, { head: PreparedHead; tail: string[] }>();
 
   constructor(
     private readonly upstream: Upstream,
@@ -80,7 +81,7 @@ export class HttpCacheFront implements CacheFront {
    */
   passThroughHit(
     ep: EndpointRuntime,
-    /** The request as the backend would get it (see `upstreamView`). */
+    /** The request as the backend would get it (see `UpstreamView`). */
     sent: RequestView,
     req: CachedRequest,
   ): Answer | PriorLookup | null {
@@ -90,22 +91,28 @@ export class HttpCacheFront implements CacheFront {
     }
     const query = filterQuery(req.req.query, ep.inputQuery);
     const url =
-      be.hosts[0]! + fillUrl(be.url, { params: req.params, rest: req.rest, responses: NONE, claims: null }, query);
+      be.fixedUrl !== null && query === "" && req.rest === null
+        ? be.fixedUrl
+        : be.hosts[0]! + fillUrl(be.url, { params: req.params, rest: req.rest, responses: NONE, claims: null }, query);
     const found = be.cache.lookup(url, sent);
     if (found.kind !== "hit") return { url, found };
     const entry = found.response;
-    let base = this.passThroughHeaders.get(entry);
+    let base = this.passThroughHeads.get(entry);
     if (base === undefined) {
       const answer = passThroughAnswer(ep, this.fromCache(entry), "");
-      // the request id the base was made with sits right after the backend's (checked) pairs
-      answer.headers.splice(answer.headers.indexOf("x-request-id"), 2);
-      base = { headers: answer.headers, checked: answer.checked ?? 0 };
-      this.passThroughHeaders.set(entry, base);
+      // the request id is the one pair that changes per answer: the backend's (checked) pairs come before it
+      const at = answer.headers.indexOf("x-request-id");
+      base = {
+        head: prepareHead(entry.status, answer.headers.slice(0, at)),
+        tail: answer.headers.slice(at + 2),
+      };
+      this.passThroughHeads.set(entry, base);
     }
-    const headers = base.headers.slice();
-    headers.push("x-request-id", req.requestId);
     this.metrics.cacheHit(be.label);
-    return { status: entry.status, headers, body: entry.body, checked: base.checked };
+    const headers = ["x-request-id", req.requestId];
+    for (let i = 0; i < base.tail.length; i++) headers.push(base.tail[i]!);
+    // a request id is a checked token or a UUID, the rest comes from the config: no line breaks
+    return { status: entry.status, headers, body: entry.body, head: base.head, checked: headers.length >> 1 };
   }
 
   private fromCache(c: CachedAnswer): UpstreamAnswer {
@@ -123,7 +130,7 @@ export class HttpCacheFront implements CacheFront {
     const cache = be.cache!;
     const url = call.origin + call.path;
     // Vary names headers of the request the backend got (X-User-Roles from claims, say), not the client's
-    const sent = upstreamView(call.headers);
+    const sent = new UpstreamView(call.headers);
     const found = prior !== null && prior.url === url ? prior.found : cache.lookup(url, sent);
     if (found.kind === "hit") {
       this.metrics.cacheHit(be.label);

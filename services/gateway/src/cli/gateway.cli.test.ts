@@ -67,7 +67,40 @@ describe("gateway CLI", () => {
     const r = await run(["check", "-c", good]);
     expect(r.code).toBe(0);
     expect(r.out).toContain("config OK (3 endpoints)");
-    expect(r.err).toContain('warning: extra_config["telemetry/influx"]: unknown namespace, ignored');
+    expect(r.err).toContain(
+      'warning: extra_config["telemetry/influx"]: KrakenD namespace not supported by this gateway, ignored',
+    );
+  });
+
+  test("a KrakenD key the gateway does not support is a warning, and check --lint makes it an error", async () => {
+    const krakendOnly = file("krakend-only.json", {
+      version: 3,
+      host: ["http://127.0.0.1:9"],
+      dialer_timeout: "1s",
+      endpoints: [{ endpoint: "/a", concurrent_calls: 2, backend: [{ url_pattern: "/a" }] }],
+    });
+    const checked = await run(["check", "-c", krakendOnly]);
+    expect(checked.code).toBe(0);
+    expect(checked.err).toContain("warning: dialer_timeout: KrakenD key not supported by this gateway, ignored");
+    expect((await run(["-c", krakendOnly])).served).toBe(true);
+
+    const linted = await run(["check", "--lint", "-c", krakendOnly]);
+    expect(linted.code).toBe(1);
+    expect(linted.err).toContain("invalid config");
+    expect(linted.err).toContain("  dialer_timeout: KrakenD key not supported by this gateway, ignored");
+    expect(linted.err).toContain("  endpoints[0].concurrent_calls: KrakenD key not supported by this gateway, ignored");
+  });
+
+  test("a misspelt key stops check and serve with a suggestion", async () => {
+    const misspelt = file("misspelt.json", {
+      version: 3,
+      host: ["http://127.0.0.1:9"],
+      endpoints: [{ endpoint: "/a", backend: [{ url_patern: "/a", url_pattern: "/a" }] }],
+    });
+    const r = await run(["check", "-c", misspelt]);
+    expect(r.code).toBe(1);
+    expect(r.err).toContain("endpoints[0].backend[0].url_patern: unknown key; did you mean url_pattern?");
+    expect((await run(["serve", "-c", misspelt])).served).toBe(false);
   });
 
   test("check refuses an invalid config with the path of each problem and exit code 1", async () => {

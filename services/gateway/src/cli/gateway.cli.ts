@@ -27,7 +27,7 @@ Usage: gateway [command] [-c FILE]
 
 Commands:
   serve       run the gateway (default)
-  check       validate the config without serving; prints warnings
+  check       validate the config without serving; prints warnings (--lint: a warning fails the check)
   routes      list the routes the config defines
   openapi     print the OpenAPI document generated from the config
   config print  print the resolved config
@@ -56,6 +56,12 @@ function loadChecked(file: string, deps: GatewayCliDeps): LoadedConfig {
   const loaded = loadConfigFile(file, deps.env);
   buildRuntime(loaded, deps.features);
   return loaded;
+}
+
+/** A warning line (`path: message`) as a problem. */
+function problemOf(warning: string): { path: string; message: string } {
+  const at = warning.indexOf(": ");
+  return at < 0 ? { path: "", message: warning } : { path: warning.slice(0, at), message: warning.slice(at + 2) };
 }
 
 function printProblems(err: Writer, file: string, e: GatewayConfigError): void {
@@ -98,6 +104,11 @@ export async function runGatewayCli(deps: GatewayCliDeps): Promise<number> {
     try {
       const loaded = loadChecked(file, deps);
       if (command === "check") {
+        // --lint, as `krakend check --lint`: what the gateway would accept with a warning fails the check
+        if (rest.includes("--lint") && loaded.warnings.length > 0) {
+          printProblems(err, file, new GatewayConfigError(loaded.warnings.map((w) => problemOf(w))));
+          return 1;
+        }
         for (const w of loaded.warnings) err.write(`warning: ${w}\n`);
         out.write(`${file}: config OK (${loaded.config.endpoints.length} endpoints)\n`);
       } else if (command === "routes") {

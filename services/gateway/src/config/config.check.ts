@@ -1,13 +1,13 @@
 // Checks a schema-valid config for what a schema cannot express: namespaces per scope, placeholders that
 // refer to something, duplicate routes, hosts, and encodings that fit together.
 import type { z } from "zod";
+import { isCommentKey, krakendNamespaces, type Level, unknownMessage } from "./config.keys.ts";
 import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
 import {
   backendHttpNamespace,
   cachePurgeNamespace,
   gatewayBackendNamespace,
   gatewayEndpointNamespace,
-  ignoredKeys,
   proxyNamespace,
   routerNamespace,
   type ServiceConfig,
@@ -15,7 +15,9 @@ import {
 } from "./config.schema.ts";
 import { gatewayServerNamespace, SERVER_NAMESPACE } from "./server.limits.ts";
 
-type Scope = "service" | "endpoint" | "backend";
+type Scope = Level;
+
+const levels: Scope[] = ["service", "endpoint", "backend"];
 
 /** Namespaces validated here; the security, traffic and cache ones are validated by their own factories. */
 const ownSchemas: Record<string, z.ZodType> = {
@@ -35,6 +37,12 @@ export const namespacesByScope: Record<Scope, readonly string[]> = {
   endpoint: ["auth/validator", "qos/ratelimit/router", "proxy", "router", "gateway/endpoint"],
   backend: ["backend/http", "qos/circuit-breaker", "qos/http-cache", "proxy", "gateway/backend"],
 };
+
+/** Every namespace anyone knows, ours and KrakenD's: the candidates of a did-you-mean. */
+const allNamespaces = new Set([
+  ...levels.flatMap((s) => namespacesByScope[s]),
+  ...levels.flatMap((s) => [...krakendNamespaces[s]]),
+]);
 
 /** Paths the gateway answers itself; endpoints may not take them. */
 export const reservedPaths = ["/__health", "/metrics", "/docs", "/docs/*"];
@@ -56,13 +64,16 @@ function checkNamespaces(
   if (!extra) return;
   for (const [ns, value] of Object.entries(extra)) {
     const path = `${at}extra_config[${JSON.stringify(ns)}]`;
+    if (isCommentKey(ns)) continue;
     if (!namespacesByScope[scope].includes(ns)) {
-      const elsewhere = (Object.keys(namespacesByScope) as Scope[]).filter((s) => namespacesByScope[s].includes(ns));
-      warnings.push(
-        elsewhere.length > 0
-          ? `${path}: namespace belongs at ${elsewhere.join("/")} level; ignored here`
-          : `${path}: unknown namespace, ignored`,
-      );
+      const elsewhere = levels.filter((s) => namespacesByScope[s].includes(ns));
+      if (elsewhere.length > 0)
+        warnings.push(`${path}: namespace belongs at ${elsewhere.join("/")} level; ignored here`);
+      else if (krakendNamespaces[scope].has(ns))
+        warnings.push(`${path}: KrakenD namespace not supported by this gateway, ignored`);
+      else if (levels.some((s) => krakendNamespaces[s].has(ns))) {
+        warnings.push(`${path}: KrakenD namespace of another level, ignored here`);
+      } else problems.push({ path, message: unknownMessage("namespace", ns, allNamespaces) });
       continue;
     }
     const schema = ownSchemas[ns];
@@ -76,32 +87,21 @@ function checkNamespaces(
   }
 }
 
-function checkIgnoredKeys(obj: object, keys: readonly string[], at: string, warnings: string[]): void {
-  for (const key of keys) {
-    if (key in obj && key !== "$schema" && key !== "name") warnings.push(`${at}${key}: not implemented, ignored`);
-  }
-}
-
 /** Normalised route key for duplicate detection: parameter names do not matter. */
 function routeKey(method: string, path: string): string {
   return `${method} ${path.replace(placeholder, "{}")}`;
 }
 
 /** Semantic problems (errors) and warnings of a schema-valid config. */
-export function checkConfig(
-  cfg: ServiceConfig,
-  _raw: Record<string, unknown>,
-): { problems: ConfigProblem[]; warnings: string[] } {
+export function checkConfig(cfg: ServiceConfig): { problems: ConfigProblem[]; warnings: string[] } {
   const problems: ConfigProblem[] = [];
   const warnings: string[] = [];
   checkNamespaces(cfg.extra_config, "service", "", problems, warnings);
-  checkIgnoredKeys(cfg, ignoredKeys.service, "", warnings);
   const seen = new Map<string, number>();
 
   cfg.endpoints.forEach((ep, i) => {
     const at = `endpoints[${i}]`;
     checkNamespaces(ep.extra_config, "endpoint", `${at}.`, problems, warnings);
-    checkIgnoredKeys(ep, ignoredKeys.endpoint, `${at}.`, warnings);
     const path = ep.endpoint;
     const segments = path.split("/").slice(1);
     segments.forEach((seg, si) => {
@@ -140,7 +140,6 @@ export function checkConfig(
     ep.backend.forEach((be, bi) => {
       const bat = `${at}.backend[${bi}]`;
       checkNamespaces(be.extra_config, "backend", `${bat}.`, problems, warnings);
-      checkIgnoredKeys(be, ignoredKeys.backend, `${bat}.`, warnings);
       if (!be.host && !cfg.host) {
         problems.push({ path: `${bat}.host`, message: "no host here and no service-level host to fall back on" });
       }

@@ -4,8 +4,13 @@ import { readFileSync } from "node:fs";
 import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { checkConfig } from "./config.check.ts";
+import { screenKeys } from "./config.keys.ts";
 import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
-import { type ServiceConfig, serviceSchema } from "./config.schema.ts";
+import { backendSchema, endpointSchema, type ServiceConfig, serviceSchema } from "./config.schema.ts";
+
+const serviceKeys = new Set(Object.keys(serviceSchema.shape));
+const endpointKeys = new Set(Object.keys(endpointSchema.shape));
+const backendKeys = new Set(Object.keys(backendSchema.shape));
 
 /** A config that cannot be served; `problems` name each offending path. */
 export class GatewayConfigError extends Error {
@@ -74,6 +79,24 @@ function applyEnvOverrides(raw: Record<string, unknown>, env: Record<string, str
   }
 }
 
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === "object" && v !== null && !Array.isArray(v);
+
+/** Screens the keys of the service, every endpoint and every backend (see `screenKeys`). */
+function screenConfigKeys(raw: Record<string, unknown>): { problems: ConfigProblem[]; warnings: string[] } {
+  const out = { problems: [] as ConfigProblem[], warnings: [] as string[] };
+  screenKeys(raw, "service", serviceKeys, "", out);
+  if (!Array.isArray(raw.endpoints)) return out;
+  raw.endpoints.forEach((ep, i) => {
+    if (!isObject(ep)) return;
+    screenKeys(ep, "endpoint", endpointKeys, `endpoints[${i}].`, out);
+    if (!Array.isArray(ep.backend)) return;
+    ep.backend.forEach((be, j) => {
+      if (isObject(be)) screenKeys(be, "backend", backendKeys, `endpoints[${i}].backend[${j}].`, out);
+    });
+  });
+  return out;
+}
+
 function zodProblems(error: z.ZodError): ConfigProblem[] {
   return error.issues.map((issue) => {
     if (issue.code === "unrecognized_keys") {
@@ -101,11 +124,13 @@ export function parseConfigText(
     throw new GatewayConfigError([{ path: "", message: "the config must be an object" }]);
   }
   applyEnvOverrides(raw as Record<string, unknown>, env);
+  const screened = screenConfigKeys(raw as Record<string, unknown>);
   const parsed = serviceSchema.safeParse(raw);
-  if (!parsed.success) throw new GatewayConfigError(zodProblems(parsed.error));
-  const { problems, warnings } = checkConfig(parsed.data, raw as Record<string, unknown>);
+  if (!parsed.success) throw new GatewayConfigError([...screened.problems, ...zodProblems(parsed.error)]);
+  if (screened.problems.length > 0) throw new GatewayConfigError(screened.problems);
+  const { problems, warnings } = checkConfig(parsed.data);
   if (problems.length > 0) throw new GatewayConfigError(problems);
-  return { config: parsed.data, warnings, source: opts.source ?? "<text>" };
+  return { config: parsed.data, warnings: [...screened.warnings, ...warnings], source: opts.source ?? "<text>" };
 }
 
 /** Reads a `.json`, `.yaml` or `.yml` config file. */

@@ -1,6 +1,5 @@
-// The shape of a KrakenD version-3 file as this gateway reads it. Objects are strict so a misspelt key
-// (`url_patern`) is an error naming its path; keys KrakenD knows but we do not implement are accepted
-// and reported as warnings by `config.check.ts`.
+// The shape of a KrakenD version-3 file as this gateway reads it. Objects are strict: keys it does not
+// declare are screened out before (`config.keys.ts`): a key KrakenD knows is a warning, any other an error.
 import { z } from "zod";
 import { durationText } from "./duration.ts";
 
@@ -17,27 +16,6 @@ const hostUrl = z.string().regex(/^https?:\/\/[^\s/?#]+$/, "expected scheme://ho
 const extraConfig = z.record(z.string(), z.unknown());
 const pathPattern = z.string().startsWith("/", "must start with /");
 
-/** KrakenD keys accepted for compatibility and otherwise ignored (reported as warnings). */
-export const ignoredKeys = {
-  service: [
-    "name",
-    "$schema",
-    "debug_endpoint",
-    "echo_endpoint",
-    "write_timeout",
-    "disable_rest",
-    "plugin",
-    "tls",
-    "sequential_start",
-    "dns_cache_ttl",
-    "async_agent",
-  ],
-  endpoint: ["concurrent_calls", "headers_to_pass", "querystring_params"],
-  backend: ["sd", "disable_host_sanitize", "decoding"],
-} as const;
-
-const ignored = (keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, z.unknown().optional()]));
-
 export const backendSchema = z.strictObject({
   host: z.array(hostUrl).min(1).optional(),
   url_pattern: pathPattern,
@@ -50,7 +28,6 @@ export const backendSchema = z.strictObject({
   allow: z.array(z.string()).optional(),
   deny: z.array(z.string()).optional(),
   extra_config: extraConfig.optional(),
-  ...ignored(ignoredKeys.backend),
 });
 
 export const endpointSchema = z.strictObject({
@@ -65,11 +42,12 @@ export const endpointSchema = z.strictObject({
   input_query_strings: z.array(z.string()).optional(),
   backend: z.array(backendSchema).min(1, "an endpoint needs at least one backend"),
   extra_config: extraConfig.optional(),
-  ...ignored(ignoredKeys.endpoint),
 });
 
 export const serviceSchema = z.strictObject({
   version: z.literal(3, { message: "only version 3 configs are supported" }),
+  /** A name for the config (KrakenD's telemetry label); accepted and unused. */
+  name: z.string().optional(),
   port: z.coerce.number().int().min(0).max(65535).optional(),
   timeout: durationText.optional(),
   cache_ttl: durationText.optional(),
@@ -82,7 +60,6 @@ export const serviceSchema = z.strictObject({
   max_header_bytes: z.number().int().positive().optional(),
   endpoints: z.array(endpointSchema).default([]),
   extra_config: extraConfig.optional(),
-  ...ignored(ignoredKeys.service),
 });
 
 export type BackendConfig = z.infer<typeof backendSchema>;

@@ -32,9 +32,54 @@ describe("config validation", () => {
     expect(problemsOf(text)).toEqual(["endpoints[3].backend[0].url_pattern: must start with /"]);
   });
 
-  test("a misspelt key is an error, not silently ignored", () => {
+  test("a misspelt key is an error that suggests the key it resembles", () => {
     expect(problemsOf(base([ep("/a", [{ url_patern: "/a", url_pattern: "/a" }])]))).toEqual([
-      "endpoints[0].backend[0].url_patern: unknown key (url_patern)",
+      "endpoints[0].backend[0].url_patern: unknown key; did you mean url_pattern?",
+    ]);
+    expect(problemsOf(base([ep("/a", [{ url_pattern: "/a" }], { input_header: ["Accept"] })]))).toEqual([
+      "endpoints[0].input_header: unknown key; did you mean input_headers?",
+    ]);
+    expect(problemsOf(base([], { timout: "1s" }))).toEqual(["timout: unknown key; did you mean timeout?"]);
+  });
+
+  test("a key unknown to KrakenD and near nothing is an error without a suggestion", () => {
+    expect(problemsOf(base([ep("/a", [{ url_pattern: "/a", flavour: "mint" }])]))).toEqual([
+      "endpoints[0].backend[0].flavour: unknown key",
+    ]);
+  });
+
+  test("KrakenD v1 keys point to their v2 names", () => {
+    expect(problemsOf(base([ep("/a", [{ url_pattern: "/a" }], { headers_to_pass: ["Accept"] })]))).toEqual([
+      "endpoints[0].headers_to_pass: unknown key; did you mean input_headers?",
+    ]);
+  });
+
+  test("keys KrakenD knows but this gateway does not support are warnings naming them, and the config loads", () => {
+    const loaded = parseConfigText(
+      base([ep("/a", [{ url_pattern: "/a", sd: "static", input_headers: ["Accept"] }], { concurrent_calls: 2 })], {
+        listen_ip: "0.0.0.0",
+        use_h2c: false,
+        $schema: "https://www.krakend.io/schema/v2.12/krakend.json",
+        "@comment": "comment keys are ignored at every level",
+      }),
+      { format: "json" },
+    );
+    expect(loaded.warnings).toEqual([
+      "listen_ip: KrakenD key not supported by this gateway, ignored",
+      "use_h2c: KrakenD key not supported by this gateway, ignored",
+      "endpoints[0].concurrent_calls: KrakenD key not supported by this gateway, ignored",
+      "endpoints[0].backend[0].sd: KrakenD key not supported by this gateway, ignored",
+      "endpoints[0].backend[0].input_headers: KrakenD key not supported by this gateway, ignored",
+    ]);
+    expect(loaded.config.endpoints[0]!.backend[0]!.url_pattern).toBe("/a");
+  });
+
+  test("a misspelt namespace is an error with a suggestion; one nobody knows is an error", () => {
+    expect(problemsOf(base([], { extra_config: { "security/cros": {} } }))).toEqual([
+      'extra_config["security/cros"]: unknown namespace; did you mean security/cors?',
+    ]);
+    expect(problemsOf(base([], { extra_config: { "acme/thing": {} } }))).toEqual([
+      'extra_config["acme/thing"]: unknown namespace',
     ]);
   });
 
@@ -103,7 +148,7 @@ describe("config validation", () => {
     expect(parseListenAddress("[::1]:81")).toEqual({ hostname: "::1", port: 81 });
   });
 
-  test("unknown namespaces are reported as warnings, not errors", () => {
+  test("KrakenD namespaces this gateway does not support, or at the wrong level, are warnings", () => {
     const loaded = parseConfigText(
       base([ep("/a", [{ url_pattern: "/a", extra_config: { "modifier/lua-backend": {} } }])], {
         extra_config: { "telemetry/opentelemetry": {}, "auth/validator": {} },
@@ -111,9 +156,9 @@ describe("config validation", () => {
       { format: "json" },
     );
     expect(loaded.warnings).toEqual([
-      'extra_config["telemetry/opentelemetry"]: unknown namespace, ignored',
+      'extra_config["telemetry/opentelemetry"]: KrakenD namespace not supported by this gateway, ignored',
       'extra_config["auth/validator"]: namespace belongs at endpoint level; ignored here',
-      'endpoints[0].backend[0].extra_config["modifier/lua-backend"]: unknown namespace, ignored',
+      'endpoints[0].backend[0].extra_config["modifier/lua-backend"]: KrakenD namespace not supported by this gateway, ignored',
     ]);
   });
 

@@ -71,7 +71,14 @@ export interface Http1AgentOptions {
   bufferBytes?: number;
   /** How often deadlines are checked while requests are in flight (default 10 ms). */
   sweepMs?: number;
+  /** A redirect answer (301, 302, 303, 307, 308) is offered to this before its sink gets it; true when it
+   * took the answer over (and cancels a streamed body it does not read). */
+  redirect?: (req: Http1Request, res: Http1Response, sink: Sink<Http1Response>) => boolean;
 }
+
+/** Whether `status` is a redirect a client may follow (Go's client follows exactly these). */
+export const isRedirect = (status: number) =>
+  status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
 const idempotent = new Set(["GET", "HEAD", "OPTIONS", "TRACE", "PUT", "DELETE"]);
 const STREAM_HWM = 64 * 1024;
@@ -231,13 +238,14 @@ class Conn {
     );
     ex.responded = true;
     this.flush(ex);
-    ex.sink.answer({
+    const res: Http1Response = {
       status: head.status,
       headers: head.headers,
       body,
       contentLength: head.contentLength,
       contentEncoding: head.contentEncoding,
-    });
+    };
+    if (!this.pool.agent.redirected(ex.req, res, ex.sink)) ex.sink.answer(res);
   }
 
   private flush(ex: Exchange): void {
@@ -286,7 +294,7 @@ class Conn {
     } else {
       this.destroy();
     }
-    if (res !== null) ex.sink.answer(res);
+    if (res !== null && !agent.redirected(ex.req, res, ex.sink)) ex.sink.answer(res);
   }
 
   /** Closes the socket; `onClose` does the bookkeeping. */
@@ -403,6 +411,7 @@ export class Http1Agent {
   clock = performance.now();
   private readonly pools = new Map<string, Pool>();
   private readonly maxSockets: number;
+  private readonly redirect: NonNullable<Http1AgentOptions["redirect"]> | null;
   private readonly sweepMs: number;
   private sweeper: ReturnType<typeof setInterval> | null = null;
 
@@ -411,6 +420,12 @@ export class Http1Agent {
     this.idleMs = opts.idleMs ?? 4000;
     this.bufferBytes = opts.bufferBytes ?? 64 * 1024;
     this.sweepMs = opts.sweepMs ?? 10;
+    this.redirect = opts.redirect ?? null;
+  }
+
+  /** Offers a redirect answer to the `redirect` option; true when it took the answer over. */
+  redirected(req: Http1Request, res: Http1Response, sink: Sink<Http1Response>): boolean {
+    return this.redirect !== null && isRedirect(res.status) && this.redirect(req, res, sink);
   }
 
   /** Sends `req` to `origin` (`http://host[:port]`); rejects with the errors above. */

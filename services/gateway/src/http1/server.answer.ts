@@ -147,9 +147,11 @@ export function send(conn: AnswerOutput, req: ParsedRequest, res: Answer): void 
   if (!Number.isInteger(status) || status < 100 || status > 999) throw new Error(`invalid status ${status}`);
   const bodyless = status < 200 || status === 204 || status === 304;
   const isHead = req.method === "HEAD";
-  let head = "HTTP/1.1 " + status + " " + reasonOf(status) + "\r\n";
+  // a prepared head (a cached answer's) is written as it is: only the pairs added to it are rendered here
+  const prepared = res.head !== undefined && res.head.status === status ? res.head : null;
+  let head = prepared !== null ? "" : "HTTP/1.1 " + status + " " + reasonOf(status) + "\r\n";
   let declared: string | null = null;
-  let hasDate = false;
+  let hasDate = prepared !== null && prepared.date;
   const h = res.headers;
   const checked = (res.checked ?? 0) * 2;
   for (let i = 0; i < h.length; i += 2) {
@@ -200,20 +202,24 @@ export function send(conn: AnswerOutput, req: ParsedRequest, res: Answer): void 
   req.answered = true;
 
   if (stream !== null) {
+    if (prepared !== null) head = Buffer.from(prepared.bytes).toString("latin1") + head;
     pump(conn, req, head, stream.getReader(), req.httpVersion === "1.1", close);
     return;
   }
   const bodyLen = isHead || bodyless || (text === null && bytes === null) ? 0 : length;
+  const fixed = prepared === null ? 0 : prepared.bytes.byteLength;
   let done: boolean;
   if (bodyLen <= COALESCE_MAX) {
-    const out = Buffer.allocUnsafe(head.length + bodyLen) as FastBuffer;
-    out.latin1Write(head, 0);
+    const out = Buffer.allocUnsafe(fixed + head.length + bodyLen) as FastBuffer;
+    if (prepared !== null) out.set(prepared.bytes, 0);
+    out.latin1Write(head, fixed);
     if (bodyLen > 0) {
-      if (text !== null) out.utf8Write(text, head.length);
-      else out.set(bytes!, head.length);
+      if (text !== null) out.utf8Write(text, fixed + head.length);
+      else out.set(bytes!, fixed + head.length);
     }
     done = conn.write(out);
   } else {
+    if (prepared !== null) conn.write(prepared.bytes);
     conn.write(Buffer.from(head, "latin1"));
     done = conn.write(text !== null ? Buffer.from(text) : bytes!);
   }

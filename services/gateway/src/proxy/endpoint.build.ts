@@ -11,7 +11,7 @@ import { RouteTable } from "../routing/router.ts";
 import { applyFlatmap } from "../shaping/flatmap.ts";
 import { compileShaping } from "../shaping/shaping.ts";
 import type { Answer } from "../transport/transport.ts";
-import { compileUrl } from "./backend.ts";
+import { compileUrl, fillUrl, type UrlInputs } from "./backend.ts";
 import type {
   BackendCache,
   BackendRuntime,
@@ -22,6 +22,8 @@ import type {
   Validator,
 } from "./endpoint.types.ts";
 import { compileAllowList, defaultIdentityHeaders, hopByHop } from "./forward.ts";
+
+const FIXED: UrlInputs = { params: [], rest: null, responses: [], claims: null };
 
 /** `security/cors` as the security module implements it. */
 export interface Cors {
@@ -92,6 +94,7 @@ function buildBackend(
     ns<{ max_response_size?: number }>(svc.extra_config, "gateway/backend")?.max_response_size;
   const encoding = be.encoding ?? (output === "no-op" ? "no-op" : "json");
   const flatmap = ns<{ flatmap_filter?: FlatmapOp[] }>(extra, "proxy")?.flatmap_filter;
+  const url = compileUrl(be.url_pattern, endpointParams(ep.endpoint));
   const breakerCfg = extra?.["qos/circuit-breaker"];
   const cacheCfg = extra?.["qos/http-cache"];
   return {
@@ -100,7 +103,8 @@ function buildBackend(
     hosts,
     cursor: 0,
     method: be.method ?? null,
-    url: compileUrl(be.url_pattern, endpointParams(ep.endpoint)),
+    url,
+    fixedUrl: hosts.length === 1 && url.parts.every((p) => p.t === "lit") ? hosts[0] + fillUrl(url, FIXED, "") : null,
     encoding,
     isCollection: be.is_collection ?? false,
     shape: compileShaping({ ...be, flatmap }),

@@ -79,6 +79,9 @@ export interface BackendRuntime {
   cursor: number;
   method: string | null;
   url: UrlTemplate;
+  /** The whole URL of a backend with one host and a `url_pattern` without placeholders: a request without
+   * query or wildcard rest calls exactly this (the cache's fast path keys on it without building a string). */
+  fixedUrl: string | null;
   encoding: "json" | "safejson" | "string" | "no-op";
   isCollection: boolean;
   shape: (d: Data) => Data;

@@ -6,6 +6,12 @@ afterAll(stopAll);
 const backend = startBackend(async (req, url) => {
   if (url.pathname === "/missing") return new Response("missing thing", { status: 404 });
   if (url.pathname === "/ok") return Response.json({ ok: true });
+  if (url.pathname === "/conflict") {
+    return new Response('{"type":"conflict"}', {
+      status: 409,
+      headers: { "content-type": "application/problem+json" },
+    });
+  }
   if (url.pathname === "/echo") {
     const bytes = new Uint8Array(await req.arrayBuffer());
     return Response.json({ length: bytes.length, sum: bytes.reduce((a, b) => (a + b) % 65521, 0) });
@@ -43,6 +49,10 @@ const gw = startGateway({
         { url_pattern: "/ok" },
         { url_pattern: "/missing", extra_config: { "backend/http": { return_error_details: "orders" } } },
       ],
+    },
+    {
+      endpoint: "/details-json",
+      backend: [{ url_pattern: "/conflict", extra_config: { "backend/http": { return_error_details: "users" } } }],
     },
     { endpoint: "/hidden", backend: [{ url_pattern: "/missing" }] },
     { endpoint: "/timeout-500", timeout: "100ms", backend: [{ url_pattern: "/slow" }] },
@@ -90,7 +100,26 @@ describe("backend errors", () => {
     const res = await fetch(`${gw.url}/details`);
     expect(res.status).toBe(200);
     expect(res.headers.get("x-krakend-completed")).toBe("false");
-    expect(await res.json()).toEqual({ ok: true, error_orders: { http_status_code: 404, http_body: "missing thing" } });
+    expect(await res.json()).toEqual({
+      ok: true,
+      error_orders: {
+        http_status_code: 404,
+        http_body: "missing thing",
+        http_body_encoding: "text/plain;charset=utf-8",
+      },
+    });
+  });
+
+  test("return_error_details names the backend body's content type in http_body_encoding", async () => {
+    const res = await fetch(`${gw.url}/details-json`);
+    expect(res.status).toBe(500);
+    expect(await res.json()).toEqual({
+      error_users: {
+        http_status_code: 409,
+        http_body: '{"type":"conflict"}',
+        http_body_encoding: "application/problem+json",
+      },
+    });
   });
 
   test("without an error strategy the backend's failure is masked as 500", async () => {

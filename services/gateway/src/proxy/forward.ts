@@ -83,6 +83,16 @@ export class HeaderLines {
     return out;
   }
 
+  /** The value of header `name` (any case), or null: a request view for the cache's `Vary` rules. */
+  get(name: string): string | null {
+    return this.record[name.toLowerCase()] ?? null;
+  }
+
+  /** Whether header `name` (any case) is there. */
+  has(name: string): boolean {
+    return this.record[name.toLowerCase()] !== undefined;
+  }
+
   /** These headers with `extra` set (replacing any of the same name, case-insensitively). */
   with(extra: Record<string, string>): HeaderLines {
     const names = new Set(Object.keys(extra).map((k) => k.toLowerCase()));

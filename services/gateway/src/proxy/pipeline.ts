@@ -261,7 +261,12 @@ async function sequence(ep: EndpointRuntime, scope: RequestScope): Promise<Answe
 function errorDetails(be: BackendRuntime, failure: BackendFailure): Data | null {
   if (!be.errors.details) return null;
   return {
-    [`error_${be.errors.details}`]: { http_status_code: failure.status ?? 0, http_body: failure.body ?? "" },
+    [`error_${be.errors.details}`]: {
+      http_status_code: failure.status ?? 0,
+      http_body: failure.body ?? "",
+      // KrakenD's name for the media type of http_body: the backend's Content-Type
+      http_body_encoding: failure.contentType ?? "",
+    },
   };
 }
 

@@ -4,48 +4,13 @@
 // fetch, behind the per-origin gate that keeps it inside its 64 pooled sockets.
 
 import { brotliDecompressSync, gunzipSync, inflateSync, zstdDecompressSync } from "node:zlib";
-import { Http1Agent, type Http1Request, UpstreamTooLargeError } from "../http1/client.ts";
+import { Http1Agent, type Http1Request, isRedirect, UpstreamTooLargeError } from "../http1/client.ts";
 import type { Sink } from "../transport/deferred.ts";
-import type { HeaderLines } from "./forward.ts";
+import { redirectedCall } from "./redirect.ts";
+import type { Upstream, UpstreamAnswer, UpstreamCall } from "./upstream.call.ts";
 import { UpstreamLimit } from "./upstream.limit.ts";
 
-/** One backend call. */
-export interface UpstreamCall {
-  /** `http://host:port` (no trailing slash). */
-  origin: string;
-  /** `/path?query`. */
-  path: string;
-  method: string;
-  headers: HeaderLines;
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
-  /** `performance.now()` time at which the call fails with a `TimeoutError`. */
-  deadline: number;
-  /** Response body limit in bytes (`Infinity`: none). */
-  maxBytes: number;
-  /** Pass-through: the body may be handed over as a stream; it is not decompressed. */
-  stream: boolean;
-}
-
-/** A backend answer: status, flat lower-case header pairs, body. */
-export interface UpstreamAnswer {
-  status: number;
-  /** `[name0, value0, name1, value1, ...]`; no name or value holds CR or LF (the HTTP/1.1 parser refuses
-   * them, fetch's Headers cannot hold them, cache entries are made from either). */
-  headers: string[];
-  body: Uint8Array | ReadableStream<Uint8Array> | null;
-  /** Content-Encoding of `body`, lower-case, "" when identity. */
-  contentEncoding: string;
-}
-
-/** Sends backend calls. */
-export interface Upstream {
-  /** The answer or the failure goes to `to`, possibly before `send` returns (a request that cannot be
-   * written fails at once). */
-  send(call: UpstreamCall, to: Sink<UpstreamAnswer>): void;
-  /** Upstream TCP connections opened so far by the HTTP/1.1 client, for `origin`. */
-  connectionsOpened(origin: string): number;
-  close(): void;
-}
+export { headerOf, type Upstream, type UpstreamAnswer, type UpstreamCall } from "./upstream.call.ts";
 
 /** Options of `createUpstream`. */
 export interface UpstreamOptions {
@@ -95,7 +60,11 @@ export async function readLimited(res: Response, limit: number): Promise<Uint8Ar
 /** Creates the upstream used by one gateway. */
 export function createUpstream(opts: UpstreamOptions = {}): Upstream {
   const useHttp1 = (opts.client ?? "http1") === "http1";
-  const agent = new Http1Agent({ maxSockets: opts.maxSockets ?? 256 });
+  // a redirect answer is offered to `follow` by the client itself, so a call that is not redirected costs nothing
+  const agent = new Http1Agent({
+    maxSockets: opts.maxSockets ?? 256,
+    redirect: (req, res, sink) => follow(req as UpstreamCall, res, sink),
+  });
   const gate = new UpstreamLimit(opts.fetchConcurrency ?? 64);
 
   async function viaFetch(call: UpstreamCall): Promise<UpstreamAnswer> {
@@ -125,7 +94,24 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
     }
   }
 
-  return {
+  /** Sends the call `answer` redirects to, when it is one to follow; true when it took the answer over. */
+  function follow(call: UpstreamCall, answer: UpstreamAnswer, to: Sink<UpstreamAnswer>): boolean {
+    let next: UpstreamCall | null;
+    try {
+      next = redirectedCall(call, answer);
+    } catch (err) {
+      next = null;
+      if (answer.body instanceof ReadableStream) answer.body.cancel().catch(() => {});
+      to.fail(err);
+      return true;
+    }
+    if (next === null) return false;
+    if (answer.body instanceof ReadableStream) answer.body.cancel().catch(() => {});
+    upstream.send(next, to);
+    return true;
+  }
+
+  const upstream: Upstream = {
     send(call, to) {
       if (useHttp1 && call.origin.startsWith("http:") && !(call.body instanceof ReadableStream)) {
         // the call already has the request's shape: handed over as it is, without a copy
@@ -133,24 +119,21 @@ export function createUpstream(opts: UpstreamOptions = {}): Upstream {
         return;
       }
       viaFetch(call).then(
-        (answer) => to.answer(answer),
+        (answer) => {
+          if (!isRedirect(answer.status) || !follow(call, answer, to)) to.answer(answer);
+        },
         (err) => to.fail(err),
       );
     },
     connectionsOpened: (origin) => agent.connectionsOpened(origin),
     close: () => agent.close(),
   };
+  return upstream;
 }
 
 /** The answer to `call` as a promise, for the steps that await it (cache fills and revalidation). */
 export function answerOf(upstream: Upstream, call: UpstreamCall): Promise<UpstreamAnswer> {
   return new Promise((answer, fail) => upstream.send(call, { answer, fail }));
-}
-
-/** The value of header `name` (lower-case) in flat pairs, or null. */
-export function headerOf(headers: string[], name: string): string | null {
-  for (let i = 0; i < headers.length; i += 2) if (headers[i] === name) return headers[i + 1]!;
-  return null;
 }
 
 /**

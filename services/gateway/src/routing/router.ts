@@ -17,10 +17,12 @@ export interface RouteMatch<T> {
   rest: string | null;
 }
 
-/** The outcome of a lookup: a match, a path known under other methods (405), or nothing (404). */
+/** The outcome of a lookup: a match, a path known under other methods (405), the same path with or without
+ * a trailing slash routed for this method (a redirect to `path`), or nothing (404). */
 export type Lookup<T> =
   | { kind: "match"; match: RouteMatch<T> }
   | { kind: "method"; allow: string[] }
+  | { kind: "redirect"; path: string }
   | { kind: "none" };
 
 const newNode = <T>(): Node<T> => ({ statics: null, param: null, routes: null, wildcard: null });
@@ -90,8 +92,20 @@ export class RouteTable<T> {
     node.routes.set(method, value);
   }
 
-  /** Looks up a raw (still percent-encoded) path such as `/api/users/42`. */
+  /**
+   * Looks up a raw (still percent-encoded) path such as `/api/users/42`. A path routed nowhere whose twin with
+   * (or without) a trailing slash is routed for `method` gives that twin to redirect to, as KrakenD's router
+   * (gin's RedirectTrailingSlash) does.
+   */
   lookup(method: string, path: string): Lookup<T> {
+    const found = this.find(method, path);
+    // a twin starting with "//" would be a protocol-relative Location: another host
+    if (found.kind !== "none" || path.length < 2 || path.charCodeAt(1) === 47) return found;
+    const twin = path.charCodeAt(path.length - 1) === 47 ? path.slice(0, -1) : `${path}/`;
+    return this.find(method, twin).kind === "match" ? { kind: "redirect", path: twin } : found;
+  }
+
+  private find(method: string, path: string): Lookup<T> {
     const literal = this.exact.get(path);
     if (literal !== undefined) {
       const found = literal.byMethod.get(method);

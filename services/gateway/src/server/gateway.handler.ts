@@ -4,13 +4,13 @@
 // per request, so a reload swaps it atomically while in-flight requests finish on the one they started with.
 
 import { createIdSource } from "@shared/trace";
-import { type HttpCacheFront, upstreamView } from "../cache/cache.front.ts";
+import { type HttpCacheFront, UpstreamView } from "../cache/cache.front.ts";
 import type { OpsRoutes } from "../ops/ops.routes.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
 import { setHeader } from "../transport/answer.ts";
-import type { ClientRequest, Handler, HandlerResult } from "../transport/transport.ts";
+import type { Answer, ClientRequest, Handler, HandlerResult } from "../transport/transport.ts";
 import { unsafeRoute } from "./path.safety.ts";
 import { type CallDeps, ProxyCall, type RequestMetrics, type ServerLogger } from "./proxy.call.ts";
 
@@ -28,6 +28,17 @@ export interface HandlerDeps {
   upstream: Upstream;
   cache: HttpCacheFront;
   ops: OpsRoutes;
+}
+
+/** The answer to a path routed only with (or without) a trailing slash, as KrakenD's router gives it: 301 for
+ * a GET, 307 for any other method (so the client repeats it with its body), the query kept. */
+function trailingSlashRedirect(req: ClientRequest, path: string, requestId: string): Answer {
+  const location = req.query === "" ? path : `${path}?${req.query}`;
+  return {
+    status: req.method === "GET" ? 301 : 307,
+    headers: ["location", location, "x-request-id", requestId],
+    body: null,
+  };
 }
 
 /** Creates the handler the transport calls for every request. */
@@ -57,6 +68,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
       }
       const found = rt.table.lookup(method, path);
       if (found.kind !== "match") {
+        if (found.kind === "redirect") return call.end(trailingSlashRedirect(req, found.path, call.requestId));
         return call.end(
           found.kind === "none"
             ? problem("not_found", "no route for this path", call.requestId)
@@ -83,11 +95,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
 
       if (ep.output === "no-op" && method === "GET" && ep.auth === null && ep.backends[0]!.cache !== null) {
         // Vary is matched against the headers the backend would get, built only if an entry varies
-        const hit = cache.passThroughHit(
-          ep,
-          upstreamView(() => call.forwardedHeaders(null)),
-          call,
-        );
+        const hit = cache.passThroughHit(ep, new UpstreamView(call), call);
         if (hit !== null && "status" in hit) {
           const limits = call.limitHeaders;
           if (limits) for (const k in limits) setHeader(hit, k, limits[k]!);

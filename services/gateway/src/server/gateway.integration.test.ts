@@ -3,7 +3,7 @@
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { exportJWK, generateKeyPair, SignJWT } from "jose";
 import { createFeatures } from "../features.ts";
-import { startBackend, startGateway, stopAll, type TestGateway } from "../testing/harness.ts";
+import { rawExchange, startBackend, startGateway, stopAll, type TestGateway } from "../testing/harness.ts";
 
 afterAll(stopAll);
 
@@ -239,6 +239,24 @@ describe("security, traffic and cache inside the pipeline", () => {
     expect(second.headers.get("cache-control")).toBe("max-age=60");
     expect(await first.json()).toEqual({ n: 1 });
     expect(fresh.seen.length - before).toBe(1);
+  });
+
+  test("cache hits on the wire: the entry's head once per answer, each with its own request id and length", async () => {
+    await fetch(`${gw.url}/api/fresh-noop`);
+    const get = (last: boolean) =>
+      `GET /api/fresh-noop HTTP/1.1\r\nhost: x\r\n${last ? "connection: close\r\n" : "x-request-id: mine-1\r\n"}\r\n`;
+    const raw = await rawExchange(gw.url, get(false) + get(true));
+    const answers = raw.split("HTTP/1.1 ").slice(1);
+    expect(answers).toHaveLength(2);
+    for (const a of answers) {
+      expect(a).toStartWith("200 OK\r\n");
+      expect(a.match(/^content-length: /gim)).toHaveLength(1);
+      expect(a.match(/^date: /gim)).toHaveLength(1);
+      expect(a.match(/^cache-control: max-age=60\r$/gim)).toHaveLength(1);
+      expect(a).toEndWith('\r\n\r\n{"n":1}');
+    }
+    expect(answers[0]).toContain("x-request-id: mine-1\r\n");
+    expect(answers[1]).toMatch(/x-request-id: [0-9a-f-]{36}\r\n/);
   });
 
   test("a stale entry with an ETag is revalidated and a 304 serves the cached body", async () => {

@@ -1,7 +1,14 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
-import { childOf, formatTraceparent, type IdSource, parseTraceparent } from "@shared/trace";
+import {
+  childOf,
+  formatTraceparent,
+  type IdSource,
+  parseTraceparent,
+  spanInTrace,
+  type TraceParent,
+} from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
@@ -59,8 +66,9 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   readonly started = performance.now();
   readonly requestId: string;
   readonly traceId: string;
-  /** What backends get: the client's trace continued with a span of ours. */
-  readonly traceparent: string;
+  /** The client's valid trace context, continued with a span of ours only when a backend is called. */
+  private readonly incoming: TraceParent | null;
+  private sentTrace: string | null = null;
   readonly metrics: RequestMetrics;
   readonly upstream: Upstream;
   readonly cache: CacheFront;
@@ -84,12 +92,21 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     this.method = req.method;
     const headers = req.headers;
     this.requestId = requestIdFrom(headers.get("x-request-id"));
-    const trace = childOf(parseTraceparent(headers.get("traceparent")), deps.ids);
-    this.traceId = trace.traceId;
-    this.traceparent = formatTraceparent(trace);
+    const incoming = parseTraceparent(headers.get("traceparent"));
+    this.incoming = incoming;
+    this.traceId = incoming === null ? deps.ids.traceId() : incoming.traceId;
     this.metrics = deps.metrics;
     this.upstream = deps.upstream;
     this.cache = deps.cache;
+  }
+
+  /** What backends get in `traceparent`. */
+  get traceparent(): string {
+    // the span is ours, in the client's trace (its flags kept) or in the one this request started
+    this.sentTrace ??= formatTraceparent(
+      this.incoming === null ? spanInTrace(this.traceId, this.deps.ids)! : childOf(this.incoming, this.deps.ids),
+    );
+    return this.sentTrace;
   }
 
   /** The answer with CORS applied, counted and logged: how every routed request ends. */

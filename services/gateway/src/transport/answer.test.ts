@@ -1,5 +1,5 @@
 import { describe, expect, test } from "bun:test";
-import { setHeader, toResponse } from "./answer.ts";
+import { headerPairs, prepareHead, setHeader, toResponse } from "./answer.ts";
 import type { Answer } from "./transport.ts";
 
 describe("answer", () => {
@@ -31,5 +31,38 @@ describe("answer", () => {
     expect(res.status).toBe(418);
     expect(res.headers.getSetCookie()).toEqual(["a=1", "b=2"]);
     expect(await res.text()).toBe("tea");
+  });
+
+  test("a prepared head renders the status line and its pairs once, without framing headers", () => {
+    const head = prepareHead(200, ["content-type", "application/json", "content-length", "9", "Date", "x"]);
+    expect(Buffer.from(head.bytes).toString("latin1")).toBe(
+      "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\nDate: x\r\n",
+    );
+    expect(head.date).toBe(true);
+    expect(head.pairs).toEqual(["content-type", "application/json", "Date", "x"]);
+  });
+
+  test("setHeader adds after a prepared head, and one it changes turns the answer back into plain pairs", () => {
+    const head = prepareHead(200, ["content-type", "text/plain", "vary", "Accept"]);
+    const added: Answer = { status: 200, headers: ["x-request-id", "r1"], body: null, head };
+    setHeader(added, "x-limit", "5");
+    expect(added.head).toBe(head);
+    expect(headerPairs(added)).toEqual([
+      "content-type",
+      "text/plain",
+      "vary",
+      "Accept",
+      "x-request-id",
+      "r1",
+      "x-limit",
+      "5",
+    ]);
+
+    const changed: Answer = { status: 200, headers: ["x-request-id", "r1"], body: null, head };
+    setHeader(changed, "Content-Type", "text/html");
+    expect(changed.head).toBeUndefined();
+    expect(changed.headers).toEqual(["content-type", "text/html", "vary", "Accept", "x-request-id", "r1"]);
+    expect(changed.checked).toBe(0);
+    expect(toResponse(added).headers.get("vary")).toBe("Accept");
   });
 });

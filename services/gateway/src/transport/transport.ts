@@ -47,6 +47,22 @@ export interface Answer {
   /** How many header pairs at the start of `headers` are known to hold no CR or LF (they came from a
    * parsed backend answer), so the transport need not check them again; the rest always are. */
   checked?: number;
+  /** Header pairs rendered once and reused by many answers (a cached entry's): they come before `headers`,
+   * which then holds only what this answer adds. */
+  head?: PreparedHead;
+}
+
+/** An answer's status line and fixed header pairs, rendered once (see `prepareHead`). */
+export interface PreparedHead {
+  readonly status: number;
+  /** The pairs, checked: no CR or LF, none of content-length, connection, transfer-encoding. */
+  readonly pairs: readonly string[];
+  /** Lower-case names of `pairs`. */
+  readonly names: ReadonlySet<string>;
+  /** The status line and the pairs as `name: value` lines, latin1. */
+  readonly bytes: Uint8Array;
+  /** `pairs` hold a date. */
+  readonly date: boolean;
 }
 
 /** What a handler returns: an answer, a Web Response (the operational routes), or either one later. */
