@@ -6,6 +6,7 @@ import { connectBus } from "../endpoint/index.ts";
 import { connectEventBus } from "../events/bus.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
+import { createTelemetry } from "../telemetry/index.ts";
 import { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 import type { ServiceModule } from "./module.ts";
 
@@ -55,7 +56,15 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       drainMs: config.http.drainMs,
       tolerateRejection: isDriverBackgroundError,
     });
-    const { database, close } = await openServiceDatabase({ schema: module.schema, db: config.db, logger });
+    // Registered first, so it runs last: spans of the final requests are exported before the process exits.
+    const telemetry = createTelemetry({ config: config.telemetry, service: module.name, version, logger });
+    lifecycle.onStop("telemetry", () => telemetry.shutdown());
+    const { database, close } = await openServiceDatabase({
+      schema: module.schema,
+      db: config.db,
+      logger,
+      tracer: telemetry.tracer,
+    });
     lifecycle.onStop("database", close);
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
@@ -69,7 +78,16 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       pretty: config.log.pretty,
     });
     lifecycle.onStop("flush access log", () => access.flush());
-    const running = await module.start({ config, logger, accessLog: access.log, version, database, bus, events });
+    const running = await module.start({
+      config,
+      logger,
+      accessLog: access.log,
+      version,
+      database,
+      bus,
+      events,
+      telemetry,
+    });
     lifecycle.onStop(module.name, () => running.stop());
     if ((await lifecycle.stopped) === UNHANDLED_REJECTION)
       throw new Error("stopped after an unhandled promise rejection");

@@ -48,6 +48,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
     app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    metrics,
     busEndpoints: [endpoints.get],
     background: [relay],
   });
