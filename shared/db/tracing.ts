@@ -52,6 +52,7 @@ export function tracedClient<C extends Client>(client: C, tracer: Tracer, namesp
       span.end();
     };
     // postgres.js sends a query when it is awaited: the span ends when its answer (or error) arrives.
+    // biome-ignore lint/suspicious/noThenProperty: the query is a promise already; its own `then` is wrapped
     query.then = function (this: typeof query, onDone?: Settle, onFail?: Settle) {
       return then.call(
         this,
