@@ -4,6 +4,7 @@ import { type BaseConfig, loadConfig, redact } from "../config/index.ts";
 import { type EmbeddedMigration, isDriverBackgroundError } from "../db/index.ts";
 import { connectBus } from "../endpoint/index.ts";
 import { connectEventBus } from "../events/bus.ts";
+import { traceEvents } from "../events/tracing.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
 import { createTelemetry } from "../telemetry/index.ts";
@@ -69,7 +70,8 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
     const natsUrl = config.nats.url;
-    const events = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const eventBus = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const events = eventBus && telemetry.tracer ? traceEvents(eventBus, telemetry.tracer) : eventBus;
     if (events) lifecycle.onStop("events", () => events.close());
     const access = createAccessLogger({
       service: module.name,

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import { type CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
 import { type Breaker, createBreaker, createClient, type RequestTransport } from "@shared/endpoint";
 import { AppError } from "@shared/errors";
@@ -10,6 +11,8 @@ export interface CatalogClientOptions {
   timeoutMs: number;
   retries: number;
   breaker: { failureThreshold: number; openMs: number } | Breaker;
+  /** Traces each call when given. */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -26,6 +29,7 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
     timeoutMs: options.timeoutMs,
     retries: options.retries,
     breaker,
+    tracer: options.tracer,
   });
   return {
     async getProducts(ids: readonly string[], meta: RequestMeta) {

@@ -41,7 +41,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
         registry: metrics.registry,
       })
     : null;
-  const catalog = catalogClient({ transport: rt.bus.transport, ...rt.config.catalog });
+  const catalog = catalogClient({ transport: rt.bus.transport, ...rt.config.catalog, tracer: rt.telemetry?.tracer });
   const endpoints = makeOrdersEndpoints(new OrdersService(new PgOrdersRepo(rt.database), catalog));
   return serveService(rt, {
     name: "orders",
