@@ -1,6 +1,7 @@
 // Checks a schema-valid config for what a schema cannot express: namespaces per scope, placeholders that
 // refer to something, duplicate routes, hosts, and encodings that fit together.
 import type { z } from "zod";
+import { opentelemetryNamespace } from "../telemetry/telemetry.config.ts";
 import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
 import {
   backendHttpNamespace,
@@ -25,11 +26,19 @@ const ownSchemas: Record<string, z.ZodType> = {
   "gateway/backend": gatewayBackendNamespace,
   "gateway/cache-purge": cachePurgeNamespace,
   "telemetry/metrics": telemetryMetricsNamespace,
+  "telemetry/opentelemetry": opentelemetryNamespace,
 };
 
 /** Which namespace works at which level. */
 export const namespacesByScope: Record<Scope, readonly string[]> = {
-  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge", "telemetry/metrics"],
+  service: [
+    "security/cors",
+    "router",
+    "gateway/backend",
+    "gateway/cache-purge",
+    "telemetry/metrics",
+    "telemetry/opentelemetry",
+  ],
   endpoint: ["auth/validator", "qos/ratelimit/router", "proxy", "router", "gateway/endpoint"],
   backend: ["backend/http", "qos/circuit-breaker", "qos/http-cache", "proxy", "gateway/backend"],
 };

@@ -106,12 +106,12 @@ describe("config validation", () => {
   test("unknown namespaces are reported as warnings, not errors", () => {
     const loaded = parseConfigText(
       base([ep("/a", [{ url_pattern: "/a", extra_config: { "modifier/lua-backend": {} } }])], {
-        extra_config: { "telemetry/opentelemetry": {}, "auth/validator": {} },
+        extra_config: { "telemetry/influx": {}, "auth/validator": {} },
       }),
       { format: "json" },
     );
     expect(loaded.warnings).toEqual([
-      'extra_config["telemetry/opentelemetry"]: unknown namespace, ignored',
+      'extra_config["telemetry/influx"]: unknown namespace, ignored',
       'extra_config["auth/validator"]: namespace belongs at endpoint level; ignored here',
       'endpoints[0].backend[0].extra_config["modifier/lua-backend"]: unknown namespace, ignored',
     ]);
