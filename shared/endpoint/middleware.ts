@@ -68,7 +68,7 @@ export function observeEndpoint(options: EndpointObservationOptions): EndpointMi
           accessLog?.({
             requestId: ctx.requestId,
             traceId: callCtx.traceId ?? "",
-            ...(span ? { spanId: span.spanContext().spanId } : {}),
+            spanId: span?.spanContext().spanId,
             method: transport.toUpperCase(),
             path: next.name,
             route: next.name,

@@ -88,7 +88,7 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
     accessLog({
       requestId,
       traceId,
-      ...(span ? { spanId: span.spanContext().spanId } : {}),
+      spanId: span?.spanContext().spanId,
       method: c.req.method,
       path: c.req.path,
       route,
