@@ -24,14 +24,22 @@ function operationOf(text: string): string {
  */
 export function tracedClient<C extends Client>(client: C, tracer: Tracer, namespace: string): C {
   const base = { "db.system.name": "postgresql", "db.namespace": namespace };
-  const wrap = <T extends Client>(target: T): T =>
-    new Proxy(target, {
-      get(t, prop) {
-        if (prop === "unsafe") return unsafe(t);
-        if (prop === "begin" || prop === "savepoint") return transaction(t, prop);
-        return Reflect.get(t, prop);
-      },
+  // The replacements are made once per client (drizzle reads `unsafe` for every query).
+  const wrap = <T extends Client>(target: T): T => {
+    const ownUnsafe = unsafe(target);
+    const begin = transaction(target, "begin");
+    const savepoint = transaction(target, "savepoint");
+    return new Proxy(target, {
+      get: (t, prop) =>
+        prop === "unsafe"
+          ? ownUnsafe
+          : prop === "begin"
+            ? begin
+            : prop === "savepoint"
+              ? savepoint
+              : Reflect.get(t, prop),
     });
+  };
 
   const unsafe = (t: Client) => (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => {
     const query = t.unsafe(text, params as postgres.ParameterOrJSON<never>[], options);

@@ -7,6 +7,7 @@ import type { ReceivedSpan } from "@shared/telemetry/testing.ts";
 import { startOtlpReceiver } from "@shared/telemetry/testing.ts";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
+import { gatewayClient } from "./client.ts";
 
 const withNats = await natsForTests();
 const config = join(import.meta.dir, "..", "gateway.json");
@@ -76,23 +77,7 @@ afterAll(async () => {
   await receiver.stop();
 });
 
-async function api(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const res = await fetch(`${gateway}${path}`, {
-    method,
-    headers: {
-      ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, body: text ? JSON.parse(text) : null };
-}
+const api = gatewayClient(() => gateway);
 
 const login = async (email: string, password: string) =>
   (await api("POST", "/api/auth/login", { body: { email, password } })).body.access_token as string;
