@@ -192,6 +192,7 @@ async function processOne<E extends EventContract, TTables extends Record<string
   prepared: Prepared<E>,
   spec: DeliverySpec<E, TTables>,
 ): Promise<Outcome> {
+  if (!spec.tracer) return processOneUntraced(prepared, spec);
   return (await inProcessSpan(spec.tracer, prepared.delivery, () => processOneUntraced(prepared, spec))) as Outcome;
 }
 
@@ -259,10 +260,13 @@ export async function processBatch<E extends EventContract, TTables extends Reco
       for (const { prepared } of ready) {
         if (!fresh.has(prepared.id) || handled.has(prepared.id)) continue;
         handled.add(prepared.id);
-        await inProcessSpan(spec.tracer, prepared.delivery, async () => {
-          await spec.handle(prepared.event, tx, prepared.ctx);
-          return undefined;
-        });
+        if (!spec.tracer) await spec.handle(prepared.event, tx, prepared.ctx);
+        else {
+          await inProcessSpan(spec.tracer, prepared.delivery, async () => {
+            await spec.handle(prepared.event, tx, prepared.ctx);
+            return undefined;
+          });
+        }
       }
       return handled;
     });
