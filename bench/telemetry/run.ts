@@ -13,12 +13,14 @@ try {
   for (const ratio of ["0", "0.1", "1"]) {
     console.log(`\n== gateway, tracing at ratio ${ratio} (B) against tracing off (A)`);
     const env = `OTEL_EXPORTER_OTLP_ENDPOINT=${sink.url},OTEL_TRACES_SAMPLER_ARG=${ratio}`;
-    const run = Bun.spawnSync(["bun", "bench/gateway/ab.ts", "--a", "HEAD", "--b-env", env, ...passed], {
+    // spawned, not spawnSync: the sink in this process must keep answering the gateway's exports
+    const run = Bun.spawn(["bun", "bench/gateway/ab.ts", "--a", "HEAD", "--b-env", env, ...passed], {
       cwd: root,
       stdout: "inherit",
       stderr: "inherit",
     });
-    if (run.exitCode !== 0) process.exitCode = run.exitCode ?? 1;
+    const code = await run.exited;
+    if (code !== 0) process.exitCode = code;
   }
   console.log(`\nspan exports received by the sink: ${sink.spans()}`);
 } finally {
