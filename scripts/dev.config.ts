@@ -26,15 +26,17 @@ export interface DevConfigOptions {
   level: string;
   /** The first admin, for auth only (SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD). */
   admin?: { email: string; password: string };
+  /** Environment every service reads (the OTEL_* variables); anything else stays out. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Loads one service's config for the dev stack: its own port, loopback, the shared database. */
 export function devServiceConfig(module: ServiceModule, options: DevConfigOptions) {
-  // env stays out so PORT and friends meant for one process do not move every service
+  // the rest of the environment stays out, so PORT and friends meant for one process do not move every service
   return loadConfig({
     schema: module.configSchema,
     argv: [],
-    env: {},
+    env: options.env ?? {},
     defaults: {
       http: { host: DEV_SERVICE_HOST },
       db: { url: options.databaseUrl },

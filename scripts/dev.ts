@@ -6,8 +6,10 @@ import { localUrl } from "@shared/cli";
 import { createDatabase, isDriverBackgroundError, resolveDatabaseUrl } from "@shared/db";
 import { connectBus, localBus } from "@shared/endpoint";
 import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
+import { traceEvents } from "@shared/events/tracing.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
+import { createTelemetry } from "@shared/telemetry";
 import { parseListenAddress } from "../services/gateway/src/config/config.schema.ts";
 import { devModules, devServiceConfig } from "./dev.config.ts";
 
@@ -38,15 +40,27 @@ const admin =
     : undefined;
 
 const urls: Record<string, string> = {};
+// With OTEL_EXPORTER_OTLP_ENDPOINT set, every service and the gateway export their spans there.
+const otelEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("OTEL_")));
 for (const module of devModules) {
   // Each service gets its defaults (its own port) on loopback and the shared database; only the gateway
-  // listens where its own config says (GATEWAY_LISTEN_HOST).
-  const config = devServiceConfig(module, { databaseUrl: pg.url, level, admin });
+  // listens where its own config says (GATEWAY_LISTEN_HOST). The OTEL_* variables apply to all of them.
+  const config = devServiceConfig(module, { databaseUrl: pg.url, level, admin, env: otelEnv });
   const serviceLogger = createLogger({ service: module.name, version, level, pretty: true });
-  const database = createDatabase({ url: pg.url, schema: module.schema, pool: config.db.pool, logger: serviceLogger });
+  const telemetry = createTelemetry({ config: config.telemetry, service: module.name, version, logger: serviceLogger });
+  const tracer = telemetry.tracer;
+  const database = createDatabase({
+    url: pg.url,
+    schema: module.schema,
+    pool: config.db.pool,
+    logger: serviceLogger,
+    tracer,
+  });
   lifecycle.onStop(`${module.name} database`, () => database.close());
+  lifecycle.onStop(`${module.name} telemetry`, () => telemetry.shutdown());
   // Services that publish or consume events take the shared bus as `events` (beyond the kit's runtime).
-  const runtime = { config, logger: serviceLogger, version, database, bus, events };
+  const serviceEvents = tracer ? traceEvents(events, tracer) : events;
+  const runtime = { config, logger: serviceLogger, version, database, bus, events: serviceEvents, telemetry };
   const running = await module.start(runtime);
   lifecycle.onStop(module.name, () => running.stop());
   urls[`${module.name.toUpperCase()}_URL`] = `http://127.0.0.1:${running.url.port}`;

@@ -1,16 +1,18 @@
 #!/usr/bin/env bun
 // Measures a binary's size and its start-to-first-200 time: spawn, poll /healthz on a free loopback
-// port every millisecond, stop with SIGTERM. DATABASE_URL is passed through. Prints the median and spread over --runs (default 15).
+// port every millisecond, stop with SIGTERM. DATABASE_URL and the OTEL_* variables are passed through. Prints the median and spread over --runs (default 15).
 //
 //   bun scripts/measure-start.ts dist/hello-1.0.0-linux-x64 [more binaries...] [--runs N]
 import { statSync } from "node:fs";
 import { freePort } from "../shared/testing/binary.ts";
 
+const otelEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => name.startsWith("OTEL_")));
+
 async function once(path: string): Promise<number> {
   const port = await freePort();
   const started = performance.now();
   const proc = Bun.spawn([path], {
-    env: { PATH: process.env.PATH ?? "", PORT: String(port), DATABASE_URL: process.env.DATABASE_URL },
+    env: { ...otelEnv, PATH: process.env.PATH ?? "", PORT: String(port), DATABASE_URL: process.env.DATABASE_URL },
     stdout: "ignore",
   });
   try {

@@ -1,9 +1,11 @@
 // GET a user by id: the users service (source build, full middleware: validation, request id, access
 // log, metrics) against a plain Bun.serve + postgres.js baseline doing the same query, side by side.
 // Servers are pinned to CPU 0, wrk to CPU 1.
-//   bun bench/users/run.ts [seconds] [connections] [--a REV]
+//   bun bench/users/run.ts [seconds] [connections] [--a REV] [--tracing]
 // --a REV also runs the users service of git revision REV (checked out into a temporary worktree beside this
 // checkout's node_modules) in the same rounds, so a change is measured against the code before it in one run.
+// --tracing runs the service with tracing off and on at sampling ratios 0, 0.1 and 1.0 (spans exported to a
+// local OTLP sink), side by side in the same rounds, instead of the baseline.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +19,8 @@ const root = resolve(import.meta.dir, "..", "..");
 const argv = process.argv.slice(2);
 const revAt = argv.indexOf("--a");
 const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
+const tracingAt = argv.indexOf("--tracing");
+const tracing = tracingAt >= 0 && argv.splice(tracingAt, 1).length > 0;
 const seconds = Number(argv[0] ?? 5);
 const connections = Number(argv[1] ?? 32);
 const database = await createBenchDatabase("bench_users");
@@ -81,6 +85,15 @@ end
 `,
   );
 
+  if (tracing) await compareTracing();
+  else await compareBaseline();
+} finally {
+  previous?.remove();
+  await database.drop();
+}
+
+/** The service against the plain baseline (and against revision --a when given). */
+async function compareBaseline(): Promise<void> {
   const rows: (WrkResult & { name: string; cpuUs: number })[] = [];
   // A/B/A/B so drift on a noisy machine hits both sides alike; each side's best run is kept.
   for (let round = 0; round < 2; round++) {
@@ -108,7 +121,44 @@ end
       `users@a is ${rev}: ratio users/users@a: req/s ${(svc.rps / old.rps).toFixed(3)}, CPU/req ${(svc.cpuUs / old.cpuUs).toFixed(3)}`,
     );
   }
-} finally {
-  previous?.remove();
-  await database.drop();
+}
+
+/** Users GET by id with tracing off, then on at ratios 0, 0.1 and 1.0, in rotating order; best of 3 each. */
+async function compareTracing(): Promise<void> {
+  const rows: (WrkResult & { name: string; cpuUs: number })[] = [];
+  const { startOtlpSink } = await import("../telemetry/sink.ts");
+  const sink = startOtlpSink();
+  const serve = ["bun", "services/users/src/main.ts", "serve"];
+  const on = (ratio: string) => ({
+    OTEL_EXPORTER_OTLP_ENDPOINT: sink.url,
+    OTEL_TRACES_SAMPLER: "parentbased_traceidratio",
+    OTEL_TRACES_SAMPLER_ARG: ratio,
+  });
+  const cases: [string, Record<string, string>][] = [
+    ["off", {}],
+    ["ratio 0", on("0")],
+    ["ratio 0.1", on("0.1")],
+    ["ratio 1.0", on("1")],
+  ];
+  try {
+    for (let round = 0; round < 3; round++) {
+      for (let i = 0; i < cases.length; i++) {
+        const [name, env] = cases[(i + round) % cases.length]!;
+        rows.push(await measure(name, await freePort(), serve, { LOG_LEVEL: "info", ...env }));
+      }
+    }
+  } finally {
+    sink.stop();
+  }
+  const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
+  const off = best("off");
+  console.log(`GET /users/{id} with tracing, ${connections} connections, ${seconds}s per run, best of 3`);
+  console.log("case        req/s     p50 ms   p99 ms   CPU us/req  vs off  errors");
+  for (const [name] of cases) {
+    const r = best(name);
+    console.log(
+      `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${r.p50ms.toFixed(2).padStart(9)} ${r.p99ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(11)} ${(r.rps / off.rps).toFixed(3).padStart(7)}  ${r.errors + r.non2xx}`,
+    );
+  }
+  console.log(`spans received by the sink: ${sink.spans()}; budget: ratio 0 >= 0.97 of off, ratio 0.1 >= 0.90`);
 }

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { identityConfigSchema } from "../identity/config.ts";
+import { telemetryConfigSchema } from "../telemetry/config.ts";
 import { secret } from "./secret.ts";
 
 /** The `http` section: where the server listens and how it drains. */
@@ -54,6 +55,7 @@ export function baseConfigShape(defaults: { port: number }) {
     nats: natsConfigSchema().prefault({}),
     /** Defence in depth: verify the access token the gateway forwards (off by default). */
     identity: identityConfigSchema().prefault({}),
+    telemetry: telemetryConfigSchema().prefault({}),
     migrateOnStart: z.boolean().default(true).describe("apply pending migrations before serving"),
   };
 }

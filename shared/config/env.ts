@@ -1,4 +1,5 @@
 import type { z } from "zod";
+import { otelEnvMap } from "../telemetry/config.ts";
 import { ConfigError } from "./errors.ts";
 import { leafPaths, schemaAt } from "./schema-walk.ts";
 
@@ -9,6 +10,7 @@ export const standardEnvMap: Readonly<Record<string, string>> = {
   NATS_URL: "nats.url",
   LOG_LEVEL: "log.level",
   LOG_PRETTY: "log.pretty",
+  ...otelEnvMap,
 };
 
 /** One raw string for one config path, with where it came from. */

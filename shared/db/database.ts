@@ -1,9 +1,11 @@
 import { AsyncLocalStorage } from "node:async_hooks";
+import type { Tracer } from "@opentelemetry/api";
 import type { ExtractTablesWithRelations } from "drizzle-orm";
 import type { PgTransaction } from "drizzle-orm/pg-core";
 import { drizzle, type PostgresJsDatabase, type PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import postgres from "postgres";
 import { type DbLogger, silentLogger } from "./logger.ts";
+import { tracedClient } from "./tracing.ts";
 
 /** Pool settings, in the units postgres.js uses (seconds). */
 export interface PoolOptions {
@@ -25,6 +27,8 @@ export interface DatabaseOptions<TTables extends Record<string, unknown> = Recor
   logger?: DbLogger;
   /** Optional drizzle schema object (tables and relations) to enable `db.query.*`. */
   tables?: TTables;
+  /** Traces drizzle's queries and transactions (see `tracedClient`); null or absent: off. */
+  tracer?: Tracer | null;
   /** Reported as `application_name` in `pg_stat_activity`; defaults to `schema`. */
   applicationName?: string;
 }
@@ -65,7 +69,8 @@ export function createDatabase<TTables extends Record<string, unknown> = Record<
     // postgres.js prints every NOTICE with console.log by default ("schema already exists, skipping", ...).
     onnotice: (notice) => logger.debug({ notice: notice.message, code: notice.code }, "postgres notice"),
   });
-  const db = drizzle({ client: sql, ...(options.tables ? { schema: options.tables } : {}) });
+  const client = options.tracer ? tracedClient(sql, options.tracer, options.schema) : sql;
+  const db = drizzle({ client, ...(options.tables ? { schema: options.tables } : {}) });
   return {
     sql,
     db,

@@ -1,5 +1,7 @@
+import { SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import type { z } from "zod";
 import { AppError } from "../errors/index.ts";
+import { activeContext, injectTraceContext, recordFailure } from "../telemetry/context.ts";
 import { createIdSource } from "../trace/traceparent.ts";
 import type { Breaker } from "./breaker.ts";
 import type { CallContext, EndpointContract } from "./contract.ts";
@@ -31,6 +33,8 @@ export interface ClientOptions {
   retries?: number;
   /** Fails fast with `unavailable` while open; counts only `unavailable` answers as failures. */
   breaker?: Breaker;
+  /** Opens a client span per call and sends its context (`traceparent`, `tracestate`); null or absent: off. */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -44,6 +48,38 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
 ): EndpointClient<I, O> {
   const attempts = 1 + (contract.idempotent ? (options.retries ?? 2) : 0);
   const ids = createIdSource();
+  const tracer = options.tracer ?? null;
+  const spanOptions = { kind: SpanKind.CLIENT, attributes: { "rpc.method": contract.name } };
+
+  async function send(payload: Uint8Array, headers: Record<string, string>): Promise<z.output<O>> {
+    const deadline = Date.now() + options.timeoutMs;
+    let lastError: AppError | undefined;
+    for (let attempt = 0; attempt < attempts; attempt++) {
+      const left = deadline - Date.now();
+      if (left <= 0) break;
+      if (options.breaker && !options.breaker.allow()) {
+        throw new AppError("unavailable", `${contract.name} is unavailable (circuit open)`);
+      }
+      try {
+        const body = await options.transport.request(contract.name, payload, headers, left);
+        options.breaker?.success();
+        const output = contract.output.safeParse(decodeJson(body));
+        if (!output.success) throw new AppError("unavailable", `${contract.name} answered an unexpected shape`);
+        return output.data;
+      } catch (err) {
+        const appError = err instanceof AppError ? err : new AppError("unavailable", String(err), { cause: err });
+        if (appError.code !== "unavailable") {
+          options.breaker?.success();
+          throw appError;
+        }
+        options.breaker?.failure();
+        lastError = appError;
+        if (attempt + 1 < attempts) await Bun.sleep(Math.min(20 * 2 ** attempt, Math.max(0, deadline - Date.now())));
+      }
+    }
+    throw lastError ?? new AppError("unavailable", `${contract.name} timed out after ${options.timeoutMs} ms`);
+  }
+
   return {
     contract,
     async call(input, ctx) {
@@ -56,32 +92,19 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
       }
       const payload = encodeJson(parsed.data);
       const headers = headersOf(ctx, ids);
-      const deadline = Date.now() + options.timeoutMs;
-      let lastError: AppError | undefined;
-      for (let attempt = 0; attempt < attempts; attempt++) {
-        const left = deadline - Date.now();
-        if (left <= 0) break;
-        if (options.breaker && !options.breaker.allow()) {
-          throw new AppError("unavailable", `${contract.name} is unavailable (circuit open)`);
-        }
-        try {
-          const body = await options.transport.request(contract.name, payload, headers, left);
-          options.breaker?.success();
-          const output = contract.output.safeParse(decodeJson(body));
-          if (!output.success) throw new AppError("unavailable", `${contract.name} answered an unexpected shape`);
-          return output.data;
-        } catch (err) {
-          const appError = err instanceof AppError ? err : new AppError("unavailable", String(err), { cause: err });
-          if (appError.code !== "unavailable") {
-            options.breaker?.success();
-            throw appError;
-          }
-          options.breaker?.failure();
-          lastError = appError;
-          if (attempt + 1 < attempts) await Bun.sleep(Math.min(20 * 2 ** attempt, Math.max(0, deadline - Date.now())));
-        }
+      if (tracer === null) return send(payload, headers);
+      // One client span for the call, retries included; the callee continues it from the headers.
+      const parent = activeContext();
+      const span = tracer.startSpan(contract.name, spanOptions, parent);
+      injectTraceContext(trace.setSpan(parent, span), headers);
+      try {
+        return await send(payload, headers);
+      } catch (err) {
+        recordFailure(span, err);
+        throw err;
+      } finally {
+        span.end();
       }
-      throw lastError ?? new AppError("unavailable", `${contract.name} timed out after ${options.timeoutMs} ms`);
     },
   };
 }

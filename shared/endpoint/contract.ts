@@ -31,6 +31,10 @@ export interface CallContext {
   identity: Actor | null;
   requestId: string;
   traceId?: string;
+  /** The caller's `traceparent` as a message transport received it; the endpoint span continues it. */
+  traceparent?: string;
+  /** The caller's `tracestate`, forwarded with `traceparent`. */
+  tracestate?: string;
 }
 
 /** A contract bound to the function that serves it (the go-kit "endpoint"). */

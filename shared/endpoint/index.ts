@@ -19,5 +19,11 @@ export {
   mountHttpRoutes,
 } from "./http.ts";
 export { LocalBus } from "./local.ts";
+export {
+  type EndpointMiddleware,
+  type EndpointObservationOptions,
+  observeEndpoint,
+  type TransportName,
+} from "./middleware.ts";
 export { natsTransport, semverOf, serveOverNats } from "./nats.ts";
 export { contextOf, dispatch, headersOf } from "./wire.ts";

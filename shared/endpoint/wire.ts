@@ -22,12 +22,19 @@ export function headersOf(ctx: CallContext, ids: IdSource): Record<string, strin
 
 /** Rebuilds the call context from message headers (a missing request id gets a fresh one). */
 export function contextOf(get: (name: string) => string | undefined): CallContext {
-  const traceId = traceIdOf(get("traceparent"));
-  return {
+  const traceparent = get("traceparent");
+  const traceId = traceIdOf(traceparent);
+  const ctx: CallContext = {
     identity: identityFromHeaders(get(identityHeaderNames.userId), get(identityHeaderNames.roles)),
     requestId: get("x-request-id") || crypto.randomUUID(),
-    ...(traceId ? { traceId } : {}),
   };
+  if (traceId) {
+    ctx.traceId = traceId;
+    ctx.traceparent = traceparent;
+    const tracestate = get("tracestate");
+    if (tracestate) ctx.tracestate = tracestate;
+  }
+  return ctx;
 }
 
 /** JSON bytes of a value. */

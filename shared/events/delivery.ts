@@ -1,8 +1,10 @@
 // What a consumer does with one delivery, whatever brought it (JetStream or the in-process bus): decode,
 // validate against the contract, run the handler in one transaction with the inbox insert, and say
 // what to do with the message. The transports only apply the outcome (ack, nak, dead-letter).
+import { SpanKind, type SpanOptions, type Tracer } from "@opentelemetry/api";
 import { sql } from "drizzle-orm";
 import { type Database, inTransaction, type Tx } from "../db/index.ts";
+import { extractTraceContext, inSpan } from "../telemetry/context.ts";
 import type { EventContract, PayloadOf } from "./contracts.ts";
 import { contextFromHeaders, eventHeaderNames } from "./headers.ts";
 import type { EventsLogger } from "./relay.ts";
@@ -54,6 +56,8 @@ export interface DeliverySpec<E extends EventContract, TTables extends Record<st
   /** Delay before redelivering after the n-th failed delivery (default 500 ms doubling, at most 30 s). */
   backoffMs?: (deliveryCount: number) => number;
   logger: BindableLogger;
+  /** A CONSUMER span per processed message, continuing its trace headers; null or absent: off. */
+  tracer?: Tracer | null;
 }
 
 /** One message as a transport hands it over; header keys in lower case. */
@@ -146,8 +150,53 @@ function failure<E extends EventContract, TTables extends Record<string, unknown
   return { kind: "retry", delayMs: (spec.backoffMs ?? defaultBackoff)(deliveryCount), error };
 }
 
+function processSpan(delivery: Delivery): SpanOptions {
+  return {
+    kind: SpanKind.CONSUMER,
+    attributes: {
+      "messaging.system": "nats",
+      "messaging.operation.type": "process",
+      "messaging.destination.name": delivery.subject,
+      "messaging.message.id": delivery.headers[msgIdKey] ?? "",
+      "messaging.message.delivery_count": delivery.deliveryCount,
+    },
+  };
+}
+
+/**
+ * Runs `work` in the message's processing span: a child of the producer's context from the headers, read
+ * from the root context (never the span of whatever loop pulled the message). A dead letter is an event on it.
+ */
+function inProcessSpan(
+  tracer: Tracer | null | undefined,
+  delivery: Delivery,
+  work: () => Promise<Outcome | undefined>,
+): Promise<Outcome | undefined> {
+  if (!tracer) return work();
+  const parent = extractTraceContext((name) => delivery.headers[name]);
+  return inSpan(
+    tracer,
+    `process ${delivery.subject}`,
+    processSpan(delivery),
+    async (span) => {
+      const outcome = await work();
+      if (outcome?.kind === "dead") span.addEvent("dead_lettered", { "error.message": outcome.error });
+      return outcome;
+    },
+    parent,
+  );
+}
+
 /** One prepared delivery in a transaction of its own. */
 async function processOne<E extends EventContract, TTables extends Record<string, unknown>>(
+  prepared: Prepared<E>,
+  spec: DeliverySpec<E, TTables>,
+): Promise<Outcome> {
+  if (!spec.tracer) return processOneUntraced(prepared, spec);
+  return (await inProcessSpan(spec.tracer, prepared.delivery, () => processOneUntraced(prepared, spec))) as Outcome;
+}
+
+async function processOneUntraced<E extends EventContract, TTables extends Record<string, unknown>>(
   prepared: Prepared<E>,
   spec: DeliverySpec<E, TTables>,
 ): Promise<Outcome> {
@@ -186,8 +235,11 @@ export async function processBatch<E extends EventContract, TTables extends Reco
   const ready: { index: number; prepared: Prepared<E> }[] = [];
   for (let i = 0; i < deliveries.length; i++) {
     const prepared = prepare(deliveries[i]!, spec);
-    if (typeof prepared === "string") outcomes[i] = { kind: "dead", error: prepared };
-    else ready.push({ index: i, prepared });
+    if (typeof prepared === "string") {
+      const dead: Outcome = { kind: "dead", error: prepared };
+      outcomes[i] = dead;
+      if (spec.tracer) await inProcessSpan(spec.tracer, deliveries[i]!, async () => dead);
+    } else ready.push({ index: i, prepared });
   }
   if (ready.length === 1) outcomes[ready[0]!.index] = await processOne(ready[0]!.prepared, spec);
   if (ready.length <= 1) return outcomes;
@@ -208,7 +260,13 @@ export async function processBatch<E extends EventContract, TTables extends Reco
       for (const { prepared } of ready) {
         if (!fresh.has(prepared.id) || handled.has(prepared.id)) continue;
         handled.add(prepared.id);
-        await spec.handle(prepared.event, tx, prepared.ctx);
+        if (!spec.tracer) await spec.handle(prepared.event, tx, prepared.ctx);
+        else {
+          await inProcessSpan(spec.tracer, prepared.delivery, async () => {
+            await spec.handle(prepared.event, tx, prepared.ctx);
+            return undefined;
+          });
+        }
       }
       return handled;
     });

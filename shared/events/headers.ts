@@ -1,4 +1,6 @@
+import { isSpanContextValid, trace } from "@opentelemetry/api";
 import { contextOf } from "../endpoint/wire.ts";
+import { activeContext, injectTraceContext } from "../telemetry/context.ts";
 import { formatTraceparent, type IdSource, spanInTrace } from "../trace/traceparent.ts";
 
 /** NATS header names of the event envelope (ADR 0001). */
@@ -21,10 +23,20 @@ export interface EventContext {
 // event costs nothing next to the insert or publish it rides with.
 const uuidSpans: Pick<IdSource, "spanId"> = { spanId: () => crypto.randomUUID().replaceAll("-", "").slice(0, 16) };
 
-/** Trace and request headers for an event caused by `ctx` (a new span of the caller's trace). */
+/**
+ * Trace and request headers for an event caused by `ctx`: the context of the span active where the event
+ * is made when tracing is on (its own ids, so the relay and consumer spans hang under it), else a new span
+ * id in the caller's trace.
+ */
 export function contextHeaders(ctx: EventContext | undefined): Record<string, string> {
   const h: Record<string, string> = {};
   if (ctx?.requestId) h[eventHeaderNames.requestId] = ctx.requestId;
+  const active = activeContext();
+  const current = trace.getSpanContext(active);
+  if (current && isSpanContextValid(current)) {
+    injectTraceContext(active, h);
+    return h;
+  }
   const span = spanInTrace(ctx?.traceId, uuidSpans);
   if (span) h[eventHeaderNames.traceparent] = formatTraceparent(span);
   return h;

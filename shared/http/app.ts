@@ -1,4 +1,5 @@
 import { OpenAPIHono } from "@hono/zod-openapi";
+import type { Tracer } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
@@ -19,6 +20,8 @@ export interface HttpAppOptions {
   bodyLimitBytes?: number;
   /** Media types accepted for request bodies (default JSON only). */
   acceptContentTypes?: readonly string[];
+  /** Opens an HTTP server span per request when given (see `shared/telemetry`). */
+  tracer?: Tracer | null;
   /** Checks forwarded identity before any route (see `verifyForwardedIdentity` in `shared/identity`). */
   identity?: MiddlewareHandler;
 }
@@ -38,6 +41,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
       metrics: options.metrics,
       limitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       accepted: options.acceptContentTypes,
+      tracer: options.tracer,
     }),
   );
   if (options.identity) app.use(options.identity);

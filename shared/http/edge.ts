@@ -1,7 +1,9 @@
-import type { MiddlewareHandler } from "hono";
+import { type Context as OtelContext, type Span, SpanKind, SpanStatusCode, type Tracer } from "@opentelemetry/api";
+import type { Context, MiddlewareHandler, Next } from "hono";
 import type { Logger } from "pino";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
+import { extractTraceContext, withActiveSpan } from "../telemetry/context.ts";
 import { createIdSource, traceIdOf } from "../trace/traceparent.ts";
 import { requestBody } from "./content-type.ts";
 import type { AppEnv } from "./env.ts";
@@ -19,8 +21,10 @@ export interface EdgeOptions {
   metrics?: Metrics;
   limitBytes: number;
   accepted?: readonly string[];
-  /** Paths without access lines (probes). */
+  /** Paths without access lines and spans (probes). */
   quiet?: readonly string[];
+  /** Opens an HTTP server span per request, named by route template, when given; null means tracing is off. */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -35,39 +39,72 @@ export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
   const { logger, metrics } = options;
   const accessLog: AccessLog =
     options.accessLog ?? ((e) => (e.status >= 500 ? logger.error(e, "request failed") : logger.info(e, "request")));
-  return async (c, next) => {
-    const started = performance.now();
-    const incoming = c.req.header("x-request-id");
-    const requestId = incoming && safeId.test(incoming) ? incoming : crypto.randomUUID();
-    const traceId = traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
-    c.set("requestId", requestId);
-    c.set("traceId", traceId);
-    c.set("baseLogger", logger);
+  const tracer = options.tracer ?? null;
+  // Thrown by the body checks rather than in a handler, so answered here: outer code must see the final response.
+  const handle = async (c: Context<AppEnv>, next: Next) => {
     if (bodyMethods.has(c.req.method) && c.req.raw.body !== null) {
       try {
         await checkBody(c, next);
       } catch (err) {
-        // Thrown here rather than in a handler, so answer it here: outer code must see the final response.
         c.res = problemResponse(c, toAppError(err));
       }
     } else {
       await next();
     }
+  };
+  return async (c, next) => {
+    const started = performance.now();
+    const incoming = c.req.header("x-request-id");
+    const requestId = incoming && safeId.test(incoming) ? incoming : crypto.randomUUID();
+    const isQuiet = quiet.has(c.req.path);
+    let span: Span | undefined;
+    let parent: OtelContext | undefined;
+    let traceId: string;
+    if (tracer !== null && !isQuiet) {
+      parent = extractTraceContext((name) => c.req.header(name));
+      span = tracer.startSpan(
+        c.req.method,
+        { kind: SpanKind.SERVER, attributes: { "http.request.method": c.req.method, "url.path": c.req.path } },
+        parent,
+      );
+      traceId = span.spanContext().traceId;
+    } else {
+      traceId = traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
+    }
+    c.set("requestId", requestId);
+    c.set("traceId", traceId);
+    c.set("baseLogger", logger);
+    if (span && parent) await withActiveSpan(parent, span, () => handle(c, next));
+    else await handle(c, next);
     const res = c.res;
     res.headers.set("x-request-id", requestId);
     for (const [name, value] of securityHeaderList) res.headers.set(name, value);
     const status = res.status;
     const seconds = (performance.now() - started) / 1000;
-    metrics?.observeRequest(c.req.method, c.req.routePath, status, seconds);
-    if (quiet.has(c.req.path)) return;
+    const route = c.req.routePath;
+    metrics?.observeRequest(c.req.method, route, status, seconds);
+    if (span) endServerSpan(span, c.req.method, route, status);
+    if (isQuiet) return;
     accessLog({
       requestId,
       traceId,
+      spanId: span?.spanContext().spanId,
       method: c.req.method,
       path: c.req.path,
-      route: c.req.routePath,
+      route,
       status,
       durationMs: Math.round(seconds * 100_000) / 100,
     });
   };
+}
+
+/** Names the server span by its route template (`GET /users/:id`) and records the answer. */
+function endServerSpan(span: Span, method: string, route: string, status: number): void {
+  if (route !== "/*") {
+    span.updateName(`${method} ${route}`);
+    span.setAttribute("http.route", route);
+  }
+  span.setAttribute("http.response.status_code", status);
+  if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+  span.end();
 }

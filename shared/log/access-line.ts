@@ -7,6 +7,8 @@
 export interface AccessEntry {
   requestId: string;
   traceId: string;
+  /** The span the request was served in, when it was traced; the line then carries `trace_id` and `span_id`. */
+  spanId?: string;
   method: string;
   path: string;
   route: string;
@@ -52,7 +54,7 @@ export function createAccessLog(
     const failed = e.status >= 500;
     // the quotes are in the template: a field that needs no escaping (the usual case) is placed as it is
     sink.write(
-      `${failed ? error : info}${lastIso}${middle}${inner(e.requestId)}","traceId":"${inner(e.traceId)}","method":"${inner(e.method)}","path":"${inner(
+      `${failed ? error : info}${lastIso}${middle}${inner(e.requestId)}","traceId":"${inner(e.traceId)}"${e.spanId === undefined ? "" : `,"trace_id":"${inner(e.traceId)}","span_id":"${e.spanId}"`},"method":"${inner(e.method)}","path":"${inner(
         e.path,
       )}","route":${route},"status":${e.status},"durationMs":${e.durationMs}${e.clientIp === undefined ? "" : `,"clientIp":"${inner(e.clientIp)}"`},"msg":"${failed ? "request failed" : "request"}"}\n`,
     );

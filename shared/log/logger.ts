@@ -1,4 +1,5 @@
 import pino, { type DestinationStream, type Logger } from "pino";
+import { activeSpanIds } from "../telemetry/context.ts";
 import { type CallerOptions, createCallerResolver } from "./caller.ts";
 import { createPrettyStream, type LineWriter } from "./pretty.ts";
 
@@ -21,21 +22,23 @@ export function createLogger(options: LoggerOptions): Logger {
   const sink: LineWriter = options.destination ?? pino.destination({ fd: 1, sync: true });
   const destination = (pretty ? createPrettyStream(sink) : sink) as DestinationStream;
   const callerOf = caller === false ? undefined : createCallerResolver(caller === true ? {} : caller);
-  // pino calls the mixin only for enabled levels, so disabled levels cost no stack capture.
+  // pino calls the mixin only for enabled levels, so disabled levels cost no stack capture. A line written
+  // inside a span carries the span's own ids (`trace_id`, `span_id`), as its `traceparent` on the wire does.
   const mixin = callerOf
     ? (_merge: object, levelNumber: number, logger: Logger) => {
         const method = logger[logger.levels.labels[levelNumber] as pino.Level];
         const at = callerOf(method as (...args: never[]) => unknown);
-        return at ? { caller: at } : {};
+        const ids = activeSpanIds();
+        return at ? (ids ? { caller: at, ...ids } : { caller: at }) : (ids ?? {});
       }
-    : undefined;
+    : () => activeSpanIds() ?? {};
   return pino(
     {
       level,
       base: { service, version },
       timestamp: pino.stdTimeFunctions.isoTime,
       formatters: { level: (label) => ({ level: label }) },
-      ...(mixin ? { mixin } : {}),
+      mixin,
     },
     destination,
   );

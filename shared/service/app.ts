@@ -1,8 +1,15 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
+import type { Tracer } from "@opentelemetry/api";
 import type { MiddlewareHandler } from "hono";
 import pino, { type Logger } from "pino";
 import { type DocsInfo, mountDocs, openApiDocument } from "../docs/index.ts";
-import { describeHttpRoutes, type Endpoint, type HttpRoutes, mountHttpRoutes } from "../endpoint/index.ts";
+import {
+  describeHttpRoutes,
+  type Endpoint,
+  type HttpRoutes,
+  mountHttpRoutes,
+  observeEndpoint,
+} from "../endpoint/index.ts";
 import { mountHealth, type ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, createHttpApp } from "../http/index.ts";
 import type { AccessLog } from "../log/index.ts";
@@ -17,6 +24,8 @@ export interface ServiceAppOptions {
   /** Verification of forwarded identity (defence in depth); absent means the gateway alone is trusted. */
   identity?: MiddlewareHandler;
   metrics?: Metrics;
+  /** Traces requests and endpoint calls when given. */
+  tracer?: Tracer | null;
   readiness?: Record<string, ReadinessCheck>;
   bodyLimitBytes?: number;
   isDraining?: () => boolean;
@@ -42,9 +51,12 @@ export function createServiceApp<R extends HttpRoutes>(
     accessLog: options.accessLog,
     identity: options.identity,
     metrics: options.metrics,
+    tracer: options.tracer,
     bodyLimitBytes: options.bodyLimitBytes,
   });
-  mountHttpRoutes(app, routes, endpoints);
+  const observe = observeEndpoint({ transport: "http", tracer: options.tracer, metrics: options.metrics });
+  const observed = Object.fromEntries(Object.entries(endpoints).map(([key, e]) => [key, observe(e as Endpoint)]));
+  mountHttpRoutes(app, routes, observed as { [K in keyof R]: Endpoint });
   mountHealth(app, { checks: options.readiness ?? {}, isDraining: options.isDraining });
   if (options.metrics) {
     const metrics = options.metrics;

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import type { BaseConfig } from "../config/index.ts";
 import {
   createDatabase,
@@ -24,6 +25,8 @@ export async function openServiceDatabase(options: {
   schema: string;
   db: BaseConfig["db"];
   logger: Logger;
+  /** Traces queries and transactions when given. */
+  tracer?: Tracer | null;
 }): Promise<OpenDatabase> {
   const resolved = await resolveDatabaseUrl({
     configuredUrl: options.db.url,
@@ -36,6 +39,7 @@ export async function openServiceDatabase(options: {
     schema: options.schema,
     pool: options.db.pool,
     logger: options.logger,
+    tracer: options.tracer,
   });
   return {
     database,

@@ -4,8 +4,10 @@ import { type BaseConfig, loadConfig, redact } from "../config/index.ts";
 import { type EmbeddedMigration, isDriverBackgroundError } from "../db/index.ts";
 import { connectBus } from "../endpoint/index.ts";
 import { connectEventBus } from "../events/bus.ts";
+import { traceEvents } from "../events/tracing.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
+import { createTelemetry } from "../telemetry/index.ts";
 import { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 import type { ServiceModule } from "./module.ts";
 
@@ -55,12 +57,21 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       drainMs: config.http.drainMs,
       tolerateRejection: isDriverBackgroundError,
     });
-    const { database, close } = await openServiceDatabase({ schema: module.schema, db: config.db, logger });
+    // Registered first, so it runs last: spans of the final requests are exported before the process exits.
+    const telemetry = createTelemetry({ config: config.telemetry, service: module.name, version, logger });
+    lifecycle.onStop("telemetry", () => telemetry.shutdown());
+    const { database, close } = await openServiceDatabase({
+      schema: module.schema,
+      db: config.db,
+      logger,
+      tracer: telemetry.tracer,
+    });
     lifecycle.onStop("database", close);
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
     const natsUrl = config.nats.url;
-    const events = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const eventBus = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const events = eventBus && telemetry.tracer ? traceEvents(eventBus, telemetry.tracer) : eventBus;
     if (events) lifecycle.onStop("events", () => events.close());
     const access = createAccessLogger({
       service: module.name,
@@ -69,7 +80,16 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       pretty: config.log.pretty,
     });
     lifecycle.onStop("flush access log", () => access.flush());
-    const running = await module.start({ config, logger, accessLog: access.log, version, database, bus, events });
+    const running = await module.start({
+      config,
+      logger,
+      accessLog: access.log,
+      version,
+      database,
+      bus,
+      events,
+      telemetry,
+    });
     lifecycle.onStop(module.name, () => running.stop());
     if ((await lifecycle.stopped) === UNHANDLED_REJECTION)
       throw new Error("stopped after an unhandled promise rejection");

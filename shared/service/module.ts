@@ -4,6 +4,7 @@ import type { Database } from "../db/index.ts";
 import type { EndpointBus } from "../endpoint/index.ts";
 import type { EventBus } from "../events/bus.ts";
 import type { AccessLog, Logger } from "../log/index.ts";
+import type { Telemetry } from "../telemetry/index.ts";
 
 /** What a service is started with: resolved config and connections made by its caller. */
 export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
@@ -18,6 +19,8 @@ export interface ServiceRuntime<C extends BaseConfig = BaseConfig> {
   /** Events: JetStream and core NATS, or the in-process bus the dev stack shares; absent in a lone
    * binary without NATS (durable events then wait in the outbox). */
   events?: EventBus;
+  /** Tracing: the service's tracer (absent or null tracer: off). */
+  telemetry?: Telemetry;
 }
 
 /** A started service; `stop` stops serving on the bus and drains HTTP (the caller closes connections). */

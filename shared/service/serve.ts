@@ -1,7 +1,7 @@
 import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BaseConfig } from "../config/index.ts";
 import { type EmbeddedMigration, explainUnusableDatabase, migrate } from "../db/index.ts";
-import type { Endpoint } from "../endpoint/index.ts";
+import { type Endpoint, observeEndpoint } from "../endpoint/index.ts";
 import { type AppEnv, serveHttp } from "../http/index.ts";
 import { identityOptionsOf, verifyForwardedIdentity } from "../identity/index.ts";
 import { drainServer } from "../lifecycle/index.ts";
@@ -39,6 +39,7 @@ export function serviceAppOptions<C extends BaseConfig>(
     identity: verifyForwardedIdentity(identityOptionsOf(rt.config.identity)),
     version: rt.version,
     metrics,
+    tracer: rt.telemetry?.tracer,
     readiness: {
       database: () => rt.database.ping(),
       ...(options.busReady ? { bus: () => rt.bus.ping() } : {}),
@@ -47,9 +48,9 @@ export function serviceAppOptions<C extends BaseConfig>(
   };
 }
 
-/** The service's metrics registry (request durations, build info, process metrics). */
+/** The service's metrics registry (request and endpoint durations, build info, process metrics, dropped spans). */
 export function serviceMetrics<C extends BaseConfig>(rt: ServiceRuntime<C>, name: string): Metrics {
-  return createMetrics({ service: name, version: rt.version });
+  return createMetrics({ service: name, version: rt.version, droppedSpans: rt.telemetry?.droppedSpans });
 }
 
 /**
@@ -63,13 +64,21 @@ export async function serveService<C extends BaseConfig>(
     description: string;
     app: OpenAPIHono<AppEnv>;
     busEndpoints?: readonly Endpoint[];
+    /** Where bus-served calls record `endpoint_request_duration_seconds`. */
+    metrics?: Metrics;
     background?: readonly ({ stop(): Promise<void> } | null)[];
   },
 ): Promise<RunningService> {
+  const observe = observeEndpoint({
+    transport: rt.config.nats.url ? "nats" : "local",
+    tracer: rt.telemetry?.tracer,
+    metrics: options.metrics,
+    accessLog: rt.accessLog,
+  });
   const served = options.busEndpoints?.length
     ? await rt.bus.serve(
         { name: options.name, version: rt.version, description: options.description },
-        options.busEndpoints,
+        options.busEndpoints.map(observe),
       )
     : null;
   const server = serveHttp(options.app, rt.config.http);

@@ -37,6 +37,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
     name: "catalog",
     description: "Products and prices",
     app: createApp({ endpoints, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    metrics,
     busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease],
   });
 }

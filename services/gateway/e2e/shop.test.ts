@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
+import { gatewayClient } from "./client.ts";
 
 const stack = process.env.SHOP_URL ?? "";
 const withNats = stack !== "" || (await natsForTests());
@@ -81,23 +82,7 @@ afterAll(async () => {
   await tdb?.drop();
 });
 
-async function api(
-  method: string,
-  path: string,
-  opts: { token?: string; body?: unknown; headers?: Record<string, string> } = {},
-) {
-  const res = await fetch(`${gateway}${path}`, {
-    method,
-    headers: {
-      ...(opts.body === undefined ? {} : { "content-type": "application/json" }),
-      ...(opts.token ? { authorization: `Bearer ${opts.token}` } : {}),
-      ...opts.headers,
-    },
-    body: opts.body === undefined ? undefined : JSON.stringify(opts.body),
-  });
-  const text = await res.text();
-  return { status: res.status, headers: res.headers, body: text ? JSON.parse(text) : null };
-}
+const api = gatewayClient(() => gateway);
 
 async function login(email: string, password: string): Promise<string> {
   const res = await api("POST", "/api/auth/login", { body: { email, password } });

@@ -4,6 +4,7 @@ import { buildVersion } from "@shared/build";
 import { createLifecycle, drainServer, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createAccessLog, createLogger, LineBuffer } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
+import { createTelemetry } from "@shared/telemetry";
 import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
 import { runGatewayCli } from "./cli/gateway.cli.ts";
@@ -11,6 +12,8 @@ import { type LoadedConfig, metricsAddressOf } from "./config/config.load.ts";
 import { createFeatures } from "./features.ts";
 import { createGateway } from "./server/gateway.app.ts";
 import { createReloader } from "./server/reload.ts";
+import { gatewayTracing } from "./telemetry/request.trace.ts";
+import { gatewayTelemetrySettings } from "./telemetry/telemetry.config.ts";
 import { transportNamed } from "./transport/transports.ts";
 
 const env = process.env;
@@ -27,7 +30,18 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   // after the first unwritten line, and on shutdown.
   const accessSink = new LineBuffer(1);
   const accessLevelOn = pino({ level }).isLevelEnabled("info");
-  const metrics = createMetrics({ service: "gateway", version });
+  const settings = gatewayTelemetrySettings(loaded.config.extra_config, env);
+  for (const w of settings.warnings) logger.warn({ warning: w }, "config warning");
+  // The gateway samples before it makes any span (an unsampled request costs no span object); the SDK
+  // records every span it is handed.
+  const telemetry = createTelemetry({
+    config: { ...settings.telemetry, sampler: "always_on" },
+    service: "gateway",
+    version,
+    logger,
+  });
+  const tracing = gatewayTracing(telemetry.tracer, { ...settings.telemetry, continueTrace: settings.continueTrace });
+  const metrics = createMetrics({ service: "gateway", version, droppedSpans: telemetry.droppedSpans });
   const gateway = createGateway({
     loaded,
     features,
@@ -40,6 +54,7 @@ async function serve(loaded: LoadedConfig): Promise<void> {
     upstreamClient: env.GATEWAY_UPSTREAM_CLIENT === "fetch" ? "fetch" : "http1",
     upstreamSockets: Number(env.GATEWAY_UPSTREAM_SOCKETS ?? 256),
     server: transportNamed(env.GATEWAY_SERVER),
+    tracing,
   });
   for (const w of loaded.warnings) logger.warn({ warning: w }, "config warning");
   const port = loaded.config.port ?? 8080;
@@ -73,6 +88,8 @@ async function serve(loaded: LoadedConfig): Promise<void> {
 
   // an unhandled rejection is a bug: logged as JSON, then the gateway drains and exits 1 (none is tolerated)
   const lifecycle = createLifecycle({ logger, drainMs: 10_000, tolerateRejection: () => false });
+  // first registered, last run: the spans of the final requests are exported before the process exits
+  lifecycle.onStop("telemetry", () => telemetry.shutdown());
   lifecycle.onStop("flush access log", () => accessSink.flushSync());
   lifecycle.onStop("cache purge", () => purger?.close());
   lifecycle.onStop("config reload", () => reloader.stop());

@@ -1,3 +1,4 @@
+import type { Tracer } from "@opentelemetry/api";
 import {
   type CatalogProductDto,
   catalogProductsGet,
@@ -15,6 +16,8 @@ export interface CatalogClientOptions {
   timeoutMs: number;
   retries: number;
   breaker: { failureThreshold: number; openMs: number } | Breaker;
+  /** Traces each call when given. */
+  tracer?: Tracer | null;
 }
 
 /**
@@ -28,7 +31,13 @@ export interface CatalogClientOptions {
  */
 export function catalogClient(options: CatalogClientOptions): CatalogClient {
   const breaker = "allow" in options.breaker ? options.breaker : createBreaker(options.breaker);
-  const settings = { transport: options.transport, timeoutMs: options.timeoutMs, retries: options.retries, breaker };
+  const settings = {
+    transport: options.transport,
+    timeoutMs: options.timeoutMs,
+    retries: options.retries,
+    breaker,
+    tracer: options.tracer,
+  };
   const products = createClient(catalogProductsGet, settings);
   const reserve = createClient(catalogStockReserve, settings);
   const release = createClient(catalogStockRelease, settings);

@@ -45,7 +45,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
       })
     : null;
   const catalog = withKillAfterReserve(
-    catalogClient({ transport: rt.bus.transport, ...rt.config.catalog }),
+    catalogClient({ transport: rt.bus.transport, ...rt.config.catalog, tracer: rt.telemetry?.tracer }),
     process.env,
   );
   const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog);
@@ -56,6 +56,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
     app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    metrics,
     busEndpoints: [endpoints.get],
     background: [sweeper, relay],
   });

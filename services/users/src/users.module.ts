@@ -44,6 +44,7 @@ export async function startUsers(rt: ServiceRuntime<UsersConfig>): Promise<Runni
     name: "users",
     description: "User profiles",
     app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    metrics,
     busEndpoints: [endpoints.get],
     background: [consumer],
   });

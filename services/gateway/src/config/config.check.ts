@@ -1,6 +1,7 @@
 // Checks a schema-valid config for what a schema cannot express: namespaces per scope, placeholders that
 // refer to something, duplicate routes, hosts, and encodings that fit together.
 import type { z } from "zod";
+import { opentelemetryNamespace } from "../telemetry/telemetry.config.ts";
 import { isCommentKey, krakendNamespaces, type Level, unknownMessage } from "./config.keys.ts";
 import { type ConfigProblem, formatPath, issueMessage } from "./config.problem.ts";
 import {
@@ -29,11 +30,20 @@ const ownSchemas: Record<string, z.ZodType> = {
   "gateway/cache-purge": cachePurgeNamespace,
   "telemetry/metrics": telemetryMetricsNamespace,
   [SERVER_NAMESPACE]: gatewayServerNamespace,
+  "telemetry/opentelemetry": opentelemetryNamespace,
 };
 
 /** Which namespace works at which level. */
 export const namespacesByScope: Record<Scope, readonly string[]> = {
-  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge", "telemetry/metrics", SERVER_NAMESPACE],
+  service: [
+    "security/cors",
+    "router",
+    "gateway/backend",
+    "gateway/cache-purge",
+    "telemetry/metrics",
+    "telemetry/opentelemetry",
+    SERVER_NAMESPACE,
+  ],
   endpoint: ["auth/validator", "qos/ratelimit/router", "proxy", "router", "gateway/endpoint"],
   backend: ["backend/http", "qos/circuit-breaker", "qos/http-cache", "proxy", "gateway/backend"],
 };

@@ -151,12 +151,12 @@ describe("config validation", () => {
   test("KrakenD namespaces this gateway does not support, or at the wrong level, are warnings", () => {
     const loaded = parseConfigText(
       base([ep("/a", [{ url_pattern: "/a", extra_config: { "modifier/lua-backend": {} } }])], {
-        extra_config: { "telemetry/opentelemetry": {}, "auth/validator": {} },
+        extra_config: { "telemetry/influx": {}, "auth/validator": {} },
       }),
       { format: "json" },
     );
     expect(loaded.warnings).toEqual([
-      'extra_config["telemetry/opentelemetry"]: KrakenD namespace not supported by this gateway, ignored',
+      'extra_config["telemetry/influx"]: KrakenD namespace not supported by this gateway, ignored',
       'extra_config["auth/validator"]: namespace belongs at endpoint level; ignored here',
       'endpoints[0].backend[0].extra_config["modifier/lua-backend"]: KrakenD namespace not supported by this gateway, ignored',
     ]);

@@ -49,6 +49,8 @@ export interface ForwardContext {
   host: string | null;
   requestId: string;
   traceparent: string;
+  /** The client's `tracestate`, forwarded with its trace; null when there is none to forward. */
+  tracestate: string | null;
   /** Headers derived from verified claims (`propagate_claims`), names lower-case header tokens, none of them
    * hop-by-hop (`EndpointRuntime.claimHeaders` makes sure); these win over anything else. */
   identity: Record<string, string> | null;
@@ -192,6 +194,10 @@ export function backendHeaders(
   }
   if (claimed === null || claimed["x-request-id"] === undefined) lines += `x-request-id: ${ctx.requestId}\r\n`;
   if (claimed === null || claimed.traceparent === undefined) lines += `traceparent: ${ctx.traceparent}\r\n`;
+  if (ctx.tracestate !== null && (claimed === null || claimed.tracestate === undefined)) {
+    ascii &&= isAscii(ctx.tracestate);
+    lines += `tracestate: ${ctx.tracestate}\r\n`;
+  }
   if (claimed !== null) {
     for (const name in claimed) {
       const value = byteString(claimed[name]!);

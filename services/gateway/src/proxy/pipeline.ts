@@ -42,6 +42,20 @@ export interface RequestScope {
   cache: CacheFront;
   /** A cache lookup the server already made for this request. */
   cached: PriorLookup | null;
+  /** Client spans for the backend calls of a traced request; null when it is not traced. */
+  trace: BackendTracer | null;
+}
+
+/** Opens a client span per backend call (the telemetry module implements it): the sink ends it. */
+export interface BackendTracer {
+  backend(
+    label: string,
+    method: string,
+    origin: string,
+    path: string,
+    headers: HeaderLines,
+    to: Sink<UpstreamAnswer>,
+  ): Sink<UpstreamAnswer> & { readonly headers: HeaderLines };
 }
 
 /** What one decoding backend call brought: its data, or why there is none. */
@@ -139,13 +153,19 @@ function sendTo(
     sink.fail(err);
     return;
   }
+  let headers = scope.headers;
+  if (scope.trace !== null) {
+    const traced = scope.trace.backend(be.label, method, origin, path, headers, sink);
+    headers = traced.headers;
+    sink = traced;
+  }
   if (be.cache && method === "GET") {
-    const call = { origin, path, method, headers: scope.headers, body: null, deadline, maxBytes, stream: false };
+    const call = { origin, path, method, headers, body: null, deadline, maxBytes, stream: false };
     scope.cache.send(be, call, scope.cached, sink);
     return;
   }
   const body = bodyFor(method, scope.body);
-  scope.upstream.send({ origin, path, method, headers: scope.headers, body, deadline, maxBytes, stream }, sink);
+  scope.upstream.send({ origin, path, method, headers, body, deadline, maxBytes, stream }, sink);
 }
 
 /** The result with the backend's shaping rules applied to its data. */

@@ -14,6 +14,7 @@ import { buildRuntime, type GatewayFeatures } from "../proxy/endpoint.build.ts";
 import type { Breaker } from "../proxy/endpoint.types.ts";
 import { problem, transportProblem } from "../proxy/problem.ts";
 import { createUpstream, type Upstream } from "../proxy/upstream.ts";
+import type { GatewayTracing } from "../telemetry/request.trace.ts";
 import { toResponse } from "../transport/answer.ts";
 import type { Handler, Listening } from "../transport/transport.ts";
 import { type TransportName, transports } from "../transport/transports.ts";
@@ -38,6 +39,8 @@ export interface GatewayOptions {
   upstreamClient?: "http1" | "fetch";
   /** Sockets per backend origin of the HTTP/1.1 client (default 256). */
   upstreamSockets?: number;
+  /** Spans of sampled requests (see `telemetry/`); absent: tracing off. */
+  tracing?: GatewayTracing | null;
   /** Client-facing transport: "http1" (default, our HTTP/1.1 server on Bun.listen) or "bun" (Bun.serve). */
   server?: TransportName;
 }
@@ -89,6 +92,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
     metrics,
     accessLog: (opts.accessLog ?? true) ? (opts.accessWriter ?? ((entry) => logger.info(entry, "request"))) : null,
     upstream,
+    tracing: opts.tracing,
     cache: new HttpCacheFront(upstream, metrics),
     ops: createOpsRoutes({
       metrics: metricsAddress === null ? metricsResponse : null,

@@ -9,6 +9,7 @@ import type { OpsRoutes } from "../ops/ops.routes.ts";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
+import type { GatewayTracing } from "../telemetry/request.trace.ts";
 import { setHeader } from "../transport/answer.ts";
 import type { Answer, ClientRequest, Handler, HandlerResult } from "../transport/transport.ts";
 import { unsafeRoute } from "./path.safety.ts";
@@ -28,6 +29,8 @@ export interface HandlerDeps {
   upstream: Upstream;
   cache: HttpCacheFront;
   ops: OpsRoutes;
+  /** Spans of sampled requests; null or absent when tracing is off. */
+  tracing?: GatewayTracing | null;
 }
 
 /** The answer to a path routed only with (or without) a trailing slash, as KrakenD's router gives it: 301 for
@@ -51,6 +54,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
     upstream: deps.upstream,
     cache,
     ids: createIdSource(),
+    tracing: deps.tracing ?? null,
   };
 
   return function handle(req: ClientRequest): HandlerResult {
@@ -87,6 +91,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
       if (ep.rateLimit) {
         const verdict = ep.rateLimit.check(req, req.clientIp);
         if (!verdict.ok) {
+          call.trace?.note("gateway.rate_limited", true);
           const code = verdict.status === 429 ? "too_many_requests" : "unavailable";
           return call.end(problem(code, "rate limit exceeded", call.requestId, verdict.headers));
         }
@@ -96,6 +101,7 @@ export function createGatewayHandler(ref: RuntimeRef, deps: HandlerDeps): Handle
       if (ep.output === "no-op" && method === "GET" && ep.auth === null && ep.backends[0]!.cache !== null) {
         // Vary is matched against the headers the backend would get, built only if an entry varies
         const hit = cache.passThroughHit(ep, new UpstreamView(call), call);
+        call.trace?.note("gateway.cache.hit", hit !== null && "status" in hit);
         if (hit !== null && "status" in hit) {
           const limits = call.limitHeaders;
           if (limits) for (const k in limits) setHeader(hit, k, limits[k]!);

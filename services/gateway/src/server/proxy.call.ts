@@ -22,6 +22,7 @@ import {
 } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
+import { type GatewayTracing, RequestTrace, sampledFlags, sampledRoot } from "../telemetry/request.trace.ts";
 import { setHeader } from "../transport/answer.ts";
 import { Deferred, type Sink } from "../transport/deferred.ts";
 import type { Answer, ClientRequest } from "../transport/transport.ts";
@@ -49,6 +50,8 @@ export interface CallDeps {
   cache: CacheFront;
   /** Trace and span ids: one pooled source per gateway. */
   ids: IdSource;
+  /** Spans of sampled requests; null when tracing is off. */
+  tracing: GatewayTracing | null;
 }
 
 const NO_PARAMS: string[] = [];
@@ -66,9 +69,14 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   readonly started = performance.now();
   readonly requestId: string;
   readonly traceId: string;
-  /** The client's valid trace context, continued with a span of ours only when a backend is called. */
-  private readonly incoming: TraceParent | null;
-  private sentTrace: string | null = null;
+  /** What backends get: the client's trace continued with a span of ours. */
+  readonly traceparent: string;
+  /** The client's `tracestate`, forwarded with the trace it belongs to. */
+  readonly tracestate: string | null;
+  /** Our span's id, logged when tracing is on (recorded or not, it is the one in `traceparent`). */
+  readonly spanId: string | undefined;
+  /** The recorded spans of this request; null when tracing is off or the request is not sampled. */
+  readonly trace: RequestTrace | null;
   readonly metrics: RequestMetrics;
   readonly upstream: Upstream;
   readonly cache: CacheFront;
@@ -92,21 +100,32 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     this.method = req.method;
     const headers = req.headers;
     this.requestId = requestIdFrom(headers.get("x-request-id"));
-    const incoming = parseTraceparent(headers.get("traceparent"));
-    this.incoming = incoming;
-    this.traceId = incoming === null ? deps.ids.traceId() : incoming.traceId;
+    const tracing = deps.tracing;
+    const parent = tracing === null || tracing.continueTrace ? parseTraceparent(headers.get("traceparent")) : null;
+    this.tracestate = parent === null ? null : headers.get("tracestate");
+    const own = childOf(parent, deps.ids);
+    if (tracing === null) {
+      this.trace = null;
+      this.spanId = undefined;
+    } else if (
+      parent === null || !tracing.parentBased ? sampledRoot(own.traceId, tracing.ratio) : sampledFlags(parent.flags)
+    ) {
+      this.trace = new RequestTrace(tracing, req.method, req.path, parent === null ? null : headers);
+      own.traceId = this.trace.traceId;
+      own.spanId = this.trace.spanId;
+      own.flags = "01";
+      this.spanId = own.spanId;
+    } else {
+      // not recorded: no span object; the flags tell the services not to record it either
+      this.trace = null;
+      if (parent === null) own.flags = "00";
+      this.spanId = own.spanId;
+    }
+    this.traceId = own.traceId;
+    this.traceparent = formatTraceparent(own);
     this.metrics = deps.metrics;
     this.upstream = deps.upstream;
     this.cache = deps.cache;
-  }
-
-  /** What backends get in `traceparent`. */
-  get traceparent(): string {
-    // the span is ours, in the client's trace (its flags kept) or in the one this request started
-    this.sentTrace ??= formatTraceparent(
-      this.incoming === null ? spanInTrace(this.traceId, this.deps.ids)! : childOf(this.incoming, this.deps.ids),
-    );
-    return this.sentTrace;
   }
 
   /** The answer with CORS applied, counted and logged: how every routed request ends. */
@@ -116,11 +135,13 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     const ms = performance.now() - this.started;
     const route = ep ? ep.path : "unmatched";
     this.deps.metrics.request(route, req.method, res.status, ms / 1000);
+    this.trace?.end(route, res.status);
     const accessLog = this.deps.accessLog;
     if (accessLog) {
       accessLog({
         requestId: this.requestId,
         traceId: this.traceId,
+        spanId: this.spanId,
         method: req.method,
         path: req.path,
         route,
@@ -135,7 +156,11 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   /** An unexpected error: logged with its cause, ended as a masked 500. */
   endInError(err: unknown): Answer {
     const path = this.req.path;
-    this.deps.logger.error({ err, requestId: this.requestId, traceId: this.traceId, path }, "unhandled gateway error");
+    const ids = this.spanId === undefined ? {} : { trace_id: this.traceId, span_id: this.spanId };
+    this.deps.logger.error(
+      { err, requestId: this.requestId, traceId: this.traceId, ...ids, path },
+      "unhandled gateway error",
+    );
     return this.end(problem("internal", "unexpected error", this.requestId));
   }
 
@@ -148,6 +173,7 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
       host: req.headers.get("host"),
       requestId: this.requestId,
       traceparent: this.traceparent,
+      tracestate: this.tracestate,
       identity: claims && ep.claimHeaders ? ep.claimHeaders(claims) : null,
     });
   }
@@ -172,11 +198,13 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
 
   private authorized(verdict: AuthVerdict | null): void {
     if (verdict !== null && !verdict.ok) {
+      this.trace?.note("gateway.jwt", verdict.status === 401 ? "rejected" : "forbidden");
       const code = verdict.status === 401 ? "unauthenticated" : "permission_denied";
       const extra: Record<string, string> = verdict.status === 401 ? { "www-authenticate": "Bearer" } : {};
       this.close(problem(code, verdict.message, this.requestId, extra));
       return;
     }
+    if (verdict !== null) this.trace?.note("gateway.jwt", "valid");
     const claims = verdict === null ? null : verdict.claims;
     if (!this.req.hasBody) {
       this.run(claims, null);

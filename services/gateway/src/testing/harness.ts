@@ -6,6 +6,7 @@ import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayFeatures } from "../proxy/endpoint.build.ts";
 import { createGateway, type Gateway } from "../server/gateway.app.ts";
+import type { GatewayTracing } from "../telemetry/request.trace.ts";
 import { transportNamed } from "../transport/transports.ts";
 
 /** A request as a backend saw it. */
@@ -68,7 +69,7 @@ export interface TestGateway {
 export function startGateway(
   config: Record<string, unknown>,
   features: GatewayFeatures = {},
-  opts: { realSpecs?: boolean; accessWriter?: (entry: AccessEntry) => void } = {},
+  opts: { realSpecs?: boolean; accessWriter?: (entry: AccessEntry) => void; tracing?: GatewayTracing | null } = {},
 ): TestGateway {
   const loaded = parseConfigText(JSON.stringify({ version: 3, ...config }), { format: "json", env: {} });
   const logger = memoryLogger();
@@ -82,6 +83,7 @@ export function startGateway(
     server: transportNamed(process.env.GATEWAY_TEST_SERVER),
     ...(opts.realSpecs ? {} : { fetchSpecs: async () => new Map() }),
     accessWriter: opts.accessWriter,
+    tracing: opts.tracing,
   });
   const server = gateway.listen(0, "127.0.0.1");
   running.push(server);

@@ -1,0 +1,25 @@
+export {
+  otelEnvMap,
+  parseKeyValueList,
+  type SamplerName,
+  samplerNames,
+  type TelemetryConfig,
+  telemetryConfigSchema,
+  tracesUrlOf,
+} from "./config.ts";
+export {
+  activeContext,
+  activeSpanIds,
+  extractTraceContext,
+  injectTraceContext,
+  inSpan,
+  recordFailure,
+  withActiveSpan,
+} from "./context.ts";
+export {
+  createTelemetry,
+  noTelemetry,
+  type Telemetry,
+  type TelemetryLogger,
+  type TelemetryOptions,
+} from "./telemetry.ts";
