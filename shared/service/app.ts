@@ -5,6 +5,7 @@ import { type DocsInfo, mountDocs, openApiDocument } from "../docs/index.ts";
 import { describeHttpRoutes, type Endpoint, type HttpRoutes, mountHttpRoutes } from "../endpoint/index.ts";
 import { mountHealth, type ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, createHttpApp } from "../http/index.ts";
+import type { IdempotencyStore } from "../idempotency/store.ts";
 import type { AccessLog } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
@@ -20,6 +21,8 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   bodyLimitBytes?: number;
   isDraining?: () => boolean;
+  /** Where routes that honour `Idempotency-Key` keep keys and answers (required when there are such routes). */
+  idempotency?: IdempotencyStore;
 }
 
 /** A service's description for its documents (the version comes from the build). */
@@ -44,7 +47,7 @@ export function createServiceApp<R extends HttpRoutes>(
     metrics: options.metrics,
     bodyLimitBytes: options.bodyLimitBytes,
   });
-  mountHttpRoutes(app, routes, endpoints);
+  mountHttpRoutes(app, routes, endpoints, { idempotency: options.idempotency });
   mountHealth(app, { checks: options.readiness ?? {}, isDraining: options.isDraining });
   if (options.metrics) {
     const metrics = options.metrics;
