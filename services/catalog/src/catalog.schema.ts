@@ -1,3 +1,4 @@
+import { idempotencyKeysTable } from "@shared/idempotency/table.ts";
 import { sql } from "drizzle-orm";
 import { boolean, check, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
@@ -32,6 +33,9 @@ export const products = catalogSchema.table(
     check("products_version_check", sql`${t.version} >= 1`),
   ],
 );
+
+/** Answers to POST /products kept for retries that carry the same Idempotency-Key. */
+export const idempotencyKeys = idempotencyKeysTable(catalogSchema);
 
 /** A products row as drizzle reads it; never leaves the repository. */
 export type ProductRow = typeof products.$inferSelect;

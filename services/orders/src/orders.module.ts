@@ -2,6 +2,7 @@
 // the binary, scripts/dev.ts for the single-process dev stack.
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { startServiceRelay } from "@shared/events";
+import { PgIdempotencyStore, startIdempotencyPurge } from "@shared/idempotency";
 import {
   defineServiceModule,
   migrateOnStart,
@@ -16,6 +17,7 @@ import { createApp } from "./orders.app.ts";
 import { catalogClient } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
+import { idempotencyKeys } from "./orders.schema.ts";
 import { OrdersService } from "./orders.service.ts";
 
 /** The service's schema and embedded migrations. */
@@ -43,13 +45,19 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     : null;
   const catalog = catalogClient({ transport: rt.bus.transport, ...rt.config.catalog });
   const endpoints = makeOrdersEndpoints(new OrdersService(new PgOrdersRepo(rt.database), catalog));
+  const idempotency = new PgIdempotencyStore(rt.database, idempotencyKeys, rt.config.idempotency);
+  const purge = startIdempotencyPurge({
+    store: idempotency,
+    everyMs: rt.config.idempotency.purgeEveryMs,
+    logger: rt.logger,
+  });
   return serveService(rt, {
     name: "orders",
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
-    app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, idempotency, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
     busEndpoints: [endpoints.get],
-    background: [relay],
+    background: [relay, purge],
   });
 }
 
