@@ -1,5 +1,6 @@
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
 export { errorCodeOf } from "./errors.ts";
+export { type FuzzFailure, type FuzzReport, fuzzTextFields, type RequestTarget } from "./fuzz.ts";
 export {
   createMigratedDatabase,
   type MigratedDatabase,
