@@ -1,9 +1,5 @@
+import type { Logger } from "../log/index.ts";
 import type { IdempotencyStore } from "./store.ts";
-
-interface PurgeLogger {
-  info(obj: object, msg?: string): void;
-  warn(obj: object, msg?: string): void;
-}
 
 /** A running purge loop; `stop` waits for a purge under way. */
 export interface RunningPurge {
@@ -18,7 +14,7 @@ export interface RunningPurge {
 export function startIdempotencyPurge(options: {
   store: IdempotencyStore;
   everyMs: number;
-  logger: PurgeLogger;
+  logger: Pick<Logger, "info" | "warn">;
 }): RunningPurge {
   let running: Promise<void> | null = null;
   const round = async () => {
