@@ -253,9 +253,12 @@ export function mountHttpEndpoint<O>(
     binding.authorize?.(ctx);
     const merged: Record<string, unknown> = {};
     const issues: FieldError[] = [];
-    if (params) parseInto(params, c.req.param(), "params", merged, issues);
-    if (query) parseInto(query, c.req.query(), "query", merged, issues);
-    if (params || query) {
+    const rawParams = params ? c.req.param() : undefined;
+    const rawQuery = query ? c.req.query() : undefined;
+    if (params) parseInto(params, rawParams, "params", merged, issues);
+    if (query) parseInto(query, rawQuery, "query", merged, issues);
+    // The router leaves a value it cannot decode as sent, `%` included: only then is the URL looked at.
+    if (holdsPercent(rawParams) || holdsPercent(rawQuery)) {
       for (const issue of undecodableUrlFields(c.req.url, binding.path, params !== undefined, queryKeys)) {
         if (!issues.some((i) => i.path === issue.path)) issues.push(issue);
       }
@@ -300,6 +303,12 @@ export function mountHttpEndpoint<O>(
     if (status === 204) return c.body(null, 204, responseHeaders);
     return c.json(output as object, status, responseHeaders);
   });
+}
+
+function holdsPercent(values: Record<string, string> | undefined): boolean {
+  if (values === undefined) return false;
+  for (const key in values) if (values[key]!.includes("%")) return true;
+  return false;
 }
 
 /** Marks an answer given again for a retry (as Stripe does; the draft names no header). */

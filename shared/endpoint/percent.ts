@@ -18,7 +18,7 @@ function decodes(raw: string): boolean {
 
 /**
  * Path parameters and values of the bound query keys in a request URL whose percent-encoding is not UTF-8,
- * as field errors (`/params/id`, `/query/q`). Cheap when the URL holds no `%`: it is not looked at further.
+ * as field errors (`/params/id`, `/query/q`). A URL without `%` is not parsed.
  * @example undecodableUrlFields("http://h/notes/%ED%A0%80", "/notes/{id}", true, []) // [{ path: "/params/id", ... }]
  */
 export function undecodableUrlFields(

@@ -281,7 +281,7 @@ describe("changing products over HTTP", () => {
 
   test("a create retried with its Idempotency-Key answers the first product again; another body answers 422", async () => {
     const { app, repo } = await makeApp();
-    const keyed = (body: unknown) => ({ ...post(body), headers: { ...adminJson, "idempotency-key": '"k-1"' } });
+    const keyed = (body: unknown, key = '"k-1"') => post(body, { ...adminJson, "idempotency-key": key });
     const first = await app.request("/products", keyed(chair));
     const retry = await app.request("/products", keyed(chair));
     expect([first.status, retry.status]).toEqual([201, 201]);
@@ -295,6 +295,25 @@ describe("changing products over HTTP", () => {
       422,
       "unprocessable_content",
     );
+    expect((await repo.list({}, null, 100)).length).toBe(1);
+  });
+
+  test("a create retried while the first with its key still runs answers 409 and creates nothing more", async () => {
+    const { app, repo } = await makeApp();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const create = repo.create.bind(repo);
+    repo.create = async (input) => {
+      await gate;
+      return create(input);
+    };
+    const keyed = () => post(chair, { ...adminJson, "idempotency-key": "k-2" });
+    const slow = app.request("/products", keyed());
+    await Bun.sleep(20);
+    await expectProblem(await app.request("/products", keyed()), 409, "conflict");
+    open();
+    expect((await slow).status).toBe(201);
+    expect((await app.request("/products", keyed())).headers.get("idempotent-replayed")).toBe("true");
     expect((await repo.list({}, null, 100)).length).toBe(1);
   });
 
