@@ -223,7 +223,8 @@ export function mountHttpRoutes<R extends HttpRoutes>(
 /**
  * Serves an endpoint as an OpenAPI route: the contract's input schema is split into path, query, header
  * and body parts, validated once per part on the one validation path, merged, and handed to the same
- * handler NATS uses; the binding adds response headers, 304 answers and checks made before any input.
+ * handler NATS uses; the binding adds response headers, 304 answers, checks made before any input and,
+ * with `idempotencyKey`, answers kept in `options.idempotency` for retries that carry the same key.
  * @example mountHttpEndpoint(app, getUser, { method: "get", path: "/users/{id}", params: ["id"] });
  */
 export function mountHttpEndpoint<O>(
