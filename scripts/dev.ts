@@ -1,24 +1,16 @@
 // The whole shop in one process for a newcomer (`npm start`): one embedded PostgreSQL (unless
 // DATABASE_URL is set), one in-process bus (unless NATS_URL is set), every service on its own port, and
-// the gateway in front of them as the single entry point on :8080.
+// the gateway in front of them as the single entry point on :8080. The services listen on 127.0.0.1.
 import { buildVersion } from "@shared/build";
 import { localUrl } from "@shared/cli";
-import { loadConfig } from "@shared/config";
 import { createDatabase, isDriverBackgroundError, resolveDatabaseUrl } from "@shared/db";
 import { connectBus, localBus } from "@shared/endpoint";
 import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
-import type { ServiceModule } from "@shared/service";
-import { authModule } from "../services/auth/src/auth.module.ts";
-import { catalogModule } from "../services/catalog/src/catalog.module.ts";
 import { parseListenAddress } from "../services/gateway/src/config/config.schema.ts";
-import { notifierModule } from "../services/notifier/src/notifier.module.ts";
-import { ordersModule } from "../services/orders/src/orders.module.ts";
-import { usersModule } from "../services/users/src/users.module.ts";
+import { devModules, devServiceConfig } from "./dev.config.ts";
 
-// Catalog before orders: orders calls catalog on the bus as soon as it serves.
-const modules = [authModule, usersModule, catalogModule, ordersModule, notifierModule] as unknown as ServiceModule[];
 const version = buildVersion();
 const level = (process.env.LOG_LEVEL ?? "info") as "info";
 const logger = createLogger({ service: "dev", version, level, pretty: true });
@@ -40,21 +32,16 @@ lifecycle.onStop("events", () => events.close());
 lifecycle.onStop("bus", () => bus.close());
 
 // The first admin, as compose takes it: SHOP_ADMIN_EMAIL and SHOP_ADMIN_PASSWORD, both or neither.
-const adminFor = (service: string) =>
-  service === "auth" && process.env.SHOP_ADMIN_EMAIL && process.env.SHOP_ADMIN_PASSWORD
-    ? { bootstrapAdmin: { email: process.env.SHOP_ADMIN_EMAIL, password: process.env.SHOP_ADMIN_PASSWORD } }
-    : {};
+const admin =
+  process.env.SHOP_ADMIN_EMAIL && process.env.SHOP_ADMIN_PASSWORD
+    ? { email: process.env.SHOP_ADMIN_EMAIL, password: process.env.SHOP_ADMIN_PASSWORD }
+    : undefined;
 
 const urls: Record<string, string> = {};
-for (const module of modules) {
-  // Each service gets its defaults (its own port) and the shared database; env stays out so PORT and
-  // friends meant for one process do not move every service.
-  const config = loadConfig({
-    schema: module.configSchema,
-    argv: [],
-    env: {},
-    defaults: { db: { url: pg.url }, log: { level, pretty: true }, ...adminFor(module.name) },
-  });
+for (const module of devModules) {
+  // Each service gets its defaults (its own port) on loopback and the shared database; only the gateway
+  // listens where its own config says (GATEWAY_LISTEN_HOST).
+  const config = devServiceConfig(module, { databaseUrl: pg.url, level, admin });
   const serviceLogger = createLogger({ service: module.name, version, level, pretty: true });
   const database = createDatabase({ url: pg.url, schema: module.schema, pool: config.db.pool, logger: serviceLogger });
   lifecycle.onStop(`${module.name} database`, () => database.close());

@@ -1,4 +1,4 @@
-// Events pipeline bench (issue 4, "Done means" 5): outbox commit -> relay -> JetStream -> durable consumer
+// Events pipeline bench: outbox commit -> relay -> JetStream -> durable consumer
 // (inbox plus one write in its transaction) -> ack, for the notify-mode relay and the WAL-mode relay side
 // by side on the same servers: events/s draining a backlog, and commit-to-ack p50/p99 at a fixed rate.
 // Everything on 127.0.0.1: a private nats-server on a free port (file storage) and an embedded PostgreSQL

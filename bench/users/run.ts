@@ -4,11 +4,12 @@
 //   bun bench/users/run.ts [seconds] [connections] [--a REV]
 // --a REV also runs the users service of git revision REV (checked out into a temporary worktree beside this
 // checkout's node_modules) in the same rounds, so a change is measured against the code before it in one run.
-import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
+import { checkout } from "../lib/checkout.ts";
 import { createBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
@@ -23,15 +24,6 @@ const dbUrl = database.url;
 
 const ids: string[] = [];
 const adminId = "0190d9a4-6b1e-7c3a-9f51-000000000001";
-
-/** A checkout of `ref` beside this checkout's dependencies, removed at the end. */
-function checkout(ref: string): string {
-  const dir = join(mkdtempSync(join(tmpdir(), "bench-users-rev-")), "tree");
-  const made = Bun.spawnSync(["git", "-C", root, "worktree", "add", "--detach", dir, ref], { stderr: "pipe" });
-  if (made.exitCode !== 0) throw new Error(`cannot check out ${ref}: ${made.stderr.toString().trim()}`);
-  symlinkSync(join(root, "node_modules"), join(dir, "node_modules"));
-  return dir;
-}
 
 function spawnPinned(cmd: string[], env: Record<string, string>, cwd = root) {
   return Bun.spawn(["taskset", "-c", "0", ...cmd], {
@@ -62,7 +54,8 @@ async function measure(name: string, port: number, cmd: string[], env: Record<st
 }
 
 let script = "";
-const before = rev ? checkout(rev) : null;
+const previous = rev ? checkout(rev, "bench-users-rev") : null;
+const before = previous?.dir ?? null;
 try {
   // The service migrates its own schema; then seed 1,000 profiles.
   const migrate = Bun.spawnSync(["bun", "services/users/src/main.ts", "migrate", "up"], {
@@ -116,9 +109,6 @@ end
     );
   }
 } finally {
-  if (before) {
-    Bun.spawnSync(["git", "-C", root, "worktree", "remove", "--force", before]);
-    rmSync(resolve(before, ".."), { recursive: true, force: true });
-  }
+  previous?.remove();
   await database.drop();
 }

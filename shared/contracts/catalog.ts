@@ -25,3 +25,43 @@ export const catalogProductsGet = defineContract({
   errors: ["invalid_argument"],
   idempotent: true,
 });
+
+const orderId = z.uuid().describe("the order the stock is for: the reservation's idempotency key");
+
+/** One line of a reservation: a product and how many of it. */
+export const StockLineDto = z
+  .object({ productId: z.uuid(), quantity: z.number().int().min(1).max(1000) })
+  .openapi("StockLine");
+
+/** The stock an order holds (`held`) or gave back (`released`; no lines when it never held any). */
+export const StockReservationDto = z
+  .object({ orderId, status: z.enum(["held", "released"]), lines: z.array(StockLineDto) })
+  .openapi("StockReservation");
+export type StockReservationDto = z.infer<typeof StockReservationDto>;
+
+/**
+ * `catalog.stock.reserve`: takes every line's quantity off stock, or none. Keyed by the order id: a retry
+ * answers the same reservation without taking stock twice, and an order already released is refused
+ * (`conflict`), as is a line that is unknown, inactive or short (its field named).
+ */
+export const catalogStockReserve = defineContract({
+  name: "catalog.stock.reserve",
+  summary: "Reserve stock for an order, every line or none (idempotent by order id)",
+  input: z.object({ orderId, lines: z.array(StockLineDto).min(1).max(100) }),
+  output: StockReservationDto,
+  errors: ["invalid_argument", "conflict"],
+  idempotent: true,
+});
+
+/**
+ * `catalog.stock.release`: gives an order's held stock back, once. Releasing an order that holds nothing
+ * records it as released, so a reserve still in flight for it takes nothing.
+ */
+export const catalogStockRelease = defineContract({
+  name: "catalog.stock.release",
+  summary: "Release the stock an order holds (idempotent by order id)",
+  input: z.object({ orderId: orderId.openapi({ param: { name: "orderId", in: "path" } }) }),
+  output: StockReservationDto,
+  errors: ["invalid_argument"],
+  idempotent: true,
+});

@@ -2,7 +2,7 @@ export { createHttpApp, type HttpAppOptions } from "./app.ts";
 export { requestBody } from "./content-type.ts";
 export { type EdgeOptions, edge } from "./edge.ts";
 export type { AppEnv } from "./env.ts";
-export { identityOf, requireIdentity } from "./identity.ts";
+export { identityOf } from "./identity.ts";
 export { ProblemSchema, problemResponses } from "./openapi.ts";
 export { fieldErrorsOf, problemResponse, toAppError, validationHook } from "./problem.ts";
 export { requestLogger } from "./request-context.ts";

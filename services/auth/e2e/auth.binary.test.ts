@@ -161,18 +161,65 @@ describe("the auth binary", () => {
     );
   });
 
-  test("five failed logins lock the email with 429 and Retry-After, known or not", async () => {
+  // The next two hash with the production argon2id cost, a dozen times each on a machine that may be busy.
+  test("an attacker at one address is throttled with 429 and Retry-After, known email or not; the owner elsewhere logs in at once", async () => {
+    const attacker = { "x-forwarded-for": "203.0.113.7" };
     for (const email of ["alice@example.com", "ghost@example.com"]) {
       const statuses: number[] = [];
       let retryAfter: string | null = null;
-      for (let i = 0; i < 6; i++) {
-        const res = await call("/auth/login", { email, password: "Wrong-passw0rd" });
+      for (let i = 0; i < 7; i++) {
+        const res = await call("/auth/login", { email, password: "Wrong-passw0rd" }, attacker);
         statuses.push(res.status);
         retryAfter = res.headers.get("retry-after") ?? retryAfter;
         await res.arrayBuffer();
       }
-      expect(statuses).toEqual([401, 401, 401, 401, 429, 429]);
+      expect(statuses).toEqual([401, 401, 401, 401, 401, 429, 429]);
       expect(Number(retryAfter)).toBeGreaterThan(0);
     }
+    await problem(
+      await call("/auth/login", { email: "alice@example.com", password: pw }, attacker),
+      429,
+      "too_many_requests",
+    );
+    const owner = await call(
+      "/auth/login",
+      { email: "alice@example.com", password: pw },
+      { "x-forwarded-for": "192.0.2.10" },
+    );
+    expect(owner.status).toBe(200);
+    await owner.arrayBuffer();
+  }, 30_000);
+
+  test("fourteen concurrent wrong passwords for the admin check at most five, and the admin still logs in", async () => {
+    const attempts = await Promise.all(
+      Array.from({ length: 14 }, async () => {
+        const res = await call(
+          "/auth/login",
+          { email: adminEmail, password: "Wrong-passw0rd" },
+          { "x-forwarded-for": "198.51.100.14" },
+        );
+        await res.arrayBuffer();
+        return res.status;
+      }),
+    );
+    // 401 is a checked password, 429 one refused before any check
+    expect(attempts.filter((s) => s === 401)).toHaveLength(5);
+    expect(attempts.filter((s) => s === 429)).toHaveLength(9);
+    const admin = await call(
+      "/auth/login",
+      { email: adminEmail, password: adminPassword },
+      { "x-forwarded-for": "192.0.2.1" },
+    );
+    expect(admin.status).toBe(200);
+    await admin.arrayBuffer();
+  }, 30_000);
+
+  test("the embedded list refuses a common password with 400 naming the field and why", async () => {
+    const res = await call("/auth/register", { email: "frank@example.com", password: "password123" });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({
+      code: "invalid_argument",
+      errors: [{ path: "/body/password", message: "is one of the most common passwords" }],
+    });
   });
 });

@@ -72,11 +72,18 @@ export const authRegister = defineContract({
   idempotent: false,
 });
 
-/** `auth.login`: tokens for an email and a password (public). */
+/** The client address chain as the gateway forwards it; login throttling reads the entry it wrote. */
+const forwardedFor = z
+  .string()
+  .max(2048)
+  .optional()
+  .openapi({ description: "Written by the gateway (the peer address); auth throttles logins per address." });
+
+/** `auth.login`: tokens for an email and a password (public), throttled per email and client address. */
 export const authLogin = defineContract({
   name: "auth.login",
   summary: "Log in: an access token and a refresh token",
-  input: LoginBody,
+  input: z.object({ credentials: LoginBody, forwardedFor }),
   output: TokensDto,
   errors: ["invalid_argument", "unauthenticated", "too_many_requests"],
   idempotent: false,

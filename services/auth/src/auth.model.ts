@@ -30,12 +30,31 @@ export interface RefreshTokenRecord {
   revokedAt: Date | null;
 }
 
-/** Failed-login bookkeeping for one normalised email. */
-export interface LoginAttempts {
+/** Failed logins of one normalised email from one client address. */
+export interface LoginFailures {
+  /** Attempts counted since the count last restarted; each counts from before its password is checked. */
   failures: number;
-  windowStartedAt: Date;
-  lockedUntil: Date | null;
+  lastFailureAt: Date;
+  /** No attempt of this pair is checked before then. */
+  blockedUntil: Date;
 }
+
+/** How `AuthRepo.reserveLoginAttempt` counts one attempt, from `AuthPolicy.throttle` at `now`. */
+export interface AttemptRule {
+  now: Date;
+  /** Seconds a pair waits after its n-th failure: `delaysSec[n - 1]`, the last one for every n past the end. */
+  delaysSec: readonly number[];
+  /** A pair whose last failure is at or before this starts counting again from 1. */
+  forgetBefore: Date;
+  /**
+   * The per-account ceiling: when the account's failures from every address since `since` have reached
+   * `failures`, each attempt counts `extra` more for choosing its delay.
+   */
+  ceiling: { failures: number; since: Date; extra: number };
+}
+
+/** A reserved attempt (its password may be checked) or a refused one and when the pair may try again. */
+export type AttemptSlot = { granted: true; failures: number } | { granted: false; retryAt: Date };
 
 /** The result of a login or a refresh. */
 export interface TokenPair {

@@ -18,7 +18,7 @@ describe("background pruning", () => {
       async prune() {
         calls++;
         if (calls === 1) throw new Error("database down");
-        return { loginAttempts: 2, refreshTokens: 1 };
+        return { loginFailures: 2, refreshTokens: 1 };
       },
     };
     const pruning = startPruning(auth, 10, log as never);
@@ -44,7 +44,7 @@ describe("background pruning", () => {
         await Bun.sleep(60);
         active--;
         finished++;
-        return { loginAttempts: 0, refreshTokens: 0 };
+        return { loginFailures: 0, refreshTokens: 0 };
       },
     };
     const pruning = startPruning(auth, 5, recorder() as never);
@@ -61,7 +61,7 @@ describe("background pruning", () => {
       {
         async prune() {
           calls++;
-          return { loginAttempts: 0, refreshTokens: 0 };
+          return { loginFailures: 0, refreshTokens: 0 };
         },
       },
       0,

@@ -17,6 +17,7 @@ import { createApp } from "./auth.app.ts";
 import { makeAuthEndpoints } from "./auth.endpoints.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { KeyRing } from "./auth.keys.ts";
+import { commonPasswords } from "./auth.password-policy.ts";
 import { argon2idHasher } from "./auth.passwords.ts";
 import { PgAuthRepo } from "./auth.repo.ts";
 import { AuthService } from "./auth.service.ts";
@@ -57,7 +58,7 @@ export function startPruning(
           running = auth
             .prune()
             .then((deleted) => {
-              if (deleted.loginAttempts + deleted.refreshTokens > 0) logger.info({ deleted }, "pruned stale rows");
+              if (deleted.loginFailures + deleted.refreshTokens > 0) logger.info({ deleted }, "pruned stale rows");
             })
             .catch((err) => logger.warn({ err }, "pruning failed"))
             .finally(() => {
@@ -96,11 +97,13 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     : null;
   const keys = keyRingFor(config, database);
   await keys.init();
+  const { trustedProxies, ...throttle } = config.throttle;
   const auth = new AuthService({
     repo: new PgAuthRepo(database),
     passwords: argon2idHasher(config.password),
     signer: keys,
-    policy: { refreshTtlSec: config.tokens.refreshTtlSec, lockout: config.lockout },
+    policy: { refreshTtlSec: config.tokens.refreshTtlSec, throttle },
+    commonPasswords: commonPasswords(),
   });
   await auth.warmUp();
   const { email, password } = config.bootstrapAdmin;
@@ -113,7 +116,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
   return serveService(rt, {
     name: "auth",
     description: "Accounts and sessions",
-    app: createApp({ endpoints: makeAuthEndpoints(auth, keys), ...serviceAppOptions(rt, metrics) }),
+    app: createApp({ endpoints: makeAuthEndpoints(auth, keys, { trustedProxies }), ...serviceAppOptions(rt, metrics) }),
     background: [pruning, relay],
   });
 }

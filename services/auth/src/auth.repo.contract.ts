@@ -1,6 +1,7 @@
 import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
 import { errorCodeOf } from "@shared/testing/errors.ts";
+import type { AttemptRule } from "./auth.model.ts";
 import type { AuthRepo } from "./auth.service.ts";
 
 const id = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
@@ -17,6 +18,17 @@ const token = (n: number, family: number, accountN = 1) => ({
   tokenHash: `h${n}`,
   expiresAt: new Date(Date.now() + 60_000),
 });
+
+/** A rule at `now` with these delays, forgetting after `forgetSec`, and an account ceiling (none by default). */
+function attemptRule(
+  now: Date,
+  delaysSec: number[],
+  forgetSec = 3600,
+  ceiling = { failures: 1_000_000, extra: 0 },
+): AttemptRule {
+  const before = (sec: number) => new Date(now.getTime() - sec * 1000);
+  return { now, delaysSec, forgetBefore: before(forgetSec), ceiling: { ...ceiling, since: before(3600) } };
+}
 
 /**
  * Registers the behaviour every AuthRepo must have; run against the in-memory fake and against
@@ -134,45 +146,89 @@ export function authRepoContract(name: string, makeRepo: () => Promise<AuthRepo>
       expect((await Promise.all([use(2), use(3)])).sort()).toEqual(["reused", "rotated"]);
     });
 
-    test("login attempts are created, changed from their current value and deleted", async () => {
+    test("login attempts are counted before any check, per email and address, until the pair must wait", async () => {
       const repo = await makeRepo();
-      expect(await repo.loginAttempts("a@example.com")).toBeNull();
-      const start = new Date(Date.now() - 1000);
-      const bump = (c: { failures: number } | null) => ({
-        failures: (c?.failures ?? 0) + 1,
-        windowStartedAt: start,
-        lockedUntil: null,
-      });
-      await repo.updateLoginAttempts("a@example.com", bump);
-      await Promise.all([
-        repo.updateLoginAttempts("a@example.com", bump),
-        repo.updateLoginAttempts("a@example.com", bump),
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const rule = attemptRule(now, [0, 0, 60]);
+      const results = [];
+      for (let i = 0; i < 4; i++) results.push(await repo.reserveLoginAttempt("a@example.com", "10.0.0.1", rule));
+      expect(results).toEqual([
+        { granted: true, failures: 1 },
+        { granted: true, failures: 2 },
+        { granted: true, failures: 3 },
+        { granted: false, retryAt: new Date(now.getTime() + 60_000) },
       ]);
-      expect(await repo.loginAttempts("a@example.com")).toEqual({
+      expect(await repo.loginFailures("a@example.com", "10.0.0.1")).toEqual({
         failures: 3,
-        windowStartedAt: start,
-        lockedUntil: null,
+        lastFailureAt: now,
+        blockedUntil: new Date(now.getTime() + 60_000),
       });
-      expect(await repo.updateLoginAttempts("a@example.com", () => null)).toBeNull();
-      expect(await repo.loginAttempts("a@example.com")).toBeNull();
+      expect(await repo.reserveLoginAttempt("a@example.com", "10.0.0.2", rule)).toEqual({ granted: true, failures: 1 });
+      expect(await repo.reserveLoginAttempt("b@example.com", "10.0.0.1", rule)).toEqual({ granted: true, failures: 1 });
+      await repo.clearLoginFailures("a@example.com", "10.0.0.1");
+      expect(await repo.loginFailures("a@example.com", "10.0.0.1")).toBeNull();
+      expect((await repo.loginFailures("a@example.com", "10.0.0.2"))?.failures).toBe(1);
+      expect(await repo.reserveLoginAttempt("a@example.com", "10.0.0.1", rule)).toEqual({ granted: true, failures: 1 });
     });
 
-    test("pruning deletes the login attempts past their lock or window and keeps those that still count", async () => {
+    test("fourteen concurrent attempts of one pair are granted exactly as many times as the rule allows", async () => {
       const repo = await makeRepo();
-      const now = new Date();
+      const rule = attemptRule(new Date(), [0, 0, 0, 0, 60]);
+      const slots = await Promise.all(
+        Array.from({ length: 14 }, () => repo.reserveLoginAttempt("a@example.com", "10.0.0.1", rule)),
+      );
+      expect(slots.filter((s) => s.granted)).toHaveLength(5);
+      expect((await repo.loginFailures("a@example.com", "10.0.0.1"))?.failures).toBe(5);
+    });
+
+    test("a waiting pair counts on after its delay, and starts again once its failures are forgotten", async () => {
+      const repo = await makeRepo();
+      const t0 = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const later = (sec: number, forgetSec = 3600) =>
+        attemptRule(new Date(t0.getTime() + sec * 1000), [0, 30, 60], forgetSec);
+      const reserve = (sec: number, forgetSec?: number) =>
+        repo.reserveLoginAttempt("a@example.com", "10.0.0.1", later(sec, forgetSec));
+      expect(await reserve(0)).toEqual({ granted: true, failures: 1 });
+      expect(await reserve(0)).toEqual({ granted: true, failures: 2 });
+      expect((await reserve(29)).granted).toBe(false);
+      expect(await reserve(30)).toEqual({ granted: true, failures: 3 });
+      expect(await reserve(60)).toEqual({ granted: false, retryAt: new Date(t0.getTime() + 90_000) });
+      expect(await reserve(90)).toEqual({ granted: true, failures: 4 });
+      expect((await repo.loginFailures("a@example.com", "10.0.0.1"))?.blockedUntil).toEqual(
+        new Date(t0.getTime() + 150_000),
+      );
+      expect(await reserve(200, 100)).toEqual({ granted: true, failures: 1 });
+    });
+
+    test("over its account's ceiling a pair counts extra, yet an address that never failed is granted", async () => {
+      const repo = await makeRepo();
+      const rule = attemptRule(new Date(), [0, 0, 100], 3600, { failures: 3, extra: 2 });
+      for (let i = 0; i < 3; i++)
+        expect((await repo.reserveLoginAttempt("a@example.com", "10.0.0.1", rule)).granted).toBe(true);
+      expect((await repo.reserveLoginAttempt("a@example.com", "10.0.0.1", rule)).granted).toBe(false);
+      for (const fresh of ["10.0.0.2", "10.0.0.3"]) {
+        expect(await repo.reserveLoginAttempt("a@example.com", fresh, rule)).toEqual({ granted: true, failures: 1 });
+        expect((await repo.reserveLoginAttempt("a@example.com", fresh, rule)).granted).toBe(false);
+      }
+      // another account's ceiling is its own
+      expect((await repo.reserveLoginAttempt("b@example.com", "10.0.0.2", rule)).granted).toBe(true);
+      expect((await repo.reserveLoginAttempt("b@example.com", "10.0.0.2", rule)).granted).toBe(true);
+    });
+
+    test("pruning deletes the failures that neither delay a pair nor still count", async () => {
+      const repo = await makeRepo();
+      const now = new Date(Math.floor(Date.now() / 1000) * 1000);
       const ago = (sec: number) => new Date(now.getTime() - sec * 1000);
-      const set = (email: string, windowStartedAt: Date, lockedUntil: Date | null) =>
-        repo.updateLoginAttempts(email, () => ({ failures: 2, windowStartedAt, lockedUntil }));
-      await set("window-over@example.com", ago(1000), null);
-      await set("window-open@example.com", ago(10), null);
-      await set("lock-over@example.com", ago(2000), ago(1));
-      await set("lock-on@example.com", ago(2000), new Date(now.getTime() + 60_000));
-      expect(await repo.pruneLoginAttempts(now, ago(900))).toBe(2);
-      expect(await repo.loginAttempts("window-over@example.com")).toBeNull();
-      expect(await repo.loginAttempts("lock-over@example.com")).toBeNull();
-      expect((await repo.loginAttempts("window-open@example.com"))?.failures).toBe(2);
-      expect((await repo.loginAttempts("lock-on@example.com"))?.failures).toBe(2);
-      expect(await repo.pruneLoginAttempts(now, ago(900))).toBe(0);
+      const fail = (address: string, when: Date, delays: number[]) =>
+        repo.reserveLoginAttempt("a@example.com", address, attemptRule(when, delays));
+      await fail("old", ago(1000), [0]);
+      await fail("recent", ago(10), [0]);
+      await fail("old-waiting", ago(1000), [5000]);
+      expect(await repo.pruneLoginFailures(now, ago(900))).toBe(1);
+      expect(await repo.loginFailures("a@example.com", "old")).toBeNull();
+      expect((await repo.loginFailures("a@example.com", "recent"))?.failures).toBe(1);
+      expect((await repo.loginFailures("a@example.com", "old-waiting"))?.failures).toBe(1);
+      expect(await repo.pruneLoginFailures(now, ago(900))).toBe(0);
     });
 
     test("pruning deletes a family's refresh tokens only once every one of them has expired", async () => {

@@ -1,11 +1,13 @@
 import { AppError } from "@shared/errors";
-import type { Account, LoginAttempts, RefreshTokenRecord, Role } from "./auth.model.ts";
+import type { Account, AttemptRule, AttemptSlot, LoginFailures, RefreshTokenRecord, Role } from "./auth.model.ts";
 import type { AuthRepo, NewRefreshToken, RefreshTokenUse } from "./auth.service.ts";
+import { delayAfter } from "./auth.throttle.ts";
 
 interface State {
   accounts: Map<string, Account>;
   tokens: Map<string, RefreshTokenRecord>;
-  attempts: Map<string, LoginAttempts>;
+  /** Keyed by email, then by address. */
+  failures: Map<string, Map<string, LoginFailures>>;
 }
 
 /**
@@ -14,7 +16,7 @@ interface State {
  * tokens run one at a time, as the row lock makes them in PostgreSQL.
  */
 export class MemoryAuthRepo implements AuthRepo {
-  private readonly state: State = { accounts: new Map(), tokens: new Map(), attempts: new Map() };
+  private readonly state: State = { accounts: new Map(), tokens: new Map(), failures: new Map() };
   /** The accounts announced as registered (the outbox of the PostgreSQL repository), oldest first. */
   readonly registered: Account[] = [];
   private tokenUses: Promise<unknown> = Promise.resolve();
@@ -98,31 +100,43 @@ export class MemoryAuthRepo implements AuthRepo {
     }
   }
 
-  async loginAttempts(email: string): Promise<LoginAttempts | null> {
-    const a = this.state.attempts.get(email);
-    return a ? { ...a } : null;
-  }
-
-  async updateLoginAttempts(
-    email: string,
-    change: (current: LoginAttempts | null) => LoginAttempts | null,
-  ): Promise<LoginAttempts | null> {
+  async reserveLoginAttempt(email: string, address: string, rule: AttemptRule): Promise<AttemptSlot> {
     // No await between read and write: that is what makes this atomic, as the contract demands.
-    const current = this.state.attempts.get(email);
-    const next = change(current ? { ...current } : null);
-    if (next) this.state.attempts.set(email, { ...next });
-    else this.state.attempts.delete(email);
-    return next ? { ...next } : null;
+    const { now, ceiling } = rule;
+    const pairs = this.state.failures.get(email) ?? new Map<string, LoginFailures>();
+    const current = pairs.get(address);
+    if (current && current.blockedUntil > now) return { granted: false, retryAt: current.blockedUntil };
+    let sum = 0;
+    for (const f of pairs.values()) if (f.lastFailureAt > ceiling.since) sum += f.failures;
+    const extra = sum >= ceiling.failures ? ceiling.extra : 0;
+    const failures = !current || current.lastFailureAt <= rule.forgetBefore ? 1 : current.failures + 1;
+    const blockedUntil = new Date(now.getTime() + delayAfter(rule, failures, extra) * 1000);
+    pairs.set(address, { failures, lastFailureAt: now, blockedUntil });
+    this.state.failures.set(email, pairs);
+    return { granted: true, failures };
   }
 
-  async pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number> {
+  async loginFailures(email: string, address: string): Promise<LoginFailures | null> {
+    const f = this.state.failures.get(email)?.get(address);
+    return f ? { ...f } : null;
+  }
+
+  async clearLoginFailures(email: string, address: string): Promise<void> {
+    const pairs = this.state.failures.get(email);
+    pairs?.delete(address);
+    if (pairs?.size === 0) this.state.failures.delete(email);
+  }
+
+  async pruneLoginFailures(now: Date, lastFailureBefore: Date): Promise<number> {
     let n = 0;
-    for (const [email, a] of this.state.attempts) {
-      const over = a.lockedUntil !== null ? a.lockedUntil <= now : a.windowStartedAt <= windowStartedBefore;
-      if (over) {
-        this.state.attempts.delete(email);
-        n++;
+    for (const [email, pairs] of this.state.failures) {
+      for (const [address, f] of pairs) {
+        if (f.blockedUntil <= now && f.lastFailureAt <= lastFailureBefore) {
+          pairs.delete(address);
+          n++;
+        }
       }
+      if (pairs.size === 0) this.state.failures.delete(email);
     }
     return n;
   }
@@ -141,11 +155,9 @@ export class MemoryAuthRepo implements AuthRepo {
   }
 
   /** Counts rows, for tests that prove nothing was written. */
-  counts(): { accounts: number; tokens: number; attempts: number } {
-    return {
-      accounts: this.state.accounts.size,
-      tokens: this.state.tokens.size,
-      attempts: this.state.attempts.size,
-    };
+  counts(): { accounts: number; tokens: number; failures: number } {
+    let failures = 0;
+    for (const pairs of this.state.failures.values()) failures += pairs.size;
+    return { accounts: this.state.accounts.size, tokens: this.state.tokens.size, failures };
   }
 }

@@ -1,16 +1,17 @@
 import { describe, expect, test } from "bun:test";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
-import { useMigratedDatabase } from "@shared/testing";
+import { errorCodeOf, useMigratedDatabase } from "@shared/testing";
 import { PgKeyStore } from "./auth.keys.repo.ts";
 import { generateStoredKey } from "./auth.keys.ts";
 import { authRepoContract } from "./auth.repo.contract.ts";
 import { PgAuthRepo } from "./auth.repo.ts";
+import { countingHasher, makeAuth } from "./auth.testing.ts";
 
 const db = useMigratedDatabase({
   schema: "auth",
   migrations: embedMigrations("drizzle/auth"),
   prefix: "auth_repo",
-  truncate: ["auth.accounts", "auth.refresh_tokens", "auth.login_attempts", "auth.signing_keys"],
+  truncate: ["auth.accounts", "auth.refresh_tokens", "auth.login_failures", "auth.signing_keys"],
 });
 
 authRepoContract("the PostgreSQL auth repository", async () => new PgAuthRepo(db.database));
@@ -75,5 +76,23 @@ describe("registering on PostgreSQL", () => {
       await db.database.sql`alter table auth.outbox_away rename to outbox`;
     }
     expect(await repo.accountById(newAccount(503).id)).toBeNull();
+  });
+});
+
+describe("logging in on PostgreSQL", () => {
+  test("fourteen concurrent wrong passwords for one account check at most five, and the owner elsewhere logs in", async () => {
+    const passwords = countingHasher();
+    const { auth } = await makeAuth({ repo: new PgAuthRepo(db.database), passwords });
+    await auth.register("concurrent@example.com", "Sufficient-pass1");
+    const codes = await Promise.all(
+      Array.from({ length: 14 }, () =>
+        errorCodeOf(auth.login("concurrent@example.com", "Wrong-password1", "203.0.113.7")),
+      ),
+    );
+    expect(passwords.verified).toBe(5);
+    expect(codes.filter((c) => c === "unauthenticated")).toHaveLength(5);
+    expect(codes.filter((c) => c === "too_many_requests")).toHaveLength(9);
+    expect((await auth.login("concurrent@example.com", "Sufficient-pass1", "192.0.2.10")).accessToken).toBeString();
+    expect(passwords.verified).toBe(6);
   });
 });

@@ -1,15 +1,15 @@
 import { type Database, executorOf, inTransaction, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
 import { enqueueEvent } from "@shared/events/outbox.ts";
-import { and, eq, inArray, isNotNull, isNull, lte, or, sql } from "drizzle-orm";
+import { and, eq, inArray, isNull, lte, type SQL, sql } from "drizzle-orm";
 import { alias } from "drizzle-orm/pg-core";
 import { userRegistered, userRegisteredPayload } from "./auth.events.ts";
-import type { Account, LoginAttempts, RefreshTokenRecord, Role } from "./auth.model.ts";
+import type { Account, AttemptRule, AttemptSlot, LoginFailures, RefreshTokenRecord, Role } from "./auth.model.ts";
 import {
   type AccountRow,
   accounts,
-  type LoginAttemptRow,
-  loginAttempts,
+  type LoginFailuresRow,
+  loginFailures,
   outbox,
   type RefreshTokenRow,
   refreshTokens,
@@ -41,9 +41,11 @@ function tokenFromRow(row: RefreshTokenRow): RefreshTokenRecord {
   };
 }
 
-function attemptsFromRow(row: LoginAttemptRow): LoginAttempts {
-  return { failures: row.failures, windowStartedAt: row.windowStartedAt, lockedUntil: row.lockedUntil };
+function failuresFromRow(row: LoginFailuresRow): LoginFailures {
+  return { failures: row.failures, lastFailureAt: row.lastFailureAt, blockedUntil: row.blockedUntil };
 }
+
+const at = (d: Date) => sql`${d.toISOString()}::timestamptz`;
 
 const lockedToken = alias(refreshTokens, "locked_token");
 
@@ -151,46 +153,54 @@ export class PgAuthRepo implements AuthRepo {
     });
   }
 
-  async loginAttempts(email: string): Promise<LoginAttempts | null> {
-    const [row] = await this.db.select().from(loginAttempts).where(eq(loginAttempts.email, email)).limit(1);
-    return row ? attemptsFromRow(row) : null;
-  }
-
-  async updateLoginAttempts(
-    email: string,
-    change: (current: LoginAttempts | null) => LoginAttempts | null,
-  ): Promise<LoginAttempts | null> {
-    return inTransaction(this.database, async () => {
-      // Lock the email's row, creating a placeholder first so two first failures cannot both insert.
-      await this.db
-        .insert(loginAttempts)
-        .values({ email, failures: 0, windowStartedAt: new Date(0) })
-        .onConflictDoNothing();
-      const [row] = await this.db.select().from(loginAttempts).where(eq(loginAttempts.email, email)).for("update");
-      const current = row && row.failures > 0 ? attemptsFromRow(row) : null;
-      const next = change(current);
-      if (next) {
-        await this.db
-          .update(loginAttempts)
-          .set({ failures: next.failures, windowStartedAt: next.windowStartedAt, lockedUntil: next.lockedUntil })
-          .where(eq(loginAttempts.email, email));
-      } else {
-        await this.db.delete(loginAttempts).where(eq(loginAttempts.email, email));
-      }
-      return next;
-    });
-  }
-
-  async pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number> {
-    const rows = await this.db
-      .delete(loginAttempts)
-      .where(
-        or(
-          and(isNotNull(loginAttempts.lockedUntil), lte(loginAttempts.lockedUntil, now)),
-          and(isNull(loginAttempts.lockedUntil), lte(loginAttempts.windowStartedAt, windowStartedBefore)),
-        ),
+  async reserveLoginAttempt(email: string, address: string, rule: AttemptRule): Promise<AttemptSlot> {
+    const { now, ceiling } = rule;
+    const delays = `{${rule.delaysSec.join(",")}}`;
+    // One statement: the upsert takes the pair's row lock, so concurrent attempts are counted one after the
+    // other and each sees the delay the one before it set. The account's sum is read from the snapshot; a
+    // few concurrent attempts may miss the moment it crosses the ceiling, never a pair's own limit.
+    const waitAfter = (failures: SQL) =>
+      sql`make_interval(secs => (${delays}::int[])[least(${failures} + (select extra from account), ${rule.delaysSec.length})])`;
+    const restarted = sql`case when f.last_failure_at <= ${at(rule.forgetBefore)} then 1 else f.failures + 1 end`;
+    const rows = await this.db.execute<{ failures: number }>(sql`
+      with account as (
+        select case when coalesce(sum(failures), 0) >= ${ceiling.failures} then ${ceiling.extra}::int else 0 end as extra
+        from auth.login_failures
+        where email = ${email} and last_failure_at > ${at(ceiling.since)}
       )
-      .returning({ email: loginAttempts.email });
+      insert into auth.login_failures as f (email, address, failures, last_failure_at, blocked_until)
+      values (${email}, ${address}, 1, ${at(now)}, ${at(now)} + ${waitAfter(sql`1`)})
+      on conflict (email, address) do update set
+        failures = ${restarted},
+        last_failure_at = excluded.last_failure_at,
+        blocked_until = excluded.last_failure_at + ${waitAfter(restarted)}
+      where f.blocked_until <= ${at(now)}
+      returning f.failures`);
+    const [granted] = rows;
+    if (granted) return { granted: true, failures: granted.failures };
+    const current = await this.loginFailures(email, address);
+    // The row a refused attempt waited on exists; a second's wait covers a prune in between.
+    return { granted: false, retryAt: current?.blockedUntil ?? new Date(now.getTime() + 1000) };
+  }
+
+  async loginFailures(email: string, address: string): Promise<LoginFailures | null> {
+    const [row] = await this.db
+      .select()
+      .from(loginFailures)
+      .where(and(eq(loginFailures.email, email), eq(loginFailures.address, address)))
+      .limit(1);
+    return row ? failuresFromRow(row) : null;
+  }
+
+  async clearLoginFailures(email: string, address: string): Promise<void> {
+    await this.db.delete(loginFailures).where(and(eq(loginFailures.email, email), eq(loginFailures.address, address)));
+  }
+
+  async pruneLoginFailures(now: Date, lastFailureBefore: Date): Promise<number> {
+    const rows = await this.db
+      .delete(loginFailures)
+      .where(and(lte(loginFailures.blockedUntil, now), lte(loginFailures.lastFailureAt, lastFailureBefore)))
+      .returning({ email: loginFailures.email });
     return rows.length;
   }
 

@@ -28,7 +28,7 @@ const as = (id: string, roles: string) => ({ "x-user-id": id, "x-user-roles": ro
 async function expectProblem(res: Response, status: number, code: string) {
   expect(res.status).toBe(status);
   expect(res.headers.get("content-type")).toBe("application/problem+json");
-  const body = (await res.json()) as { code: string; errors?: { path: string }[] };
+  const body = (await res.json()) as { code: string; errors?: { path: string; message: string }[] };
   expect(body.code).toBe(code);
   return body;
 }
@@ -119,17 +119,57 @@ describe("the auth HTTP routes", () => {
     expect(repo.counts().tokens).toBe(before);
   });
 
-  test("repeated failures answer 429 with Retry-After, also for the right password", async () => {
+  test("repeated failures from one address answer 429 with Retry-After, also for the right password", async () => {
     const { app, repo } = await makeApp();
-    const wrong = post({ email: "alice@example.com", password: "Wrong-password1" });
-    for (let i = 0; i < 4; i++) expect((await app.request("/auth/login", wrong)).status).toBe(401);
-    const locked = await app.request("/auth/login", wrong);
-    await expectProblem(locked, 429, "too_many_requests");
-    expect(Number(locked.headers.get("retry-after"))).toBe(900);
-    const right = await app.request("/auth/login", post({ email: "alice@example.com", password: pw }));
+    const attacker = { "x-forwarded-for": "203.0.113.7" };
+    const wrong = post({ email: "alice@example.com", password: "Wrong-password1" }, attacker);
+    for (let i = 0; i < 5; i++) expect((await app.request("/auth/login", wrong)).status).toBe(401);
+    const throttled = await app.request("/auth/login", wrong);
+    await expectProblem(throttled, 429, "too_many_requests");
+    expect(Number(throttled.headers.get("retry-after"))).toBe(30);
+    const right = await app.request("/auth/login", post({ email: "alice@example.com", password: pw }, attacker));
     await expectProblem(right, 429, "too_many_requests");
     expect(Number(right.headers.get("retry-after"))).toBeGreaterThan(0);
     expect(repo.counts().tokens).toBe(0);
+  });
+
+  test("the owner logs in from another address at once; only the rightmost X-Forwarded-For entry counts", async () => {
+    const { app, repo } = await makeApp();
+    const wrong = post(
+      { email: "alice@example.com", password: "Wrong-password1" },
+      { "x-forwarded-for": "203.0.113.7" },
+    );
+    for (let i = 0; i < 6; i++) await (await app.request("/auth/login", wrong)).arrayBuffer();
+    // a client's own claim left of the gateway's entry changes nothing
+    const spoofed = { "x-forwarded-for": "192.0.2.10, 203.0.113.7" };
+    const claim = await app.request("/auth/login", post({ email: "alice@example.com", password: pw }, spoofed));
+    await expectProblem(claim, 429, "too_many_requests");
+    const owner = await app.request(
+      "/auth/login",
+      post({ email: "alice@example.com", password: pw }, { "x-forwarded-for": "192.0.2.10" }),
+    );
+    expect(owner.status).toBe(200);
+    expect(repo.counts().tokens).toBe(1);
+  });
+
+  test("a common password, or one containing the email's local part, answers 400 saying why", async () => {
+    const { app, repo } = await makeApp();
+    const before = repo.counts();
+    const common = await expectProblem(
+      await app.request("/auth/register", post({ email: "bob@example.com", password: "password123" })),
+      400,
+      "invalid_argument",
+    );
+    expect(common.errors).toEqual([{ path: "/body/password", message: "is one of the most common passwords" }]);
+    const local = await expectProblem(
+      await app.request("/auth/register", post({ email: "bobby@example.com", password: "I-am-Bobby-2026" })),
+      400,
+      "invalid_argument",
+    );
+    expect(local.errors).toEqual([
+      { path: "/body/password", message: "must not contain the part of the email before the @" },
+    ]);
+    expect(repo.counts()).toEqual(before);
   });
 
   test("granting roles needs identity and the admin role; nothing changes otherwise", async () => {

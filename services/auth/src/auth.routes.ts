@@ -22,7 +22,15 @@ export const authRoutes = {
     status: 201,
     description: "Registered",
   }),
-  login: httpRoute(authLogin, { method: "post", path: "/auth/login", tags, description: "Tokens", headers: noStore }),
+  login: httpRoute(authLogin, {
+    method: "post",
+    path: "/auth/login",
+    tags,
+    body: "credentials",
+    requestHeaders: { forwardedFor: "x-forwarded-for" },
+    description: "Tokens",
+    headers: noStore,
+  }),
   refresh: httpRoute(authRefresh, {
     method: "post",
     path: "/auth/refresh",

@@ -2,8 +2,10 @@ import { describe, expect, test } from "bun:test";
 import { AppError } from "@shared/errors";
 import { createLocalJWKSet, decodeJwt, jwtVerify } from "jose";
 import type { Actor } from "./auth.model.ts";
-import { hashToken, passwordProblems } from "./auth.service.ts";
-import { makeAuth, manualClock } from "./auth.testing.ts";
+import { commonPasswords, passwordProblems } from "./auth.password-policy.ts";
+import { hashToken } from "./auth.service.ts";
+import { countingHasher, makeAuth, manualClock } from "./auth.testing.ts";
+import { defaultThrottle } from "./auth.throttle.ts";
 
 async function errorOf(p: Promise<unknown>): Promise<AppError | string> {
   try {
@@ -21,13 +23,41 @@ const codeOf = async (p: Promise<unknown>) => {
 const pw = "Sufficient-pass1";
 
 describe("password rules", () => {
+  const common = commonPasswords();
+  const problems = (password: string, email = "someone@example.com") => passwordProblems(password, { email, common });
+
   test("want 10 to 128 characters from at least two classes", () => {
-    expect(passwordProblems("Short1")).toHaveLength(1);
-    expect(passwordProblems("alllowercaseletters")).toHaveLength(1);
-    expect(passwordProblems("12345678901234")).toHaveLength(1);
-    expect(passwordProblems("x".repeat(129))).toHaveLength(2);
-    expect(passwordProblems("lowercase and spaces")).toEqual([]);
-    expect(passwordProblems(pw)).toEqual([]);
+    expect(problems("Short1")).toHaveLength(1);
+    expect(problems("alllowercaseletters")).toHaveLength(1);
+    expect(problems("12345678901234")).toHaveLength(1);
+    expect(problems("x".repeat(129))).toHaveLength(2);
+    expect(problems("lowercase and spaces")).toEqual([]);
+    expect(problems(pw)).toEqual([]);
+  });
+
+  test("refuse the common passwords of the embedded list in any case", () => {
+    expect(common.size).toBeGreaterThanOrEqual(10_000);
+    for (const password of ["password123", "Password123", "PASSWORD123", "qwertyuiop1"]) {
+      expect(problems(password)).toEqual(["is one of the most common passwords"]);
+    }
+  });
+
+  test("refuse a common password padded with digits or symbols, and keep passphrases that merely end in one", () => {
+    for (const password of ["Dragon2024!", "sunshine 123", "Monkey_42_42"]) {
+      expect(problems(password)).toEqual(["is a common password with digits or symbols added"]);
+    }
+    expect(problems("monkey-business-7")).toEqual([]);
+    expect(problems("my old sunshine 1")).toEqual([]);
+    expect(problems("2024!-12345-6789")).toEqual([]);
+  });
+
+  test("refuse a password containing the email's local part of three or more characters, in any case", () => {
+    const local = "must not contain the part of the email before the @";
+    expect(problems("my-Alice-pass-1", "alice@example.com")).toEqual([local]);
+    expect(problems("bob-is-fine-1", "alice+shop@example.com")).toEqual([]);
+    expect(problems("xALICEx-pass-1", "alice+shop@example.com")).toEqual([local]);
+    expect(problems("al-and-more-1", "al@example.com")).toEqual([]);
+    expect(problems("Example-com-1", "alice@example.com")).toEqual([]);
   });
 });
 
@@ -37,6 +67,16 @@ describe("the auth service", () => {
     const account = await auth.register(" Alice@Example.com ", pw);
     expect(account).toMatchObject({ email: "alice@example.com", roles: ["user"] });
     expect(account).not.toHaveProperty("passwordHash");
+  });
+
+  test("refuses a common password, saying why, and writes nothing", async () => {
+    const { auth, repo } = await makeAuth();
+    const common = (await errorOf(auth.register("a@example.com", "password123"))) as AppError;
+    expect(common.code).toBe("invalid_argument");
+    expect(common.fields).toEqual([{ path: "/body/password", message: "is one of the most common passwords" }]);
+    expect(await codeOf(auth.register("alice@example.com", "Alice-2026-shop"))).toBe("invalid_argument");
+    expect(await codeOf(auth.bootstrapAdmin("root@example.com", "Password123"))).toBe("invalid_argument");
+    expect(repo.counts().accounts).toBe(0);
   });
 
   test("refuses a weak password and a taken email, writing nothing", async () => {
@@ -91,57 +131,99 @@ describe("the auth service", () => {
     expect(unknown.code).toBe("unauthenticated");
   });
 
-  test("five failures in the window lock the email, even the right password, until the lock ends", async () => {
+  test("fourteen concurrent wrong passwords for one account check at most five of them", async () => {
+    const passwords = countingHasher();
+    const { auth } = await makeAuth({ passwords });
+    await auth.register("a@example.com", pw);
+    const codes = await Promise.all(
+      Array.from({ length: 14 }, () => codeOf(auth.login("a@example.com", "Wrong-password1", "203.0.113.7"))),
+    );
+    expect(passwords.verified).toBe(5);
+    expect(codes.filter((c) => c === "unauthenticated")).toHaveLength(5);
+    expect(codes.filter((c) => c === "too_many_requests")).toHaveLength(9);
+  });
+
+  test("an address that keeps failing waits longer each time, and its right password waits too", async () => {
+    const clock = manualClock();
+    const passwords = countingHasher();
+    const { auth } = await makeAuth({ now: clock.now, passwords });
+    await auth.register("a@example.com", pw);
+    const attacker = (password = "Wrong-password1") => errorOf(auth.login("a@example.com", password, "203.0.113.7"));
+    for (let i = 0; i < 5; i++) expect(await attacker()).toMatchObject({ code: "unauthenticated" });
+    const retryAfter = async (password?: string) => {
+      const e = (await attacker(password)) as AppError;
+      expect(e.code).toBe("too_many_requests");
+      return e.options.headers?.["retry-after"];
+    };
+    expect(await retryAfter()).toBe("30");
+    clock.advance(10_000);
+    expect(await retryAfter(pw)).toBe("20");
+    clock.advance(20_000);
+    expect(await attacker()).toMatchObject({ code: "unauthenticated" });
+    expect(await retryAfter()).toBe("60");
+    clock.advance(60_000);
+    expect(await attacker()).toMatchObject({ code: "unauthenticated" });
+    expect(await retryAfter()).toBe("120");
+    expect(passwords.verified).toBe(7);
+  });
+
+  test("the owner logs in at once from another address while an attacker is throttled, even past the account's ceiling", async () => {
     const clock = manualClock();
     const { auth } = await makeAuth({ now: clock.now });
-    await auth.register("a@example.com", pw);
-    for (let i = 0; i < 4; i++)
-      expect(await codeOf(auth.login("a@example.com", "Wrong-password1"))).toBe("unauthenticated");
-    const locked = (await errorOf(auth.login("a@example.com", "Wrong-password1"))) as AppError;
-    expect(locked.code).toBe("too_many_requests");
-    expect(locked.options.headers?.["retry-after"]).toBe("900");
-    clock.advance(60_000);
-    const still = (await errorOf(auth.login("a@example.com", pw))) as AppError;
-    expect(still.code).toBe("too_many_requests");
-    expect(still.options.headers?.["retry-after"]).toBe("840");
-    clock.advance(840_000);
-    expect((await auth.login("a@example.com", pw)).accessToken).toBeString();
+    const admin = await auth.bootstrapAdmin("root@example.com", pw);
+    // 25 failures from 5 addresses: every one of them now waits, and the account is over its ceiling of 20
+    for (let a = 1; a <= 5; a++) {
+      for (let i = 0; i < 5; i++) await codeOf(auth.login("root@example.com", "Wrong-password1", `203.0.113.${a}`));
+      expect(await codeOf(auth.login("root@example.com", pw, `203.0.113.${a}`))).toBe("too_many_requests");
+    }
+    // a sixth attacking address gets a single guess before it waits
+    expect(await codeOf(auth.login("root@example.com", "Wrong-password1", "198.51.100.66"))).toBe("unauthenticated");
+    expect(await codeOf(auth.login("root@example.com", "Wrong-password1", "198.51.100.66"))).toBe("too_many_requests");
+    const owner = await auth.login("root@example.com", pw, "192.0.2.10");
+    expect(decodeJwt(owner.accessToken)).toMatchObject({ sub: admin.id, roles: ["user", "admin"] });
   });
 
-  test("unknown emails lock the same way, so a lock tells nothing about registration", async () => {
+  test("unknown emails are throttled the same way, so a 429 tells nothing about registration", async () => {
     const { auth } = await makeAuth();
     const codes = [];
-    for (let i = 0; i < 6; i++) codes.push(await codeOf(auth.login("ghost@example.com", pw)));
-    expect(codes).toEqual([...Array(4).fill("unauthenticated"), "too_many_requests", "too_many_requests"]);
+    for (let i = 0; i < 7; i++) codes.push(await codeOf(auth.login("ghost@example.com", pw, "203.0.113.7")));
+    expect(codes).toEqual([...Array(5).fill("unauthenticated"), "too_many_requests", "too_many_requests"]);
   });
 
-  test("failures spread wider than the window never lock, and a success clears them", async () => {
+  test("a success forgets the address's failures, and failures a day old are forgotten", async () => {
     const clock = manualClock();
     const { auth, repo } = await makeAuth({ now: clock.now });
     await auth.register("a@example.com", pw);
-    for (let i = 0; i < 8; i++) {
-      expect(await codeOf(auth.login("a@example.com", "Wrong-password1"))).toBe("unauthenticated");
-      clock.advance(4 * 60_000);
-    }
-    await auth.login("a@example.com", pw);
-    expect(await repo.loginAttempts("a@example.com")).toBeNull();
+    const wrong = () => codeOf(auth.login("a@example.com", "Wrong-password1", "192.0.2.10"));
+    for (let i = 0; i < 4; i++) expect(await wrong()).toBe("unauthenticated");
+    await auth.login("a@example.com", pw, "192.0.2.10");
+    expect(await repo.loginFailures("a@example.com", "192.0.2.10")).toBeNull();
+    for (let i = 0; i < 4; i++) expect(await wrong()).toBe("unauthenticated");
+    clock.advance(24 * 3600_000);
+    for (let i = 0; i < 4; i++) expect(await wrong()).toBe("unauthenticated");
+    expect((await repo.loginFailures("a@example.com", "192.0.2.10"))?.failures).toBe(4);
   });
 
-  test("pruning forgets failures past their window or lock and keeps a lock that still holds", async () => {
+  test("pruning forgets failures that neither delay an address nor still count, and keeps the others", async () => {
     const clock = manualClock();
-    const { auth, repo } = await makeAuth({ now: clock.now });
+    const { auth, repo } = await makeAuth({
+      now: clock.now,
+      policy: { throttle: { ...defaultThrottle, forgetSec: 3600 } },
+    });
     await codeOf(auth.login("once@example.com", pw));
-    clock.advance(600_000);
-    for (let i = 0; i < 5; i++) await codeOf(auth.login("locked@example.com", pw));
-    clock.advance(400_000);
-    expect(await auth.prune()).toEqual({ loginAttempts: 1, refreshTokens: 0 });
-    expect(await repo.loginAttempts("once@example.com")).toBeNull();
-    expect(await codeOf(auth.login("locked@example.com", pw))).toBe("too_many_requests");
-    clock.advance(500_000);
-    expect(await auth.prune()).toEqual({ loginAttempts: 1, refreshTokens: 0 });
-    // the lock has ended and its count is gone: the next failure is the first of a new window
-    expect(await codeOf(auth.login("locked@example.com", pw))).toBe("unauthenticated");
-    expect((await repo.loginAttempts("locked@example.com"))?.failures).toBe(1);
+    clock.advance(1800_000);
+    for (let i = 0; i < 12; i++) {
+      await codeOf(auth.login("waiting@example.com", pw));
+      clock.advance(
+        ((await repo.loginFailures("waiting@example.com", "unknown"))?.blockedUntil.getTime() ?? 0) -
+          clock.now().getTime(),
+      );
+    }
+    expect((await repo.loginFailures("waiting@example.com", "unknown"))?.failures).toBe(12);
+    clock.advance(1800_000);
+    expect(await auth.prune()).toEqual({ loginFailures: 1, refreshTokens: 0 });
+    expect(await repo.loginFailures("once@example.com", "unknown")).toBeNull();
+    expect((await repo.loginFailures("waiting@example.com", "unknown"))?.failures).toBe(12);
   });
 
   test("pruning deletes a session's refresh tokens once the newest of them has expired", async () => {

@@ -1,16 +1,21 @@
 import { AppError } from "@shared/errors";
 import { isAdmin } from "@shared/identity";
+import { unknownClientAddress } from "./auth.client-address.ts";
 import type {
   AccessClaims,
   Account,
   Actor,
-  LoginAttempts,
+  AttemptRule,
+  AttemptSlot,
+  LoginFailures,
   PublicAccount,
   RefreshTokenRecord,
   Role,
   RoleChange,
   TokenPair,
 } from "./auth.model.ts";
+import { passwordProblems } from "./auth.password-policy.ts";
+import { attemptRule, defaultThrottle, delaySchedule, type ThrottlePolicy } from "./auth.throttle.ts";
 
 /** A refresh token as it is first stored. */
 export type NewRefreshToken = Omit<RefreshTokenRecord, "createdAt" | "usedAt" | "revokedAt">;
@@ -56,20 +61,22 @@ export interface AuthRepo {
     hash: string,
     decide: (token: RefreshTokenRecord | null, account: Account | null) => Promise<RefreshTokenUse<T>>,
   ): Promise<T>;
-  loginAttempts(email: string): Promise<LoginAttempts | null>;
   /**
-   * Reads the attempts of one email, lets `change` compute the next state (null deletes it) and stores
-   * it, atomically: concurrent failures for one email never lose a count.
+   * Counts an attempt of `email` from `address` as a failure before its password is checked, in one atomic
+   * step: refused while the pair waits out its delay, else granted and the pair's next delay set by `rule`
+   * (its count restarted when its last failure is at or before `rule.forgetBefore`). Concurrent attempts
+   * can therefore never check more passwords than the rule allows.
    */
-  updateLoginAttempts(
-    email: string,
-    change: (current: LoginAttempts | null) => LoginAttempts | null,
-  ): Promise<LoginAttempts | null>;
+  reserveLoginAttempt(email: string, address: string, rule: AttemptRule): Promise<AttemptSlot>;
+  /** The failures counted for `email` from `address`, or null. */
+  loginFailures(email: string, address: string): Promise<LoginFailures | null>;
+  /** Forgets the failures of `email` from `address` (its password was right). */
+  clearLoginFailures(email: string, address: string): Promise<void>;
   /**
-   * Deletes the attempts that no longer count at `now`: those whose lock has ended, and unlocked ones whose
-   * window started at or before `windowStartedBefore`. Returns how many it deleted.
+   * Deletes the failures that no longer count at `now`: pairs no longer waiting whose last failure is at or
+   * before `lastFailureBefore`. Returns how many pairs it deleted.
    */
-  pruneLoginAttempts(now: Date, windowStartedBefore: Date): Promise<number>;
+  pruneLoginFailures(now: Date, lastFailureBefore: Date): Promise<number>;
   /**
    * Deletes the refresh tokens of every family whose tokens have all expired at `now` (a family with one
    * live token keeps its used ones, so their reuse still revokes it). Returns how many it deleted.
@@ -92,7 +99,7 @@ export interface TokenSigner {
 /** Rules of the service that come from config. */
 export interface AuthPolicy {
   refreshTtlSec: number;
-  lockout: { maxFailures: number; windowSec: number; lockSec: number };
+  throttle: ThrottlePolicy;
 }
 
 /** Everything the auth service is built from; `main.ts` passes real adapters, tests pass fakes. */
@@ -101,29 +108,15 @@ export interface AuthServiceDeps {
   passwords: PasswordHasher;
   signer: TokenSigner;
   policy: AuthPolicy;
+  /** The common passwords refused at registration, lower case (`commonPasswords()`). */
+  commonPasswords: ReadonlySet<string>;
   now?: () => Date;
   newId?: () => string;
   newToken?: () => string;
 }
 
-/** Default policy: refresh tokens live 30 days, 5 failures in 15 min lock the email for 15 min. */
-export const defaultPolicy: AuthPolicy = {
-  refreshTtlSec: 30 * 24 * 3600,
-  lockout: { maxFailures: 5, windowSec: 15 * 60, lockSec: 15 * 60 },
-};
-
-const passwordClasses = [/[a-z]/, /[A-Z]/, /[0-9]/, /[^a-zA-Z0-9]/];
-
-/** Password rules: 10..128 characters from at least two classes (lower, upper, digit, other). */
-export function passwordProblems(password: string): string[] {
-  const problems: string[] = [];
-  if (password.length < 10) problems.push("must have at least 10 characters");
-  if (password.length > 128) problems.push("must have at most 128 characters");
-  if (passwordClasses.filter((c) => c.test(password)).length < 2) {
-    problems.push("must mix at least two of: lower case, upper case, digits, other characters");
-  }
-  return problems;
-}
+/** Default policy: refresh tokens live 30 days; logins are throttled as `defaultThrottle` says. */
+export const defaultPolicy: AuthPolicy = { refreshTtlSec: 30 * 24 * 3600, throttle: defaultThrottle };
 
 /** Emails are compared and stored trimmed and in lower case. */
 export function normaliseEmail(email: string): string {
@@ -143,7 +136,7 @@ function randomToken(): string {
 const invalidRefresh = () => new AppError("unauthenticated", "The refresh token is invalid, expired or revoked");
 const badCredentials = () => new AppError("unauthenticated", "Email or password is wrong");
 
-function locked(until: Date, now: Date): AppError {
+function throttled(until: Date, now: Date): AppError {
   const seconds = Math.max(1, Math.ceil((until.getTime() - now.getTime()) / 1000));
   return new AppError("too_many_requests", `Too many failed logins; try again in ${seconds} s`, {
     headers: { "retry-after": String(seconds) },
@@ -158,14 +151,17 @@ function publicOf(account: Account): PublicAccount {
 type RefreshOutcome = { kind: "rotated"; pair: TokenPair } | { kind: "reused" } | { kind: "invalid" };
 
 /**
- * Credentials, sessions and roles. Login failures are counted per email (known or not) and answered
- * the same way; refresh tokens rotate on every use and a reused one revokes its whole family.
+ * Credentials, sessions and roles. Login failures are counted per email (known or not) and client
+ * address and answered the same way; refresh tokens rotate on every use and a reused one revokes its
+ * whole family.
  */
 export class AuthService {
   private readonly repo: AuthRepo;
   private readonly passwords: PasswordHasher;
   private readonly signer: TokenSigner;
   private readonly policy: AuthPolicy;
+  private readonly delaysSec: readonly number[];
+  private readonly commonPasswords: ReadonlySet<string>;
   private readonly now: () => Date;
   private readonly newId: () => string;
   private readonly newToken: () => string;
@@ -176,6 +172,8 @@ export class AuthService {
     this.passwords = deps.passwords;
     this.signer = deps.signer;
     this.policy = deps.policy;
+    this.delaysSec = delaySchedule(deps.policy.throttle);
+    this.commonPasswords = deps.commonPasswords;
     this.now = deps.now ?? (() => new Date());
     this.newId = deps.newId ?? (() => Bun.randomUUIDv7());
     this.newToken = deps.newToken ?? randomToken;
@@ -188,7 +186,7 @@ export class AuthService {
 
   /** Creates an account with the `user` role and announces it (`auth.user.registered`). */
   async register(email: string, password: string): Promise<PublicAccount> {
-    checkPassword(password);
+    this.checkPassword(email, password);
     const passwordHash = await this.passwords.hash(password);
     const account = await this.repo.registerAccount({
       id: this.newId(),
@@ -199,22 +197,26 @@ export class AuthService {
     return publicOf(account);
   }
 
-  /** Checks credentials and starts a new session (a new refresh token family). */
-  async login(email: string, password: string): Promise<TokenPair> {
+  /**
+   * Checks credentials from a client address and starts a new session (a new refresh token family). The
+   * attempt is counted as a failure before the password is checked and forgotten when it is right; an
+   * attempt while the pair waits is refused (`too_many_requests`) without checking anything.
+   */
+  async login(email: string, password: string, address = unknownClientAddress): Promise<TokenPair> {
     const key = normaliseEmail(email);
     const now = this.now();
-    const attempts = await this.repo.loginAttempts(key);
-    if (attempts?.lockedUntil && attempts.lockedUntil > now) throw locked(attempts.lockedUntil, now);
+    const slot = await this.repo.reserveLoginAttempt(
+      key,
+      address,
+      attemptRule(this.policy.throttle, this.delaysSec, now),
+    );
+    if (!slot.granted) throw throttled(slot.retryAt, now);
     const account = await this.repo.accountByEmail(key);
     // An unknown email still pays for one hash verification, so timing does not tell them apart.
     const hash = account?.passwordHash ?? (await this.dummy());
     const ok = (await this.passwords.verify(password, hash)) && account !== null;
-    if (!ok || !account) {
-      const next = await this.repo.updateLoginAttempts(key, (current) => this.afterFailure(current, now));
-      if (next?.lockedUntil && next.lockedUntil > now) throw locked(next.lockedUntil, now);
-      throw badCredentials();
-    }
-    if (attempts) await this.repo.updateLoginAttempts(key, () => null);
+    if (!ok || !account) throw badCredentials();
+    await this.repo.clearLoginFailures(key, address);
     const { successor, pair } = await this.issue(account, this.newId(), now);
     await this.repo.insertRefreshToken(successor);
     return pair;
@@ -299,7 +301,7 @@ export class AuthService {
       const updated = await this.repo.updateRoles(existing.id, (current) => sortRoles([...current.roles, "admin"]));
       return publicOf(updated ?? existing);
     }
-    checkPassword(password);
+    this.checkPassword(email, password);
     const account = await this.repo.createAccount({
       id: this.newId(),
       email: normaliseEmail(email),
@@ -334,42 +336,32 @@ export class AuthService {
   }
 
   /**
-   * Deletes what can no longer matter: login attempts outside their window and lock (failures for emails
-   * nobody owns would otherwise pile up), and sessions whose every refresh token has expired.
+   * Deletes what can no longer matter: login failures that neither delay a pair nor count towards its
+   * backoff or its account's ceiling (failures for emails nobody owns would otherwise pile up), and
+   * sessions whose every refresh token has expired.
    */
-  async prune(): Promise<{ loginAttempts: number; refreshTokens: number }> {
+  async prune(): Promise<{ loginFailures: number; refreshTokens: number }> {
     const now = this.now();
-    const windowStartedBefore = new Date(now.getTime() - this.policy.lockout.windowSec * 1000);
+    const { forgetSec, accountWindowSec } = this.policy.throttle;
+    const lastFailureBefore = new Date(now.getTime() - Math.max(forgetSec, accountWindowSec) * 1000);
     return {
-      loginAttempts: await this.repo.pruneLoginAttempts(now, windowStartedBefore),
+      loginFailures: await this.repo.pruneLoginFailures(now, lastFailureBefore),
       refreshTokens: await this.repo.pruneRefreshTokens(now),
     };
   }
 
-  private afterFailure(current: LoginAttempts | null, now: Date): LoginAttempts {
-    const { maxFailures, windowSec, lockSec } = this.policy.lockout;
-    const fresh =
-      !current || current.lockedUntil !== null || current.windowStartedAt.getTime() + windowSec * 1000 <= now.getTime();
-    const failures = fresh ? 1 : current.failures + 1;
-    return {
-      failures,
-      windowStartedAt: fresh ? now : current.windowStartedAt,
-      lockedUntil: failures >= maxFailures ? new Date(now.getTime() + lockSec * 1000) : null,
-    };
+  private checkPassword(email: string, password: string): void {
+    const problems = passwordProblems(password, { email, common: this.commonPasswords });
+    if (problems.length > 0) {
+      throw new AppError("invalid_argument", `The password ${problems.join("; ")}`, {
+        fields: problems.map((message) => ({ path: "/body/password", message })),
+      });
+    }
   }
 
   private dummy(): Promise<string> {
     this.dummyHash ??= this.passwords.hash(randomToken());
     return this.dummyHash;
-  }
-}
-
-function checkPassword(password: string): void {
-  const problems = passwordProblems(password);
-  if (problems.length > 0) {
-    throw new AppError("invalid_argument", `The password ${problems.join("; ")}`, {
-      fields: problems.map((message) => ({ path: "/body/password", message })),
-    });
   }
 }
 

@@ -1,6 +1,7 @@
 import { defineServiceConfig, secret } from "@shared/config";
 import { relayConfigSchema } from "@shared/events";
 import { z } from "zod";
+import { defaultThrottle } from "./auth.throttle.ts";
 
 /** The auth service's config: the kit's sections plus its own keys. */
 export const authConfigSchema = defineServiceConfig(
@@ -33,11 +34,47 @@ export const authConfigSchema = defineServiceConfig(
         reloadSec: z.number().int().min(0).default(30).describe("how often generated keys are re-read"),
       })
       .prefault({}),
-    lockout: z
+    throttle: z
       .object({
-        maxFailures: z.number().int().min(1).default(5),
-        windowSec: z.number().int().min(1).default(900),
-        lockSec: z.number().int().min(1).default(900),
+        freeFailures: z
+          .number()
+          .int()
+          .min(1)
+          .default(defaultThrottle.freeFailures)
+          .describe("failed logins per email and client address checked back to back before the pair must wait"),
+        baseDelaySec: z
+          .number()
+          .int()
+          .min(1)
+          .default(defaultThrottle.baseDelaySec)
+          .describe("the first wait; each further failure doubles it"),
+        maxDelaySec: z.number().int().min(1).default(defaultThrottle.maxDelaySec).describe("the longest wait"),
+        forgetSec: z
+          .number()
+          .int()
+          .min(1)
+          .default(defaultThrottle.forgetSec)
+          .describe("a pair with no failure for this long starts counting again"),
+        accountCeiling: z
+          .number()
+          .int()
+          .min(1)
+          .default(defaultThrottle.accountCeiling)
+          .describe("failures of one email from all addresses that leave every address one failure before it waits"),
+        accountWindowSec: z
+          .number()
+          .int()
+          .min(1)
+          .default(defaultThrottle.accountWindowSec)
+          .describe("how long a failure counts towards accountCeiling"),
+        trustedProxies: z
+          .number()
+          .int()
+          .min(1)
+          .default(1)
+          .describe(
+            "proxies in front of auth that write X-Forwarded-For; the client address is that many entries from the right",
+          ),
       })
       .prefault({}),
     prune: z

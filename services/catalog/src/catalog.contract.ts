@@ -1,11 +1,17 @@
 import { z } from "@hono/zod-openapi";
-import { CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import {
+  CatalogProductDto,
+  catalogProductsGet,
+  catalogStockRelease,
+  catalogStockReserve,
+  type StockReservationDto,
+} from "@shared/contracts/catalog.ts";
 import { pageDto, pageQuery, toPageDto } from "@shared/contracts/page.ts";
 import { defineContract } from "@shared/endpoint";
-import type { Page, Product } from "./catalog.model.ts";
+import type { Page, Product, StockReservation } from "./catalog.model.ts";
 import { isCurrencyCode } from "./catalog.service.ts";
 
-export { CatalogProductDto, catalogProductsGet };
+export { CatalogProductDto, catalogProductsGet, catalogStockRelease, catalogStockReserve };
 
 const maxInt4 = 2_147_483_647;
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;
@@ -205,4 +211,9 @@ export function toCatalogProductDto(p: Product): CatalogProductDto {
     stock: p.stock,
     active: p.active,
   };
+}
+
+/** Domain reservation -> the DTO of `catalog.stock.reserve` and `catalog.stock.release`. */
+export function toStockReservationDto(r: StockReservation): StockReservationDto {
+  return { orderId: r.orderId, status: r.status, lines: r.lines.map((l) => ({ ...l })) };
 }

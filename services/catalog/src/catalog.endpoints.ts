@@ -7,16 +7,19 @@ import {
   catalogProductsGetOne,
   catalogProductsList,
   catalogProductsUpdate,
+  catalogStockRelease,
+  catalogStockReserve,
   toCatalogProductDto,
   toProductDto,
   toProductPageDto,
+  toStockReservationDto,
 } from "./catalog.contract.ts";
 import type { CatalogService } from "./catalog.service.ts";
 
 /**
  * The catalog endpoints: each contract bound to the service. Reads need no identity (admins see more);
- * `catalog.products.get` is also served on the bus (NATS or in-process): orders calls it for whoever
- * places the order.
+ * `catalog.products.get` and the stock reservation pair are also served on the bus (NATS or in-process):
+ * orders calls them for whoever places or cancels an order.
  */
 export function makeCatalogEndpoints(catalog: CatalogService) {
   return {
@@ -44,6 +47,12 @@ export function makeCatalogEndpoints(catalog: CatalogService) {
     ),
     update: implement(catalogProductsUpdate, async (input, ctx) =>
       toProductDto(await catalog.update(ctx.identity, input.id, input.changes, expectedVersionOf(input.ifMatch))),
+    ),
+    stockReserve: implement(catalogStockReserve, async (input) =>
+      toStockReservationDto(await catalog.reserve(input.orderId, input.lines)),
+    ),
+    stockRelease: implement(catalogStockRelease, async (input) =>
+      toStockReservationDto(await catalog.release(input.orderId)),
     ),
     deactivate: implement(catalogProductsDeactivate, async (input, ctx) =>
       toProductDto(await catalog.deactivate(ctx.identity, input.id, expectedVersionOf(input.ifMatch))),

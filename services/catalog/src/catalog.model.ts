@@ -56,8 +56,37 @@ export interface ProductFilter {
 /** What the caller expects the current version to be (If-Match); `any` is `If-Match: *`. */
 export type ExpectedVersion = { kind: "any" } | { kind: "one-of"; versions: readonly number[] };
 
-/** What happened to a product, for the `onProductChanged` port (cache purge, issue 4). */
+/** What happened to a product, for the `onProductChanged` port (the cache purge event). */
 export interface ProductChanged {
   kind: "created" | "updated" | "deactivated";
   product: Product;
+}
+
+/** One product and how many of it an order holds. */
+export interface StockLine {
+  productId: string;
+  quantity: number;
+}
+
+/** The stock an order holds (`held`), or gave back (`released`; no lines when it never held any). */
+export interface StockReservation {
+  orderId: string;
+  status: "held" | "released";
+  lines: StockLine[];
+}
+
+/**
+ * What reserving found: the lines are held now (`changed` lists the products whose stock moved; empty when
+ * the order already held them), the order was released before (a late reserve never takes stock), or
+ * some line cannot be held (nothing was taken; `products` are the requested ones as they stand).
+ */
+export type ReserveOutcome =
+  | { kind: "held"; reservation: StockReservation; changed: Product[] }
+  | { kind: "released"; reservation: StockReservation }
+  | { kind: "short"; products: Product[] };
+
+/** What releasing did: the reservation as it stands now and the products whose stock came back. */
+export interface ReleaseOutcome {
+  reservation: StockReservation;
+  changed: Product[];
 }

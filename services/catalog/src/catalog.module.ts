@@ -25,8 +25,9 @@ export const schema = "catalog";
 export const migrations = embedMigrations("drizzle/catalog");
 
 /**
- * Migrates (when configured), then serves HTTP and `catalog.products.get` on the request bus, and
- * publishes `catalog.product.changed` on core NATS (or the bus given) after each committed change.
+ * Migrates (when configured), then serves HTTP, and `catalog.products.get`, `catalog.stock.reserve` and
+ * `catalog.stock.release` on the request bus, and publishes `catalog.product.changed` on core NATS (or the
+ * bus given) after each committed change, stock moves included.
  */
 export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<RunningService> {
   await migrateOnStart(rt, schema, migrations);
@@ -52,7 +53,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
       idempotency,
       ...serviceAppOptions(rt, metrics, { busReady: true }),
     }),
-    busEndpoints: [endpoints.productsGet],
+    busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease],
     background: [purge],
   });
 }

@@ -148,5 +148,70 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
       expect(await ids({ ids: [productId(4), productId(3), productId(99)] })).toEqual([3, 4].map(productId));
       expect(await ids({ ids: [productId(4), productId(3)], active: true })).toEqual([productId(4)]);
     });
+
+    test("reserving takes every line off stock and bumps the versions; a retry of the order takes nothing", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5));
+      await repo.create(widget(7));
+      const lines = [
+        { productId: productId(7), quantity: 2 },
+        { productId: productId(5), quantity: 5 },
+      ];
+      const first = await repo.reserve(order(1), lines);
+      expect(first.kind).toBe("held");
+      if (first.kind !== "held") return;
+      expect(first.reservation).toEqual({ orderId: order(1), status: "held", lines });
+      expect(first.changed.map((p) => [p.id, p.stock, p.version]).sort()).toEqual([
+        [productId(5), 0, 2],
+        [productId(7), 5, 2],
+      ]);
+      const again = await repo.reserve(order(1), lines);
+      expect(again).toEqual({ kind: "held", reservation: first.reservation, changed: [] });
+      expect((await repo.get(productId(5)))?.stock).toBe(0);
+      expect((await repo.get(productId(7)))?.stock).toBe(5);
+    });
+
+    test("a line that is short, inactive or unknown leaves all stock as it was", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5));
+      await repo.create(widget(6, { active: false }));
+      for (const short of [
+        { productId: productId(5), quantity: 6 },
+        { productId: productId(6), quantity: 1 },
+        { productId: productId(99), quantity: 1 },
+      ]) {
+        const outcome = await repo.reserve(order(2), [{ productId: productId(5), quantity: 1 }, short]);
+        expect(outcome.kind).toBe("short");
+      }
+      expect((await repo.get(productId(5)))?.stock).toBe(5);
+      // Nothing was recorded for the order, so it may still reserve what is there.
+      expect((await repo.reserve(order(2), [{ productId: productId(5), quantity: 5 }])).kind).toBe("held");
+    });
+
+    test("releasing gives the stock back once; a second release changes nothing", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5));
+      await repo.reserve(order(3), [{ productId: productId(5), quantity: 4 }]);
+      const released = await repo.release(order(3));
+      expect(released.reservation.status).toBe("released");
+      expect(released.changed.map((p) => p.stock)).toEqual([5]);
+      expect((await repo.release(order(3))).changed).toEqual([]);
+      expect((await repo.get(productId(5)))?.stock).toBe(5);
+      expect((await repo.reserve(order(3), [{ productId: productId(5), quantity: 1 }])).kind).toBe("released");
+    });
+
+    test("releasing an order that holds nothing records it, so a late reserve takes no stock", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5));
+      expect(await repo.release(order(4))).toEqual({
+        reservation: { orderId: order(4), status: "released", lines: [] },
+        changed: [],
+      });
+      expect((await repo.reserve(order(4), [{ productId: productId(5), quantity: 1 }])).kind).toBe("released");
+      expect((await repo.get(productId(5)))?.stock).toBe(5);
+    });
   });
 }
+
+/** A test order id that sorts by `n`. */
+export const order = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${(0xe000 + n).toString(16).padStart(12, "0")}`;

@@ -1,5 +1,14 @@
 import { AppError } from "@shared/errors";
-import type { NewProduct, Product, ProductChanges, ProductFilter } from "./catalog.model.ts";
+import type {
+  NewProduct,
+  Product,
+  ProductChanges,
+  ProductFilter,
+  ReleaseOutcome,
+  ReserveOutcome,
+  StockLine,
+  StockReservation,
+} from "./catalog.model.ts";
 import type { CatalogRepo } from "./catalog.service.ts";
 
 /** The same matching rules the PostgreSQL repository applies in SQL. */
@@ -19,6 +28,7 @@ export function matchesFilter(p: Product, f: ProductFilter): boolean {
 /** An in-memory CatalogRepo for service and route tests; passes the same contract suite as PostgreSQL. */
 export class MemoryCatalogRepo implements CatalogRepo {
   private readonly rows = new Map<string, Product>();
+  private readonly reservations = new Map<string, StockReservation>();
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   private skuTaken(sku: string, exceptId?: string): boolean {
@@ -80,5 +90,48 @@ export class MemoryCatalogRepo implements CatalogRepo {
       .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
       .slice(0, limit)
       .map((p) => ({ ...p }));
+  }
+
+  async reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome> {
+    const seen = this.reservations.get(orderId);
+    if (seen) {
+      const reservation = structuredClone(seen);
+      return reservation.status === "held"
+        ? { kind: "held", reservation, changed: [] }
+        : { kind: "released", reservation };
+    }
+    const holdable = lines.every((l) => {
+      const p = this.rows.get(l.productId);
+      return p !== undefined && p.active && p.stock >= l.quantity;
+    });
+    if (!holdable) return { kind: "short", products: await this.getMany(lines.map((l) => l.productId)) };
+    const reservation: StockReservation = {
+      orderId,
+      status: "held",
+      lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+    };
+    this.reservations.set(orderId, structuredClone(reservation));
+    return { kind: "held", reservation, changed: lines.map((l) => this.moveStock(l.productId, -l.quantity)!) };
+  }
+
+  async release(orderId: string): Promise<ReleaseOutcome> {
+    const seen = this.reservations.get(orderId);
+    if (seen?.status === "released") return { reservation: structuredClone(seen), changed: [] };
+    if (!seen) {
+      const tombstone: StockReservation = { orderId, status: "released", lines: [] };
+      this.reservations.set(orderId, tombstone);
+      return { reservation: structuredClone(tombstone), changed: [] };
+    }
+    seen.status = "released";
+    const changed = seen.lines.flatMap((l) => this.moveStock(l.productId, l.quantity) ?? []);
+    return { reservation: structuredClone(seen), changed };
+  }
+
+  private moveStock(id: string, by: number): Product | undefined {
+    const current = this.rows.get(id);
+    if (!current) return undefined;
+    const next = { ...current, stock: current.stock + by, version: current.version + 1, updatedAt: this.now() };
+    this.rows.set(id, next);
+    return { ...next };
   }
 }

@@ -2,14 +2,14 @@ import { expect, test } from "bun:test";
 import { createDatabase, inTransaction } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { useMigratedDatabase } from "@shared/testing";
-import { catalogRepoContract, productId } from "./catalog.repo.contract.ts";
+import { catalogRepoContract, order, productId } from "./catalog.repo.contract.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";
 
 const db = useMigratedDatabase({
   schema: "catalog",
   migrations: embedMigrations("drizzle/catalog"),
   prefix: "catalog_repo",
-  truncate: ["catalog.products"],
+  truncate: ["catalog.products", "catalog.stock_reservations"],
 });
 
 catalogRepoContract("the PostgreSQL catalog repository", async () => new PgCatalogRepo(db.database));
@@ -84,4 +84,31 @@ test("a database that cannot be reached is unavailable, not an internal error", 
   } finally {
     await down.close();
   }
+});
+
+test("50 concurrent reservations for 5 in stock: exactly 5 are held and the stock ends at 0", async () => {
+  const repo = new PgCatalogRepo(db.database);
+  await repo.create({ id: productId(1), sku: "RACE", name: "n", priceMinor: 1, currency: "EUR", stock: 5 });
+  const outcomes = await Promise.all(
+    Array.from({ length: 50 }, (_, i) => repo.reserve(order(100 + i), [{ productId: productId(1), quantity: 1 }])),
+  );
+  expect(outcomes.filter((o) => o.kind === "held").length).toBe(5);
+  expect(outcomes.filter((o) => o.kind === "short").length).toBe(45);
+  expect((await repo.get(productId(1)))?.stock).toBe(0);
+  const [held] = await db.database.sql`select count(*)::int as n from catalog.stock_reservations where status = 'held'`;
+  expect(held!.n).toBe(5);
+});
+
+test("concurrent retries and releases of one order hold and give back its stock exactly once", async () => {
+  const repo = new PgCatalogRepo(db.database);
+  await repo.create({ id: productId(2), sku: "ONCE", name: "n", priceMinor: 1, currency: "EUR", stock: 10 });
+  const line = [{ productId: productId(2), quantity: 3 }];
+  await Promise.all(Array.from({ length: 10 }, () => repo.reserve(order(200), line)));
+  expect((await repo.get(productId(2)))?.stock).toBe(7);
+  await Promise.all(Array.from({ length: 10 }, () => repo.release(order(200))));
+  expect((await repo.get(productId(2)))?.stock).toBe(10);
+  // A release racing a reserve of the same order: whichever commits first, no stock is left held.
+  const raced = await Promise.all([repo.reserve(order(201), line), repo.release(order(201))]);
+  expect(raced[1].reservation.status).toBe("released");
+  expect((await repo.get(productId(2)))?.stock).toBe(10);
 });

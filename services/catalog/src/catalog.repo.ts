@@ -1,8 +1,17 @@
 import { type Database, executorOf, inTransaction, pgErrorOf, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
 import { and, asc, eq, gt, gte, ilike, inArray, lte, or, type SQL, sql } from "drizzle-orm";
-import type { NewProduct, Product, ProductChanges, ProductFilter } from "./catalog.model.ts";
-import { type ProductRow, products } from "./catalog.schema.ts";
+import type {
+  NewProduct,
+  Product,
+  ProductChanges,
+  ProductFilter,
+  ReleaseOutcome,
+  ReserveOutcome,
+  StockLine,
+  StockReservation,
+} from "./catalog.model.ts";
+import { type ProductRow, products, type StockReservationRow, stockReservations } from "./catalog.schema.ts";
 import type { CatalogRepo } from "./catalog.service.ts";
 
 /** Row -> domain: the only place that knows the table's shape. */
@@ -22,6 +31,19 @@ export function productFromRow(row: ProductRow): Product {
   };
 }
 
+/** Row -> domain reservation. */
+function reservationFromRow(row: StockReservationRow): StockReservation {
+  return { orderId: row.orderId, status: row.status as StockReservation["status"], lines: row.lines };
+}
+
+/** Lines in product id order: every transaction locks products in the same order, so none deadlock. */
+function inLockOrder(lines: readonly StockLine[]): StockLine[] {
+  return [...lines].sort((a, b) => (a.productId < b.productId ? -1 : a.productId > b.productId ? 1 : 0));
+}
+
+/** Thrown inside a reserve transaction to roll it back when a line cannot be held. */
+class ShortOfStock extends Error {}
+
 /** `%q%` for ILIKE with the pattern characters of `q` taken literally. */
 function containsPattern(q: string): string {
   return `%${q.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
@@ -40,6 +62,15 @@ function whereOf(filter: ProductFilter, afterId: string | null): SQL | undefined
     conditions.push(or(ilike(products.name, pattern), ilike(products.sku, pattern)));
   }
   return conditions.length ? and(...conditions) : undefined;
+}
+
+/** A stock change as a product update: the version grows, so ETags and caches see it. */
+function stockMove(by: number) {
+  return {
+    stock: sql`${products.stock} + ${by}`,
+    version: sql`${products.version} + 1`,
+    updatedAt: sql`now()`,
+  };
 }
 
 /** The PostgreSQL implementation of CatalogRepo. */
@@ -150,6 +181,84 @@ export class PgCatalogRepo implements CatalogRepo {
         .orderBy(asc(products.id))
         .limit(limit);
       return rows.map(productFromRow);
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
+  }
+
+  async reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome> {
+    try {
+      return await inTransaction(this.database, async (tx): Promise<ReserveOutcome> => {
+        // The order id is the key: a concurrent reserve of the same order waits here for this one.
+        const [created] = await tx
+          .insert(stockReservations)
+          .values({
+            orderId,
+            status: "held",
+            lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
+          })
+          .onConflictDoNothing()
+          .returning();
+        if (!created) {
+          const [seen] = await tx.select().from(stockReservations).where(eq(stockReservations.orderId, orderId));
+          const reservation = reservationFromRow(seen!);
+          return reservation.status === "held"
+            ? { kind: "held", reservation, changed: [] }
+            : { kind: "released", reservation };
+        }
+        const changed: Product[] = [];
+        for (const line of inLockOrder(lines)) {
+          // The row lock serialises concurrent reservations; the condition is re-checked once it is ours.
+          const [row] = await tx
+            .update(products)
+            .set(stockMove(-line.quantity))
+            .where(and(eq(products.id, line.productId), eq(products.active, true), gte(products.stock, line.quantity)))
+            .returning();
+          if (!row) throw new ShortOfStock();
+          changed.push(productFromRow(row));
+        }
+        return { kind: "held", reservation: reservationFromRow(created), changed };
+      });
+    } catch (err) {
+      if (!(err instanceof ShortOfStock)) throw this.translate(err, undefined);
+    }
+    return { kind: "short", products: await this.getMany(lines.map((l) => l.productId)) };
+  }
+
+  async release(orderId: string): Promise<ReleaseOutcome> {
+    try {
+      return await inTransaction(this.database, async (tx) => {
+        // Two rounds at most: a reserve of this order committing while we record it released makes the
+        // tombstone insert a no-op, and the second round releases what that reserve held.
+        for (let round = 0; round < 2; round++) {
+          const [held] = await tx
+            .update(stockReservations)
+            .set({ status: "released", releasedAt: sql`now()` })
+            .where(and(eq(stockReservations.orderId, orderId), eq(stockReservations.status, "held")))
+            .returning();
+          if (held) {
+            const changed: Product[] = [];
+            for (const line of inLockOrder(held.lines)) {
+              const [row] = await tx
+                .update(products)
+                .set(stockMove(line.quantity))
+                .where(eq(products.id, line.productId))
+                .returning();
+              if (row) changed.push(productFromRow(row));
+            }
+            return { reservation: reservationFromRow(held), changed };
+          }
+          const [tombstone] = await tx
+            .insert(stockReservations)
+            .values({ orderId, status: "released", lines: [], releasedAt: sql`now()` })
+            .onConflictDoNothing()
+            .returning();
+          if (tombstone) return { reservation: reservationFromRow(tombstone), changed: [] };
+          const [seen] = await tx.select().from(stockReservations).where(eq(stockReservations.orderId, orderId));
+          if (seen?.status === "released") return { reservation: reservationFromRow(seen), changed: [] };
+        }
+        throw new Error(`order ${orderId}: reservation neither held nor released after two rounds`);
+      });
     } catch (err) {
       throw this.translate(err, undefined);
     }

@@ -413,6 +413,41 @@ describe("POST /products/batch-get", () => {
   });
 });
 
+describe("stock reservations over HTTP (admins only)", () => {
+  const orderId = "0190d9a4-6b1e-7c3a-9f51-00000000e001";
+
+  test("an admin reserves, a retry answers the same reservation, and a release gives the stock back once", async () => {
+    const { app, ids } = await makeApp([{}]);
+    const body = { orderId, lines: [{ productId: ids[0], quantity: 2 }] };
+    for (let i = 0; i < 2; i++) {
+      const res = await app.request("/stock/reservations", post(body));
+      expect(res.status).toBe(200);
+      expect(res.headers.get("cache-control")).toBe("no-store");
+      expect(await res.json()).toEqual({ ...body, status: "held" });
+    }
+    const stock = async () => ((await (await app.request(`/products/${ids[0]}`)).json()) as { stock: number }).stock;
+    expect(await stock()).toBe(3);
+    for (let i = 0; i < 2; i++) {
+      const res = await app.request(`/stock/reservations/${orderId}/release`, { method: "POST", headers: admin });
+      expect(((await res.json()) as { status: string }).status).toBe("released");
+    }
+    expect(await stock()).toBe(5);
+  });
+
+  test("too little stock answers 409 naming the line; a user 403, no identity 401", async () => {
+    const { app, ids } = await makeApp([{}]);
+    const body = { orderId, lines: [{ productId: ids[0], quantity: 6 }] };
+    const refused = await expectProblem(await app.request("/stock/reservations", post(body)), 409, "conflict");
+    expect(JSON.stringify(refused)).toContain("/lines/0/quantity");
+    const asUser = { ...user, "content-type": "application/json" };
+    await expectProblem(await app.request("/stock/reservations", post(body, asUser)), 403, "permission_denied");
+    const anonymous = { "content-type": "application/json" };
+    await expectProblem(await app.request("/stock/reservations", post(body, anonymous)), 401, "unauthenticated");
+    const release = `/stock/reservations/${orderId}/release`;
+    await expectProblem(await app.request(release, { method: "POST", headers: user }), 403, "permission_denied");
+  });
+});
+
 test("the OpenAPI document is 3.1, carries the build version and documents every operation", async () => {
   const { app } = await makeApp();
   const doc = (await (await app.request("/openapi.json")).json()) as {
@@ -427,6 +462,8 @@ test("the OpenAPI document is 3.1, carries the build version and documents every
     "/products/batch-get",
     "/products/{id}",
     "/products/{id}/deactivate",
+    "/stock/reservations",
+    "/stock/reservations/{orderId}/release",
   ]);
   expect(Object.keys(doc.paths["/products/{id}"]!).sort()).toEqual(["get", "patch"]);
 });

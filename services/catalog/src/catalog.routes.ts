@@ -9,6 +9,8 @@ import {
   catalogProductsGetOne,
   catalogProductsList,
   catalogProductsUpdate,
+  catalogStockRelease,
+  catalogStockReserve,
 } from "./catalog.contract.ts";
 import { requireAdmin } from "./catalog.service.ts";
 
@@ -19,6 +21,7 @@ export interface CachePolicy {
 }
 
 const tags = ["products"];
+const stockTags = ["stock"];
 const adminOnly = "private, no-store";
 
 const cacheHeaders = z.object({
@@ -106,6 +109,25 @@ export function catalogRoutes(cache: CachePolicy) {
       description: "The deactivated product",
       responseHeaders: writeHeaders,
       headers: written,
+    }),
+    // Internal, like batch-get: orders reserves over the bus; over HTTP only admins (repairs, tests).
+    stockReserve: httpRoute(catalogStockReserve, {
+      ...admins,
+      method: "post",
+      path: "/stock/reservations",
+      tags: stockTags,
+      description: "The order's reservation (the same one again on a retry)",
+      headers: () => ({ "Cache-Control": "no-store" }),
+    }),
+    stockRelease: httpRoute(catalogStockRelease, {
+      ...admins,
+      method: "post",
+      path: "/stock/reservations/{orderId}/release",
+      tags: stockTags,
+      params: ["orderId"],
+      body: false,
+      description: "The order's reservation, released",
+      headers: () => ({ "Cache-Control": "no-store" }),
     }),
   };
 }

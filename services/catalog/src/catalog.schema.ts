@@ -1,6 +1,6 @@
 import { idempotencyKeysTable } from "@shared/idempotency/table.ts";
 import { sql } from "drizzle-orm";
-import { boolean, check, integer, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import { boolean, check, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
 
 /** The catalog service owns this PostgreSQL schema and nothing else. */
 export const catalogSchema = pgSchema("catalog");
@@ -37,5 +37,24 @@ export const products = catalogSchema.table(
 /** Answers to POST /products kept for retries that carry the same Idempotency-Key. */
 export const idempotencyKeys = idempotencyKeysTable(catalogSchema);
 
+/**
+ * Stock held for orders, one row per order id: the key that makes reserving and releasing idempotent.
+ * `held` rows took their lines' quantities off `products.stock`; `released` rows gave them back, or (with
+ * no lines) mark an order released before any reservation arrived, so a late reserve is refused.
+ */
+export const stockReservations = catalogSchema.table(
+  "stock_reservations",
+  {
+    orderId: uuid("order_id").primaryKey(),
+    status: text("status").notNull(),
+    lines: jsonb("lines").$type<{ productId: string; quantity: number }[]>().notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
+    releasedAt: timestamp("released_at", { withTimezone: true, mode: "date", precision: 3 }),
+  },
+  (t) => [check("stock_reservations_status_check", sql`${t.status} in ('held', 'released')`)],
+);
+
 /** A products row as drizzle reads it; never leaves the repository. */
 export type ProductRow = typeof products.$inferSelect;
+/** A stock_reservations row as drizzle reads it; never leaves the repository. */
+export type StockReservationRow = typeof stockReservations.$inferSelect;

@@ -138,3 +138,58 @@ describe("the catalog service", () => {
     expect(encodeCursor(id)).not.toContain(id);
   });
 });
+
+describe("reserving stock", () => {
+  const order = "0190d9a4-6b1e-7c3a-9f51-00000000e001";
+
+  test("a reservation and its release each announce the product as updated, a retry announces nothing", async () => {
+    const { service, events } = setup();
+    const p = await service.create(admin, chair);
+    events.length = 0;
+    await service.reserve(order, [{ productId: p.id, quantity: 2 }]);
+    await service.reserve(order, [{ productId: p.id, quantity: 2 }]);
+    expect(events.map((e) => [e.kind, e.product.stock, e.product.version])).toEqual([["updated", 1, 2]]);
+    await service.release(order);
+    await service.release(order);
+    expect(events.map((e) => [e.kind, e.product.stock])).toEqual([
+      ["updated", 1],
+      ["updated", 3],
+    ]);
+  });
+
+  test("every line that cannot be held is named, in the caller's line order, and nothing is taken", async () => {
+    const { service, repo } = setup();
+    const p = await service.create(admin, chair);
+    const gone = await service.create(admin, { ...chair, sku: "GONE", active: false });
+    const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
+    const refused = await service
+      .reserve(order, [
+        { productId: p.id, quantity: 4 },
+        { productId: gone.id, quantity: 1 },
+        { productId: unknown, quantity: 1 },
+      ])
+      .catch((e: { code: string; fields: unknown }) => e);
+    expect(refused).toMatchObject({
+      code: "conflict",
+      fields: [
+        { path: "/lines/0/quantity", message: "only 3 in stock" },
+        { path: "/lines/1/productId", message: "the product is not for sale" },
+        { path: "/lines/2/productId", message: "no such product" },
+      ],
+    });
+    expect((await repo.get(p.id))?.stock).toBe(3);
+  });
+
+  test("a released order cannot reserve again, and duplicate products or no lines are invalid", async () => {
+    const { service } = setup();
+    const p = await service.create(admin, chair);
+    await service.release(order);
+    expect(await errorCodeOf(service.reserve(order, [{ productId: p.id, quantity: 1 }]))).toBe("conflict");
+    const twice = [
+      { productId: p.id, quantity: 1 },
+      { productId: p.id, quantity: 1 },
+    ];
+    expect(await errorCodeOf(service.reserve(order, twice))).toBe("invalid_argument");
+    expect(await errorCodeOf(service.reserve(order, []))).toBe("invalid_argument");
+  });
+});

@@ -10,6 +10,10 @@ import type {
   ProductChanged,
   ProductChanges,
   ProductFilter,
+  ReleaseOutcome,
+  ReserveOutcome,
+  StockLine,
+  StockReservation,
 } from "./catalog.model.ts";
 
 /** The storage the catalog service needs; adapters implement it (PostgreSQL, in-memory for tests). */
@@ -29,6 +33,17 @@ export interface CatalogRepo {
   update(id: string, decide: (current: Product) => ProductChanges): Promise<Product | null>;
   /** Products matching the filter, ordered by id, starting strictly after `afterId`. */
   list(filter: ProductFilter, afterId: string | null, limit: number): Promise<Product[]>;
+  /**
+   * Holds every line for the order in one transaction (stock down, version up), or nothing: a line whose
+   * product is unknown, inactive or short leaves all stock as it was (`short`). An order id seen before
+   * answers its reservation as it stands and takes nothing. Lines name distinct products.
+   */
+  reserve(orderId: string, lines: readonly StockLine[]): Promise<ReserveOutcome>;
+  /**
+   * Gives the order's held stock back in one transaction, once; an order that holds nothing is recorded
+   * as released (no lines), so a later reserve for it takes nothing.
+   */
+  release(orderId: string): Promise<ReleaseOutcome>;
 }
 
 /** Told about every committed change; fire-and-forget (a cache purge), so it must not throw. */
@@ -97,6 +112,37 @@ function diff(current: Product, changes: ProductChanges): ProductChanges {
     if (value !== undefined && current[key as keyof Product] !== value) out[key] = value;
   }
   return out as ProductChanges;
+}
+
+/** One to maxBatchIds lines of distinct products, each quantity a positive integer. */
+function checkStockLines(lines: readonly StockLine[]): void {
+  const fields: FieldError[] = [];
+  if (lines.length === 0 || lines.length > maxBatchIds) {
+    fields.push({ path: "/lines", message: `give 1 to ${maxBatchIds} lines` });
+  }
+  const seen = new Set<string>();
+  lines.forEach((line, i) => {
+    if (!Number.isInteger(line.quantity) || line.quantity < 1 || line.quantity > maxInt4) {
+      fields.push({ path: `/lines/${i}/quantity`, message: "must be a positive integer" });
+    }
+    if (seen.has(line.productId)) fields.push({ path: `/lines/${i}/productId`, message: "names a product twice" });
+    seen.add(line.productId);
+  });
+  if (fields.length) throw new AppError("invalid_argument", "The reservation's lines are invalid", { fields });
+}
+
+/** Why each line cannot be held, from the products as they stand. */
+function shortages(lines: readonly StockLine[], products: readonly Product[]): FieldError[] {
+  const byId = new Map(products.map((p) => [p.id, p]));
+  const fields = lines.flatMap((line, i): FieldError[] => {
+    const p = byId.get(line.productId);
+    if (!p) return [{ path: `/lines/${i}/productId`, message: "no such product" }];
+    if (!p.active) return [{ path: `/lines/${i}/productId`, message: "the product is not for sale" }];
+    if (p.stock < line.quantity) return [{ path: `/lines/${i}/quantity`, message: `only ${p.stock} in stock` }];
+    return [];
+  });
+  // Stock that came back between the refusal and this read: the refusal stands, the caller may retry.
+  return fields.length ? fields : [{ path: "/lines", message: "the stock changed while reserving; try again" }];
 }
 
 function matches(expected: ExpectedVersion | undefined, version: number): boolean {
@@ -200,6 +246,38 @@ export class CatalogService {
   async deactivate(actor: Actor | null, id: string, expected?: ExpectedVersion): Promise<Product> {
     requireAdmin(actor);
     return this.change(id, expected, (current) => (current.active ? { active: false } : {}));
+  }
+
+  /**
+   * Reserves stock for an order: every line or none, idempotent by order id. For other services (orders),
+   * trusted like `getMany`; the HTTP binding admits admins only. A line that cannot be held is a
+   * `conflict` naming it (`/lines/<i>/...`, in the caller's line order), as is an order released before.
+   */
+  async reserve(orderId: string, lines: readonly StockLine[]): Promise<StockReservation> {
+    checkStockLines(lines);
+    const outcome = await this.repo.reserve(orderId, lines);
+    if (outcome.kind === "released") {
+      throw new AppError("conflict", `The stock of order ${orderId} was released; place the order again`);
+    }
+    if (outcome.kind === "short") {
+      throw new AppError("conflict", "Some lines cannot be reserved as they stand in the catalog", {
+        fields: shortages(lines, outcome.products),
+      });
+    }
+    this.announce(outcome.changed);
+    return outcome.reservation;
+  }
+
+  /** Releases the stock an order holds, once (later calls change nothing). For other services, like reserve. */
+  async release(orderId: string): Promise<StockReservation> {
+    const outcome = await this.repo.release(orderId);
+    this.announce(outcome.changed);
+    return outcome.reservation;
+  }
+
+  /** Stock moved: caches holding these products must drop them. */
+  private announce(changed: readonly Product[]): void {
+    for (const product of changed) this.onProductChanged({ kind: "updated", product });
   }
 
   private async change(

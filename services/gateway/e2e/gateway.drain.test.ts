@@ -1,10 +1,8 @@
 // The compiled gateway as ops run it, stopped while requests are in flight: its own HTTP/1.1 server must
 // let every started request finish, refuse new connections, and exit 0.
 import { afterAll, describe, expect, test } from "bun:test";
-import { writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
+import type { RunningBinary } from "@shared/testing/binary.ts";
+import { startGatewayBinary } from "./gateway.binary.ts";
 
 const backend = Bun.serve({
   port: 0,
@@ -24,24 +22,9 @@ afterAll(async () => {
 
 describe("the gateway binary on SIGTERM", () => {
   test("answers every request already in flight, refuses new connections, then exits 0", async () => {
-    const port = await freePort();
-    const config = join(tmpdir(), `gateway-drain-${process.pid}.json`);
-    writeFileSync(
-      config,
-      JSON.stringify({
-        version: 3,
-        port,
-        timeout: "3s",
-        endpoints: [{ endpoint: "/slow", backend: [{ host: [`http://127.0.0.1:${backend.port}`], url_pattern: "/" }] }],
-      }),
-    );
-    gw = await startBinary({
-      path: copyAlone(await buildService("gateway")),
-      args: ["serve", "-c", config],
-      port,
-      readyPaths: ["/__health"],
-      env: { LOG_LEVEL: "warn" },
-      timeoutMs: 40_000,
+    gw = await startGatewayBinary("drain", {
+      timeout: "3s",
+      endpoints: [{ endpoint: "/slow", backend: [{ host: [`http://127.0.0.1:${backend.port}`], url_pattern: "/" }] }],
     });
     const inFlight = Array.from({ length: 20 }, () =>
       fetch(`${gw!.url}/slow`).then(async (r) => [r.status, await r.json()]),

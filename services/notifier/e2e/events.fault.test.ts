@@ -1,4 +1,4 @@
-// Issue 4, "Done means" 1: at least 5,000 orders placed through the orders binary while, in turn, NATS
+// At least 5,000 orders placed through the orders binary while, in turn, NATS
 // restarts, orders (whose process runs the relay) is SIGKILLed and restarted, and the notifier is
 // SIGKILLed and restarted; in the end the notifier holds exactly one order-placed notification per
 // committed order. Notify-mode relay, the shared PostgreSQL, a private nats-server.

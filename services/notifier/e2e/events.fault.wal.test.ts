@@ -1,4 +1,4 @@
-// Issue 4, "Done means" 2: the fault test of events.fault.test.ts with the orders relay in WAL mode (a
+// The fault test of events.fault.test.ts with the orders relay in WAL mode (a
 // permanent logical slot), plus PostgreSQL restarting while the relay runs. The database is a private
 // embedded PostgreSQL (wal_level=logical) that the test stops and starts again on the same port.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

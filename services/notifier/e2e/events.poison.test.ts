@@ -1,4 +1,4 @@
-// Issue 4, "Done means" 3, at the notifier: an `orders.order.placed` whose total disagrees with its lines
+// At the notifier: an `orders.order.placed` whose total disagrees with its lines
 // passes the contract but the notifier refuses it; after maxDeliver deliveries it lands on
 // `dlq.orders.order.placed` with the error and its original headers, and the good events published behind
 // it are recorded meanwhile. The notifier binary on a private nats-server.

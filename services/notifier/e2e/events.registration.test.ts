@@ -1,4 +1,4 @@
-// Issue 4, "Done means" 4: a user registered with the auth binary has a profile in the users binary within a
+// A user registered with the auth binary has a profile in the users binary within a
 // second, through `auth.user.registered` (auth's outbox, its relay, JetStream, users' durable consumer), and
 // the notifier binary greets them. A private nats-server, so streams and durables start empty.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";

@@ -1,15 +1,17 @@
-// The fault scenario of issue 4 ("Done means" 1 and 2), shared by the notify-mode and WAL-mode tests: the
+// The fault scenario shared by the notify-mode and WAL-mode tests: the
 // orders and notifier binaries on one database and a private nats-server, a catalog stand-in answering
-// `catalog.products.get`, and N orders placed over HTTP (each placement retried with its own
-// Idempotency-Key until it is answered) while, in turn, NATS restarts, the orders process (and with it its
-// relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL and restarted, and
-// (optionally) PostgreSQL restarts. The result says how many placements were accepted, how many orders
-// committed and how many order-placed notifications the notifier holds, so the test can ask for exactly
-// one order per accepted placement and exactly one notification per order.
+// `catalog.products.get` and the stock reservation pair, and N orders placed over HTTP (each placement
+// retried with its own Idempotency-Key until it is answered) while, in turn, NATS restarts, the orders
+// process (and with it its relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL
+// and restarted, and (optionally) PostgreSQL restarts. The result says how many placements were accepted,
+// how many orders committed as placed (a placement cut off by a fault stays pending or becomes rejected, and
+// announces nothing) and how many order-placed notifications the notifier holds, so the test can ask for
+// exactly one placed order per accepted placement and exactly one notification per order.
 
 import { connect } from "@nats-io/transport-node";
-import { type CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
-import { implement, serveOverNats } from "@shared/endpoint";
+import type { CatalogProductDto } from "@shared/contracts/catalog.ts";
+import { serveOverNats } from "@shared/endpoint";
+import { catalogStandIn } from "@shared/testing";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
 import type { PrivateNats } from "@shared/testing/nats-server.ts";
 import pino from "pino";
@@ -109,12 +111,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
   await serveOverNats({
     nc: catalogNc,
     service: { name: "catalog", version: "0.0.0-standin" },
-    endpoints: [
-      implement(catalogProductsGet, async ({ ids }) => ({
-        products: ids.includes(product.id) ? [product] : [],
-        missing: ids.filter((id) => id !== product.id),
-      })),
-    ],
+    endpoints: catalogStandIn([product]).endpoints,
     logger: pino({ level: "silent" }),
   });
 
@@ -221,7 +218,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
 
     const count = async () => {
       const [row] = await sql<{ orders: number; notes: number; distinct: number }[]>`
-        select (select count(*)::int from orders.orders) as orders,
+        select (select count(*)::int from orders.orders where status = 'placed') as orders,
                (select count(*)::int from notifier.notifications where kind = 'order-placed') as notes,
                (select count(distinct event_id)::int from notifier.notifications where kind = 'order-placed') as distinct`;
       return row!;
@@ -249,7 +246,7 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     }
     const [missing] = await sql<{ n: number }[]>`
       select count(*)::int as n from orders.orders o
-      where not exists (select 1 from notifier.notifications n where n.data->>'orderId' = o.id::text)`;
+      where o.status = 'placed' and not exists (select 1 from notifier.notifications n where n.data->>'orderId' = o.id::text)`;
     log(
       `orders ${last.orders}, notifications ${last.notes} (${last.distinct} distinct events), settled in ${settleMs} ms`,
     );

@@ -1,14 +1,13 @@
 // Integration: the orders service (orders.module.ts wiring, real PostgreSQL) calling a stand-in catalog over a
-// private NATS server. Covers issue 3's "done" item 3: placing stores catalog's current prices; with catalog
+// private NATS server: placing stores catalog's current prices; with catalog
 // stopped or too slow, placing answers 503 within the configured timeout and the orders tables are
 // unchanged; with catalog back, the breaker lets calls through again.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, headers, type NatsConnection } from "@nats-io/transport-node";
-import { type CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
 import { createDatabase, type Database } from "@shared/db";
-import { implement, natsBus, serveOverNats } from "@shared/endpoint";
+import { natsBus, serveOverNats } from "@shared/endpoint";
 import type { RunningService } from "@shared/service";
-import { createTestDatabase, type TestDatabase } from "@shared/testing";
+import { catalogStandIn, createTestDatabase, type TestDatabase } from "@shared/testing";
 import { type PrivateNats, privateNatsAvailable, startPrivateNats } from "@shared/testing/nats-server.ts";
 import pino from "pino";
 import { ordersConfigSchema } from "../src/config.ts";
@@ -25,28 +24,19 @@ const silent = pino({ level: "silent" });
 
 /** The stand-in catalog: a product table, an optional delay, and start/stop of its NATS responder. */
 function standInCatalog(nc: NatsConnection) {
-  const products = new Map<string, CatalogProductDto>([
-    [mug, { id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 100, active: true }],
-    [tea, { id: tea, sku: "TEA", name: "Tea", priceMinor: 399, currency: "EUR", stock: 100, active: true }],
+  const standIn = catalogStandIn([
+    { id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 100, active: true },
+    { id: tea, sku: "TEA", name: "Tea", priceMinor: 399, currency: "EUR", stock: 100, active: true },
   ]);
-  const state = { delayMs: 0, calls: 0 };
-  const endpoint = implement(catalogProductsGet, async ({ ids }) => {
-    state.calls++;
-    if (state.delayMs) await Bun.sleep(state.delayMs);
-    return {
-      products: ids.flatMap((id) => (products.has(id) ? [products.get(id)!] : [])),
-      missing: ids.filter((id) => !products.has(id)),
-    };
-  });
   let served: { stop(): Promise<unknown> } | null = null;
   return {
-    products,
-    state,
+    products: standIn.products,
+    state: standIn,
     async start() {
       served = await serveOverNats({
         nc,
         service: { name: "catalog", version: "0.0.0-standin" },
-        endpoints: [endpoint],
+        endpoints: standIn.endpoints,
         logger: silent,
       });
     },

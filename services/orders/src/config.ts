@@ -21,11 +21,26 @@ const catalogClientSchema = z.object({
     .prefault({}),
 });
 
+/** How long a placement may stay pending, and how the sweeper that settles stuck ones runs. */
+const reservationSchema = z.object({
+  pendingTimeoutMs: z
+    .number()
+    .int()
+    .min(1_000)
+    .default(30_000)
+    .describe(
+      "a placement still pending after this is rejected and its stock released (must exceed catalog.timeoutMs)",
+    ),
+  sweepMs: z.number().int().min(50).default(5_000).describe("pause between sweeps"),
+  batch: z.number().int().min(1).max(10_000).default(200).describe("orders settled per sweep and kind"),
+});
+
 /** The orders service's config: the kit's sections plus its own keys. */
 export const ordersConfigSchema = defineServiceConfig(
   "orders",
   {
     catalog: catalogClientSchema.prefault({}),
+    reservation: reservationSchema.prefault({}),
     relay: relayConfigSchema({ stream: "ORDERS" }).prefault({}),
     idempotency: idempotencyConfigSchema().prefault({}),
   },

@@ -15,8 +15,10 @@ const info = {
   description: [
     "Orders placed at catalog's current prices; list, read and cancel. Identity arrives from the gateway as",
     "X-User-Id and X-User-Roles. An order the caller may not see answers 404, like one that does not exist.",
+    "Placing holds the lines' stock in catalog: the order is `pending` while it does, then `placed`.",
     "Lines the catalog refuses (unknown, inactive, short of stock, mixed currencies) answer 409 naming each line;",
-    "a catalog that cannot answer in time answers 503 and nothing is written.",
+    "a catalog that cannot answer in time answers 503. A refusal or timeout after the order was written leaves it",
+    "`rejected`, its stock released; cancelling releases the stock too.",
   ].join(" "),
 };
 

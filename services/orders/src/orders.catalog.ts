@@ -1,7 +1,12 @@
-import { type CatalogProductDto, catalogProductsGet } from "@shared/contracts/catalog.ts";
+import {
+  type CatalogProductDto,
+  catalogProductsGet,
+  catalogStockRelease,
+  catalogStockReserve,
+} from "@shared/contracts/catalog.ts";
 import { type Breaker, createBreaker, createClient, type RequestTransport } from "@shared/endpoint";
 import { AppError } from "@shared/errors";
-import type { CatalogProduct, RequestMeta } from "./orders.model.ts";
+import type { CatalogProduct, RequestMeta, StockLine } from "./orders.model.ts";
 import type { CatalogClient } from "./orders.service.ts";
 
 /** How the adapter calls catalog; the values come from the `catalog` config section. */
@@ -13,33 +18,53 @@ export interface CatalogClientOptions {
 }
 
 /**
- * The orders service's CatalogClient over the `catalog.products.get` contract: a typed client with a time
- * budget, retries (the call is an idempotent read) and a circuit breaker. Anything but a product list
- * becomes `unavailable`: a catalog that refuses our well-formed request is as useless to a buyer as one
- * that is down, and the details stay in the log, not in the buyer's answer.
+ * The orders service's CatalogClient over catalog's bus contracts (`catalog.products.get`,
+ * `catalog.stock.reserve`, `catalog.stock.release`): typed clients sharing one time budget per call,
+ * retries (all three are idempotent; the reservation pair by order id) and one circuit breaker. A
+ * reservation refused (`conflict`) comes through with its fields; anything else becomes `unavailable`:
+ * a catalog that refuses our well-formed request is as useless to a buyer as one that is down, and the
+ * details stay in the log, not in the buyer's answer.
  * @example const catalog = catalogClient({ transport: bus.transport, ...config.catalog });
  */
 export function catalogClient(options: CatalogClientOptions): CatalogClient {
   const breaker = "allow" in options.breaker ? options.breaker : createBreaker(options.breaker);
-  const client = createClient(catalogProductsGet, {
-    transport: options.transport,
-    timeoutMs: options.timeoutMs,
-    retries: options.retries,
-    breaker,
-  });
+  const settings = { transport: options.transport, timeoutMs: options.timeoutMs, retries: options.retries, breaker };
+  const products = createClient(catalogProductsGet, settings);
+  const reserve = createClient(catalogStockReserve, settings);
+  const release = createClient(catalogStockRelease, settings);
   return {
     async getProducts(ids: readonly string[], meta: RequestMeta) {
       try {
-        const answer = await client.call({ ids: [...ids] }, { identity: null, ...meta });
+        const answer = await products.call({ ids: [...ids] }, { identity: null, ...meta });
         return { products: answer.products.map(toCatalogProduct), missing: answer.missing };
       } catch (err) {
-        const reason = err instanceof AppError ? `${err.code}: ${err.message}` : String(err);
-        throw new AppError("unavailable", "The catalog cannot price this order right now; try again shortly", {
-          cause: new Error(`catalog.products.get failed (${reason})`, { cause: err }),
-        });
+        throw unavailable(products.contract.name, "The catalog cannot price this order right now", err);
+      }
+    },
+    async reserve(orderId: string, lines: readonly StockLine[], meta: RequestMeta) {
+      try {
+        await reserve.call({ orderId, lines: lines.map((l) => ({ ...l })) }, { identity: null, ...meta });
+      } catch (err) {
+        if (err instanceof AppError && err.code === "conflict") throw err;
+        throw unavailable(reserve.contract.name, "The catalog cannot reserve this order's stock right now", err);
+      }
+    },
+    async release(orderId: string, meta: RequestMeta) {
+      try {
+        await release.call({ orderId }, { identity: null, ...meta });
+      } catch (err) {
+        throw unavailable(release.contract.name, "The catalog cannot release this order's stock right now", err);
       }
     },
   };
+}
+
+/** The buyer's `unavailable`, with what catalog said kept as the cause for the log. */
+function unavailable(call: string, what: string, err: unknown): AppError {
+  const reason = err instanceof AppError ? `${err.code}: ${err.message}` : String(err);
+  return new AppError("unavailable", `${what}; try again shortly`, {
+    cause: new Error(`${call} failed (${reason})`, { cause: err }),
+  });
 }
 
 /** Catalog's DTO -> what orders keeps of a product. */

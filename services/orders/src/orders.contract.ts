@@ -45,10 +45,13 @@ const RequestLineDto = z
   })
   .openapi("OrderRequestLine");
 
-/** `orders.place`: an order for the caller; catalog prices it. Duplicate product ids are refused, not merged. */
+/**
+ * `orders.place`: an order for the caller; catalog prices it and holds its stock. Duplicate product ids are
+ * refused, not merged.
+ */
 export const ordersPlace = defineContract({
   name: "orders.place",
-  summary: "Place an order for the caller at catalog's current prices",
+  summary: "Place an order for the caller at catalog's current prices, holding its stock",
   input: z.strictObject({
     lines: z
       .array(RequestLineDto)
@@ -95,10 +98,10 @@ export const ordersList = defineContract({
   idempotent: true,
 });
 
-/** `orders.cancel`: cancels an order while it is `placed` (owner or admin). */
+/** `orders.cancel`: cancels an order while it is `placed` (owner or admin), giving its stock back. */
 export const ordersCancel = defineContract({
   name: "orders.cancel",
-  summary: "Cancel an order while it is placed (owner or admin)",
+  summary: "Cancel an order while it is placed, releasing its stock (owner or admin)",
   input: z.object({ id: orderId }),
   output: OrderDto,
   errors: ["invalid_argument", "unauthenticated", "not_found", "conflict"],

@@ -2,16 +2,22 @@
 export type { Actor } from "@shared/identity";
 export type { Page, PageCursor } from "@shared/pagination";
 
-/** Where an order is in its life; the allowed moves are in orders.state.ts. */
-export type OrderStatus = "placed" | "paid" | "shipped" | "delivered" | "cancelled";
+/**
+ * Where an order is in its life; the allowed moves are in orders.state.ts. `pending` while catalog is
+ * asked to reserve its stock; `rejected` when it could not be (short of stock, catalog unreachable, or
+ * placing did not finish in time).
+ */
+export type OrderStatus = "pending" | "placed" | "paid" | "shipped" | "delivered" | "cancelled" | "rejected";
 
 /** Every status, in life order. */
 export const orderStatuses = [
+  "pending",
   "placed",
   "paid",
   "shipped",
   "delivered",
   "cancelled",
+  "rejected",
 ] as const satisfies readonly OrderStatus[];
 
 /** One line of an order, priced as catalog priced it when the order was placed. */
@@ -38,6 +44,12 @@ export interface Order {
 
 /** What a caller asks for: product ids and quantities (validated by the contract). */
 export interface OrderRequestLine {
+  productId: string;
+  quantity: number;
+}
+
+/** One product and how many of it an order holds in catalog's stock. */
+export interface StockLine {
   productId: string;
   quantity: number;
 }

@@ -16,9 +16,11 @@ import { type OrdersConfig, ordersConfigSchema } from "./config.ts";
 import { createApp } from "./orders.app.ts";
 import { catalogClient } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
+import { withKillAfterReserve } from "./orders.fault.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
 import { idempotencyKeys } from "./orders.schema.ts";
 import { OrdersService } from "./orders.service.ts";
+import { startReservationSweeper } from "./orders.sweeper.ts";
 
 /** The service's schema and embedded migrations. */
 export const schema = "orders";
@@ -27,7 +29,8 @@ export const migrations = embedMigrations("drizzle/orders");
 /**
  * Migrates (when configured), relays the outbox when there is an event bus (a lone binary without NATS
  * keeps its events in the outbox until it has somewhere durable to send them), then serves HTTP and
- * `orders.get` on the request bus; calls catalog through it.
+ * `orders.get` on the request bus; calls catalog through it (prices, stock reservations), and sweeps
+ * placements left pending and stock left held for ended orders.
  */
 export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<RunningService> {
   await migrateOnStart(rt, schema, migrations);
@@ -43,21 +46,26 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
         registry: metrics.registry,
       })
     : null;
-  const catalog = catalogClient({ transport: rt.bus.transport, ...rt.config.catalog });
-  const endpoints = makeOrdersEndpoints(new OrdersService(new PgOrdersRepo(rt.database), catalog));
+  const catalog = withKillAfterReserve(
+    catalogClient({ transport: rt.bus.transport, ...rt.config.catalog }),
+    process.env,
+  );
+  const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog);
+  const endpoints = makeOrdersEndpoints(orders);
   const idempotency = new PgIdempotencyStore(rt.database, idempotencyKeys, rt.config.idempotency);
   const purge = startIdempotencyPurge({
     store: idempotency,
     everyMs: rt.config.idempotency.purgeEveryMs,
     logger: rt.logger,
   });
+  const sweeper = startReservationSweeper({ orders, policy: rt.config.reservation, logger: rt.logger });
   return serveService(rt, {
     name: "orders",
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
     app: createApp({ endpoints, idempotency, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
     busEndpoints: [endpoints.get],
-    background: [relay, purge],
+    background: [sweeper, relay, purge],
   });
 }
 

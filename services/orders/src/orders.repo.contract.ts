@@ -132,5 +132,41 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
       expect(all.map((o) => o.id)).toEqual([id(2), id(1)]);
       expect(all[0]!.lines).toEqual(order(2).lines);
     });
+
+    test("confirming places a pending order once; an order no longer pending is left as it is", async () => {
+      const repo = await makeRepo();
+      const pending = order(1, { status: "pending" });
+      await repo.insert(pending);
+      const later = new Date(Date.UTC(2025, 1, 1));
+      expect(await repo.confirm(pending, later)).toEqual({ ...pending, status: "placed", updatedAt: later });
+      expect(await repo.confirm(pending, new Date())).toBeNull();
+      await repo.insert(order(2, { status: "pending" }));
+      await repo.updateStatus(id(2), () => ({ status: "rejected", updatedAt: later }));
+      expect(await repo.confirm(order(2, { status: "pending" }), new Date())).toBeNull();
+      expect((await repo.get(id(2)))?.status).toBe("rejected");
+    });
+
+    test("stale pending orders are found oldest first, and only those created before the given time", async () => {
+      const repo = await makeRepo();
+      await repo.insert(order(3, { status: "pending" }));
+      await repo.insert(order(1, { status: "pending" }));
+      await repo.insert(order(2));
+      await repo.insert(order(9, { status: "pending" }));
+      const before = order(5).createdAt;
+      expect(await repo.stalePending(before, 10)).toEqual([id(1), id(3)]);
+      expect(await repo.stalePending(before, 1)).toEqual([id(1)]);
+    });
+
+    test("ended orders hold stock until it is marked released; live ones are never listed", async () => {
+      const repo = await makeRepo();
+      for (const n of [1, 2, 3, 4]) await repo.insert(order(n, { status: n === 4 ? "pending" : "placed" }));
+      await repo.updateStatus(id(1), () => ({ status: "cancelled", updatedAt: new Date() }));
+      await repo.updateStatus(id(4), () => ({ status: "rejected", updatedAt: new Date() }));
+      expect(await repo.unreleased(10)).toEqual([id(1), id(4)]);
+      await repo.markStockReleased(id(1));
+      expect(await repo.unreleased(10)).toEqual([id(4)]);
+      await repo.markStockReleased(id(4));
+      expect(await repo.unreleased(10)).toEqual([]);
+    });
   });
 }

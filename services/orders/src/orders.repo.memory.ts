@@ -6,6 +6,8 @@ import type { OrdersRepo } from "./orders.service.ts";
 /** An in-memory OrdersRepo for service tests; passes the same contract suite as the PostgreSQL one. */
 export class MemoryOrdersRepo implements OrdersRepo {
   private readonly rows = new Map<string, Order>();
+  /** Ids of orders for which catalog may still hold stock. */
+  private readonly holding = new Set<string>();
 
   /** Every stored order (for tests that check nothing was written). */
   get size(): number {
@@ -17,6 +19,7 @@ export class MemoryOrdersRepo implements OrdersRepo {
     const products = new Set(order.lines.map((l) => l.productId));
     if (products.size !== order.lines.length) throw new AppError("conflict", "an order lists a product twice");
     this.rows.set(order.id, structuredClone(order));
+    this.holding.add(order.id);
     return structuredClone(order);
   }
 
@@ -45,5 +48,33 @@ export class MemoryOrdersRepo implements OrdersRepo {
       .sort((a, b) => compareKeys(b, a))
       .slice(0, limit)
       .map((o) => structuredClone(o));
+  }
+
+  async confirm(order: Order, updatedAt: Date): Promise<Order | null> {
+    const current = this.rows.get(order.id);
+    if (current?.status !== "pending") return null;
+    const placed: Order = { ...current, status: "placed", updatedAt };
+    this.rows.set(order.id, placed);
+    return structuredClone(placed);
+  }
+
+  async stalePending(createdBefore: Date, limit: number): Promise<string[]> {
+    return [...this.rows.values()]
+      .filter((o) => o.status === "pending" && o.createdAt < createdBefore)
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit)
+      .map((o) => o.id);
+  }
+
+  async unreleased(limit: number): Promise<string[]> {
+    return [...this.rows.values()]
+      .filter((o) => this.holding.has(o.id) && (o.status === "cancelled" || o.status === "rejected"))
+      .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime())
+      .slice(0, limit)
+      .map((o) => o.id);
+  }
+
+  async markStockReleased(id: string): Promise<void> {
+    this.holding.delete(id);
   }
 }

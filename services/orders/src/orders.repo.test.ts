@@ -87,3 +87,14 @@ test("a status change other than cancelling, or a refused one, writes no event",
   const rows = await db.database.sql`select subject from orders.outbox`;
   expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed"]);
 });
+
+test("confirming a pending order writes its orders.order.placed row; inserting it pending writes none", async () => {
+  const repo = new PgOrdersRepo(db.database);
+  const order = { ...placedOrder(), status: "pending" as const };
+  await repo.insert(order, { requestId: "req-pending" });
+  expect((await db.database.sql`select count(*)::int as n from orders.outbox`)[0]!.n).toBe(0);
+  await repo.confirm(order, new Date(), { requestId: "req-placed" });
+  const rows = await db.database.sql`select subject, headers from orders.outbox`;
+  expect(rows.map((r) => r.subject)).toEqual(["orders.order.placed"]);
+  expect(rows[0]!.headers).toMatchObject({ "X-Request-Id": "req-placed" });
+});

@@ -1,6 +1,6 @@
 import { beforeKey, type Database, executorOf, inTransaction, toAppError } from "@shared/db";
 import { enqueueEvent } from "@shared/events/outbox.ts";
-import { and, asc, desc, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { orderCancelled, orderCancelledPayload, orderPlaced, orderPlacedPayload } from "./orders.events.ts";
 import type { Order, OrderFilter, OrderLine, OrderStatus, PageCursor, RequestMeta } from "./orders.model.ts";
 import { type OrderLineRow, type OrderRow, orderLines, orders, outbox } from "./orders.schema.ts";
@@ -42,7 +42,7 @@ export class PgOrdersRepo implements OrdersRepo {
 
   async insert(order: Order, meta?: RequestMeta): Promise<Order> {
     try {
-      // The order, its lines and its `orders.order.placed` outbox row commit together.
+      // The order, its lines and (when inserted as placed) its `orders.order.placed` outbox row commit together.
       await inTransaction(this.database, async (tx) => {
         await tx.insert(orders).values({
           id: order.id,
@@ -52,6 +52,7 @@ export class PgOrdersRepo implements OrdersRepo {
           totalMinor: order.totalMinor,
           createdAt: order.createdAt,
           updatedAt: order.updatedAt,
+          stockReleased: false,
         });
         await tx.insert(orderLines).values(
           order.lines.map((line, lineNo) => ({
@@ -64,7 +65,7 @@ export class PgOrdersRepo implements OrdersRepo {
             unitPriceMinor: line.unitPriceMinor,
           })),
         );
-        await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(order), meta);
+        if (order.status === "placed") await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(order), meta);
       });
       return structuredClone(order);
     } catch (err) {
@@ -84,7 +85,7 @@ export class PgOrdersRepo implements OrdersRepo {
     meta?: RequestMeta,
   ): Promise<Order | null> {
     try {
-      // A cancellation's `orders.order.cancelled` outbox row commits with the status change.
+      // The event a status change announces (placed, cancelled) commits with it.
       return await inTransaction(this.database, async (tx) => {
         const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for("update").limit(1);
         if (!row) return null;
@@ -96,7 +97,10 @@ export class PgOrdersRepo implements OrdersRepo {
           .where(eq(orders.id, id))
           .returning();
         const result = { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
-        if (result.status === "cancelled" && current.status !== "cancelled") {
+        if (result.status !== current.status && result.status === "placed") {
+          await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(result), meta);
+        }
+        if (result.status !== current.status && result.status === "cancelled") {
           await enqueueEvent(tx, outbox, orderCancelled, orderCancelledPayload(result), meta);
         }
         return result;
@@ -121,6 +125,48 @@ export class PgOrdersRepo implements OrdersRepo {
     const lines = await this.linesOf(rows.map((r) => r.id));
     const byOrder = Map.groupBy(lines, (l) => l.orderId);
     return rows.map((r) => orderFromRows(r, byOrder.get(r.id) ?? []));
+  }
+
+  async confirm(order: Order, updatedAt: Date, meta?: RequestMeta): Promise<Order | null> {
+    try {
+      return await inTransaction(this.database, async (tx) => {
+        const [row] = await tx
+          .update(orders)
+          .set({ status: "placed", updatedAt })
+          .where(and(eq(orders.id, order.id), eq(orders.status, "pending")))
+          .returning({ id: orders.id });
+        if (!row) return null;
+        const placed: Order = { ...structuredClone(order), status: "placed", updatedAt };
+        await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(placed), meta);
+        return placed;
+      });
+    } catch (err) {
+      throw toAppError(err) ?? err;
+    }
+  }
+
+  async stalePending(createdBefore: Date, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(and(eq(orders.status, "pending"), lt(orders.createdAt, createdBefore)))
+      .orderBy(asc(orders.createdAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  async unreleased(limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: orders.id })
+      .from(orders)
+      .where(sql`not ${orders.stockReleased} and ${orders.status} in ('cancelled', 'rejected')`)
+      .orderBy(asc(orders.createdAt))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
+
+  async markStockReleased(id: string): Promise<void> {
+    await this.db.update(orders).set({ stockReleased: true }).where(eq(orders.id, id));
   }
 
   private linesOf(orderIds: readonly string[]): Promise<OrderLineRow[]> {

@@ -201,7 +201,9 @@ describe("reading, listing and cancelling over HTTP", () => {
   });
 
   test("GET /orders lists the caller's own orders, newest first, each once across pages", async () => {
-    const { app } = makeApp();
+    const { app, catalog } = makeApp();
+    // Every placement holds stock now: enough for the four orders below.
+    catalog.put(product(mug, { priceMinor: 1250, stock: 100 }));
     const mine = [await placed(app), await placed(app), await placed(app)];
     await placed(app, bob);
     const seen: string[] = [];

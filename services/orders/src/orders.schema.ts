@@ -3,6 +3,7 @@ import { idempotencyKeysTable } from "@shared/idempotency/table.ts";
 import { sql } from "drizzle-orm";
 import {
   bigint,
+  boolean,
   char,
   check,
   foreignKey,
@@ -32,12 +33,22 @@ export const orders = ordersSchema.table(
     totalMinor: bigint("total_minor", { mode: "number" }).notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull(),
     updatedAt: timestamp("updated_at", { withTimezone: true, mode: "date", precision: 3 }).notNull(),
+    // False while catalog may hold stock for the order (written false on insert; the default covers
+    // orders placed before reservations existed, which hold none).
+    stockReleased: boolean("stock_released").notNull().default(true),
   },
   (t) => [
-    check("orders_status_check", sql`${t.status} in ('placed', 'paid', 'shipped', 'delivered', 'cancelled')`),
+    check(
+      "orders_status_check",
+      sql`${t.status} in ('pending', 'placed', 'paid', 'shipped', 'delivered', 'cancelled', 'rejected')`,
+    ),
     check("orders_total_check", sql`${t.totalMinor} >= 0`),
     index("orders_user_created_idx").on(t.userId, t.createdAt.desc(), t.id.desc()),
     index("orders_created_idx").on(t.createdAt.desc(), t.id.desc()),
+    // What the reservation sweeper looks for: placements left pending, and ended orders still holding stock.
+    index("orders_stock_unsettled_idx")
+      .on(t.createdAt)
+      .where(sql`${t.status} = 'pending' or (not ${t.stockReleased} and ${t.status} in ('cancelled', 'rejected'))`),
   ],
 );
 

@@ -237,3 +237,99 @@ describe("the order state machine", () => {
     expect((await service.cancel(admin, order.id)).status).toBe("cancelled");
   });
 });
+
+describe("holding stock for orders", () => {
+  const policy = { pendingTimeoutMs: 30_000, batch: 100 };
+
+  test("placing holds each line's quantity in catalog, keyed by the order id", async () => {
+    const { service, catalog } = setup();
+    const order = await service.place(alice, [{ productId: mug, quantity: 4 }], meta);
+    expect(order.status).toBe("placed");
+    expect(catalog.products.get(mug)!.stock).toBe(6);
+    expect(catalog.reservations.get(order.id)).toEqual({ lines: [{ productId: mug, quantity: 4 }], released: false });
+  });
+
+  test("50 concurrent placements for 5 in stock place exactly 5 and reject the rest with conflict", async () => {
+    const { service, catalog, repo } = setup();
+    catalog.put(product(mug, { priceMinor: 1250, stock: 5 }));
+    const results = await Promise.allSettled(
+      Array.from({ length: 50 }, () => service.place(alice, [{ productId: mug, quantity: 1 }], meta)),
+    );
+    expect(results.filter((r) => r.status === "fulfilled").length).toBe(5);
+    expect(catalog.products.get(mug)!.stock).toBe(0);
+    const placedOrders = await repo.list({ status: "placed" }, null, 100);
+    expect(placedOrders.length).toBe(5);
+  });
+
+  test("a reservation refused after pricing leaves the order rejected, released, and answers conflict", async () => {
+    const { service, catalog, repo } = setup();
+    const reserve = catalog.reserve.bind(catalog);
+    catalog.reserve = async (orderId, lines, m) => {
+      catalog.products.get(mug)!.stock = 1; // another buyer took the rest meanwhile
+      return reserve(orderId, lines, m);
+    };
+    const result = await failure(service.place(alice, [{ productId: mug, quantity: 2 }], meta));
+    expect(result).toEqual({ code: "conflict", fields: [{ path: "/lines/0/quantity", message: "only 1 in stock" }] });
+    const [order] = await repo.list({ userId: alice.userId }, null, 10);
+    expect(order!.status).toBe("rejected");
+    expect(catalog.reservations.get(order!.id)).toEqual({ lines: [], released: true });
+    expect(await repo.unreleased(10)).toEqual([]);
+  });
+
+  test("a catalog that cannot reserve in time answers unavailable; the order is rejected and its stock released", async () => {
+    const { service, catalog, repo } = setup();
+    catalog.reserveDown = true;
+    expect((await failure(service.place(alice, [{ productId: mug, quantity: 2 }], meta))).code).toBe("unavailable");
+    const [order] = await repo.list({ userId: alice.userId }, null, 10);
+    expect(order!.status).toBe("rejected");
+    // A reserve that was still on its way finds the order released and takes nothing.
+    catalog.reserveDown = false;
+    expect((await failure(catalog.reserve(order!.id, [{ productId: mug, quantity: 2 }], meta))).code).toBe("conflict");
+    expect(catalog.products.get(mug)!.stock).toBe(10);
+  });
+
+  test("cancelling gives the stock back; with catalog down the order is cancelled and the sweeper releases later", async () => {
+    const { service, catalog, repo } = setup();
+    const first = await service.place(alice, [{ productId: mug, quantity: 3 }], meta);
+    await service.cancel(alice, first.id, meta);
+    expect(catalog.products.get(mug)!.stock).toBe(10);
+    const second = await service.place(alice, [{ productId: mug, quantity: 3 }], meta);
+    catalog.down = true;
+    expect((await service.cancel(alice, second.id, meta)).status).toBe("cancelled");
+    expect(catalog.products.get(mug)!.stock).toBe(7);
+    expect(await repo.unreleased(10)).toEqual([second.id]);
+    catalog.down = false;
+    expect(await service.reconcile(policy)).toEqual({ rejected: 0, released: 1 });
+    expect(catalog.products.get(mug)!.stock).toBe(10);
+    expect(await service.reconcile(policy)).toEqual({ rejected: 0, released: 0 });
+  });
+
+  test("the sweeper rejects a placement left pending past the timeout and releases what it held", async () => {
+    const { service, catalog, repo } = setup();
+    // A process that died between reserving and confirming: the order pending, its stock held.
+    const at = new Date(Date.UTC(2024, 11, 31));
+    const line = { productId: mug, sku: "M", name: "Mug", quantity: 4, unitPriceMinor: 1250 };
+    const stuck = { id: crypto.randomUUID(), userId: alice.userId, status: "pending" as const, currency: "EUR" };
+    await repo.insert({ ...stuck, totalMinor: 5000, lines: [line], createdAt: at, updatedAt: at });
+    await catalog.reserve(stuck.id, [{ productId: mug, quantity: 4 }], meta);
+    const fresh = await service.place(alice, [{ productId: mug, quantity: 1 }], meta);
+    expect(catalog.products.get(mug)!.stock).toBe(5);
+    expect(await service.reconcile(policy)).toEqual({ rejected: 1, released: 1 });
+    expect((await repo.get(stuck.id))!.status).toBe("rejected");
+    expect((await repo.get(fresh.id))!.status).toBe("placed");
+    expect(catalog.products.get(mug)!.stock).toBe(9);
+  });
+
+  test("an order the sweeper rejected while its request was still reserving is not placed", async () => {
+    const { service, catalog, repo } = setup();
+    const reserve = catalog.reserve.bind(catalog);
+    catalog.reserve = async (orderId, lines, m) => {
+      await reserve(orderId, lines, m);
+      await service.reconcile({ pendingTimeoutMs: -60_000, batch: 10 }); // the request stalled past the timeout
+    };
+    expect((await failure(service.place(alice, [{ productId: mug, quantity: 2 }], meta))).code).toBe("unavailable");
+    const [order] = await repo.list({ userId: alice.userId }, null, 10);
+    expect(order!.status).toBe("rejected");
+    expect(catalog.products.get(mug)!.stock).toBe(10);
+  });
+});

@@ -13,22 +13,24 @@ import {
   type Page,
   type PageCursor,
   type RequestMeta,
+  type StockLine,
 } from "./orders.model.ts";
 import { assertTransition } from "./orders.state.ts";
 
 /** The storage the orders service needs; adapters implement it (PostgreSQL, in-memory for tests). */
 export interface OrdersRepo {
   /**
-   * Writes an order, all its lines and its `orders.order.placed` event in one transaction; `meta` is the
-   * request the event is traced to.
+   * Writes an order and all its lines in one transaction, marked as possibly holding catalog stock until
+   * `markStockReleased`; an order inserted as `placed` gets its `orders.order.placed` event in that
+   * transaction too. `meta` is the request the event is traced to.
    */
   insert(order: Order, meta?: RequestMeta): Promise<Order>;
   /** The order with this id, lines included, or null. */
   get(id: string): Promise<Order | null>;
   /**
    * Reads the order under a row lock, asks `change` for its next status and writes it, all in one
-   * transaction, with the `orders.order.cancelled` event when the order becomes cancelled. A throw from
-   * `change` rolls back and is rethrown; null when the id is unknown.
+   * transaction, with the `orders.order.placed` or `orders.order.cancelled` event when the order becomes
+   * placed or cancelled. A throw from `change` rolls back and is rethrown; null when the id is unknown.
    */
   updateStatus(
     id: string,
@@ -37,15 +39,41 @@ export interface OrdersRepo {
   ): Promise<Order | null>;
   /** Orders matching the filter, newest first by (createdAt, id), starting strictly before the cursor. */
   list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]>;
+  /**
+   * Makes a `pending` order `placed` with its `orders.order.placed` event, in one transaction; null (and
+   * nothing written) when the order is no longer pending. `order` is the order as inserted.
+   */
+  confirm(order: Order, updatedAt: Date, meta?: RequestMeta): Promise<Order | null>;
+  /** Ids of orders still `pending` that were created before the given time, oldest first. */
+  stalePending(createdBefore: Date, limit: number): Promise<string[]>;
+  /** Ids of cancelled or rejected orders for which catalog may still hold stock, oldest first. */
+  unreleased(limit: number): Promise<string[]>;
+  /** Records that catalog holds no stock for the order any more. */
+  markStockReleased(id: string): Promise<void>;
 }
 
-/** What orders needs from catalog. The adapter over the `catalog.products.get` contract implements it. */
+/** What orders needs from catalog. The adapter over catalog's bus contracts implements it. */
 export interface CatalogClient {
   /**
    * The products with these ids; ids catalog does not know are listed in `missing`. Throws AppError
    * `unavailable` when catalog cannot answer within the configured budget.
    */
   getProducts(ids: readonly string[], meta: RequestMeta): Promise<{ products: CatalogProduct[]; missing: string[] }>;
+  /**
+   * Holds every line's quantity for the order, or none; idempotent by order id. Throws `conflict` naming
+   * the lines (`/lines/<i>/...`) that cannot be held, or when the order was released before; `unavailable`
+   * when catalog cannot answer in time (it may or may not hold the stock then).
+   */
+  reserve(orderId: string, lines: readonly StockLine[], meta: RequestMeta): Promise<void>;
+  /** Gives the order's stock back (once, whatever the number of calls). Throws `unavailable`. */
+  release(orderId: string, meta: RequestMeta): Promise<void>;
+}
+
+/** How long a placement may stay pending before the sweeper rejects it and releases its stock. */
+export interface ReservationPolicy {
+  pendingTimeoutMs: number;
+  /** Orders the sweeper handles per round and kind. */
+  batch: number;
 }
 
 /** Which orders a listing asks for. */
@@ -73,8 +101,12 @@ export class OrdersService {
   ) {}
 
   /**
-   * Places an order for the caller at catalog's current prices. Catalog is asked before anything is
-   * written, so a catalog outage (`unavailable`) or a refusal (`conflict`) leaves no trace.
+   * Places an order for the caller at catalog's current prices, holding its stock. Catalog prices it
+   * first: a catalog outage (`unavailable`) or a refusal (`conflict`) at that point leaves no trace. Then
+   * the order is written `pending`, catalog reserves its stock (keyed by the order id), and the order
+   * becomes `placed`. A reservation refused (`conflict`, naming the lines) or not confirmed in time
+   * (`unavailable`) leaves the order `rejected` and its stock released. A crash in between leaves it
+   * `pending`, which the sweeper (`reconcile`) rejects and releases later.
    */
   async place(actor: Actor, lines: readonly OrderRequestLine[], meta: RequestMeta): Promise<Order> {
     checkShape(lines);
@@ -88,11 +120,11 @@ export class OrdersService {
       });
     }
     const at = this.now();
-    return this.repo.insert(
+    const pending = await this.repo.insert(
       {
         id: this.newId(),
         userId: actor.userId,
-        status: "placed",
+        status: "pending",
         currency,
         totalMinor,
         lines: priced,
@@ -101,6 +133,70 @@ export class OrdersService {
       },
       meta,
     );
+    const held = pending.lines.map((l) => ({ productId: l.productId, quantity: l.quantity }));
+    try {
+      await this.catalog.reserve(pending.id, held, meta);
+    } catch (err) {
+      await this.reject(pending.id, meta).catch(() => {}); // the sweeper may have rejected it already
+      await this.releaseStock(pending.id, meta);
+      throw err;
+    }
+    const placed = await this.repo.confirm(pending, this.now(), meta);
+    // Null: the sweeper rejected the order meanwhile (placing took longer than the pending timeout); its
+    // stock is released, or will be, so the order must not be placed.
+    if (!placed) throw new AppError("unavailable", "Placing the order took too long; it was not placed, try again");
+    return placed;
+  }
+
+  /**
+   * One sweep: rejects placements left `pending` past the policy's timeout (their process died or gave up
+   * between reserving and confirming), then releases the stock of cancelled and rejected orders catalog
+   * may still hold. Safe to run on several instances at once (every step is conditional or idempotent).
+   */
+  async reconcile(policy: ReservationPolicy): Promise<{ rejected: number; released: number }> {
+    const meta = { requestId: crypto.randomUUID() };
+    const before = new Date(this.now().getTime() - policy.pendingTimeoutMs);
+    let rejected = 0;
+    for (const id of await this.repo.stalePending(before, policy.batch)) {
+      const moved = await this.reject(id, meta).then(
+        () => true,
+        () => false, // placed or rejected by its own request meanwhile
+      );
+      if (moved) rejected++;
+    }
+    let released = 0;
+    for (const id of await this.repo.unreleased(policy.batch)) {
+      if (await this.releaseStock(id, meta)) released++;
+    }
+    return { rejected, released };
+  }
+
+  /** Rejects a pending order under the repo's row lock; `conflict` when it is no longer pending. */
+  private async reject(id: string, meta: RequestMeta): Promise<Order> {
+    const rejected = await this.repo.updateStatus(
+      id,
+      (current) => {
+        assertTransition(current.status, "rejected");
+        return { status: "rejected", updatedAt: this.now() };
+      },
+      meta,
+    );
+    if (!rejected) throw notFound(id);
+    return rejected;
+  }
+
+  /**
+   * Asks catalog to give the order's stock back and records that it did. False when catalog cannot be
+   * reached: the order stays marked as holding stock, and the sweeper tries again.
+   */
+  private async releaseStock(id: string, meta: RequestMeta): Promise<boolean> {
+    try {
+      await this.catalog.release(id, meta);
+    } catch {
+      return false;
+    }
+    await this.repo.markStockReleased(id);
+    return true;
   }
 
   /** Reads an order the caller may see (owner or admin). */
@@ -127,7 +223,7 @@ export class OrdersService {
     return pageOf(await this.repo.list(filter, before, query.limit + 1), query.limit, encodeCursor);
   }
 
-  /** Cancels an order while it is still `placed` (owner or admin). */
+  /** Cancels an order while it is still `placed` (owner or admin), and releases its stock. */
   cancel(actor: Actor, id: string, meta?: RequestMeta): Promise<Order> {
     return this.transition(actor, id, "cancelled", meta);
   }
@@ -138,7 +234,11 @@ export class OrdersService {
     return this.transition(actor, id, to, meta);
   }
 
-  /** The one place an order changes status: visibility, then the state machine, under the repo's row lock. */
+  /**
+   * The one place a caller changes an order's status: visibility, then the state machine, under the
+   * repo's row lock. A cancelled order's stock goes back to catalog right away; if catalog cannot be
+   * reached the cancellation stands and the sweeper releases the stock later.
+   */
   private async transition(actor: Actor, id: string, to: OrderStatus, meta?: RequestMeta): Promise<Order> {
     const updated = await this.repo.updateStatus(
       id,
@@ -150,6 +250,7 @@ export class OrdersService {
       meta,
     );
     if (!updated) throw notFound(id);
+    if (to === "cancelled") await this.releaseStock(id, meta ?? { requestId: crypto.randomUUID() });
     return updated;
   }
 }

@@ -2,18 +2,21 @@ import { AppError } from "@shared/errors";
 import type { OrderStatus } from "./orders.model.ts";
 
 /**
- * The order state machine. `placed` is the only state a customer can cancel from; payment and
- * shipping move forward only; `delivered` and `cancelled` are final.
+ * The order state machine. An order is `pending` while catalog reserves its stock, then `placed` or
+ * `rejected`. `placed` is the only state a customer can cancel from; payment and shipping move forward
+ * only; `delivered`, `cancelled` and `rejected` are final.
  *
- *   placed ──pay──> paid ──ship──> shipped ──deliver──> delivered
- *     └──cancel──> cancelled
+ *   pending ──reserved──> placed ──pay──> paid ──ship──> shipped ──deliver──> delivered
+ *     └──refused──> rejected  └──cancel──> cancelled
  */
 const transitions: Readonly<Record<OrderStatus, readonly OrderStatus[]>> = {
+  pending: ["placed", "rejected"],
   placed: ["paid", "cancelled"],
   paid: ["shipped"],
   shipped: ["delivered"],
   delivered: [],
   cancelled: [],
+  rejected: [],
 };
 
 /** Whether an order may move from one status to another. */

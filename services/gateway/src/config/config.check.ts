@@ -13,6 +13,7 @@ import {
   type ServiceConfig,
   telemetryMetricsNamespace,
 } from "./config.schema.ts";
+import { gatewayServerNamespace, SERVER_NAMESPACE } from "./server.limits.ts";
 
 type Scope = "service" | "endpoint" | "backend";
 
@@ -25,11 +26,12 @@ const ownSchemas: Record<string, z.ZodType> = {
   "gateway/backend": gatewayBackendNamespace,
   "gateway/cache-purge": cachePurgeNamespace,
   "telemetry/metrics": telemetryMetricsNamespace,
+  [SERVER_NAMESPACE]: gatewayServerNamespace,
 };
 
 /** Which namespace works at which level. */
 export const namespacesByScope: Record<Scope, readonly string[]> = {
-  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge", "telemetry/metrics"],
+  service: ["security/cors", "router", "gateway/backend", "gateway/cache-purge", "telemetry/metrics", SERVER_NAMESPACE],
   endpoint: ["auth/validator", "qos/ratelimit/router", "proxy", "router", "gateway/endpoint"],
   backend: ["backend/http", "qos/circuit-breaker", "qos/http-cache", "proxy", "gateway/backend"],
 };

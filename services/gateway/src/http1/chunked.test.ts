@@ -57,9 +57,14 @@ describe("chunked decoder", () => {
     ["a size line past 4 KiB", `5;${"e".repeat(5000)}`, "chunk line too long"],
     ["a complete size line past 4 KiB", `5;${"e".repeat(5000)}\r\nhello\r\n0\r\n\r\n`, "chunk line too long"],
     ["trailers past the limit", `0\r\n${"X-T: v\r\n".repeat(200)}\r\n`, "trailer section too large"],
+    ["a trailer line without a colon", "0\r\nnot a field\r\n\r\n", "malformed trailer field"],
+    ["a trailer name with a space before the colon", "0\r\nX-T : v\r\n\r\n", "malformed trailer field"],
+    ["a trailer with an empty name", "0\r\n: v\r\n\r\n", "malformed trailer field"],
+    ["a folded trailer line", "0\r\nX-T: v\r\n  more\r\n\r\n", "malformed trailer field"],
+    ["a control character in a trailer value", "0\r\nX-T: a\x01b\r\n\r\n", "malformed trailer field"],
   ])("%s is refused", (_name, body, message) => {
-    const dec = new ChunkedDecoder(1024);
-    const run = () => dec.feed(Buffer.from(body, "latin1"), 0, () => true);
+    // a fresh decoder each run: a refused body leaves one mid-message
+    const run = () => new ChunkedDecoder(1024).feed(Buffer.from(body, "latin1"), 0, () => true);
     expect(run).toThrow(ChunkedError);
     expect(run).toThrow(message);
   });

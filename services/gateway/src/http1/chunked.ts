@@ -1,10 +1,10 @@
 // The chunked transfer coding (RFC 9112 section 7.1), decoded strictly: one decoder for the bodies the
 // HTTP/1.1 server reads and the answers the upstream client reads, so both ends refuse the same framing.
 // Chunk sizes are hex digits (at most 12), then optional whitespace and extensions after ';'; every line ends
-// with CRLF, and a CR, LF or NUL elsewhere in a line is refused. Trailer lines are read past and dropped, as
-// fetch does, within a byte limit.
+// with CRLF, and a CR, LF or NUL elsewhere in a line is refused. Trailer lines must be field lines (a token
+// name, a colon, a value without control characters); they are then dropped, as fetch does, within a byte limit.
 
-import type { FastBuffer } from "./fields.ts";
+import { type FastBuffer, isFieldLine } from "./fields.ts";
 
 /** Framing the decoder refuses; the message is what the peer is told. */
 export class ChunkedError extends Error {
@@ -104,6 +104,7 @@ export class ChunkedDecoder {
               this.state = State.Done;
               return at;
             }
+            if (!isFieldLine(line)) throw new ChunkedError("malformed trailer field");
             this.trailerBytes += line.length + 2;
             break;
           }

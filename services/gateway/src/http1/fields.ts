@@ -49,6 +49,18 @@ export function isToken(s: string): boolean {
   return s.length > 0;
 }
 
+/** A field line without its CRLF (a trailer): a token name, a colon, then a value free of control
+ * characters but HTAB; no leading whitespace (obs-fold). */
+export function isFieldLine(line: string): boolean {
+  const colon = line.indexOf(":");
+  if (colon <= 0 || !isToken(line.slice(0, colon))) return false;
+  for (let i = colon + 1; i < line.length; i++) {
+    const c = line.charCodeAt(i);
+    if ((c < 32 && c !== 9) || c === 127) return false;
+  }
+  return true;
+}
+
 /** Every character is ASCII. */
 export function isAscii(s: string): boolean {
   for (let i = 0; i < s.length; i++) if (s.charCodeAt(i) > 127) return false;

@@ -17,6 +17,7 @@ export interface ConnectionOwner {
   readonly maxHeaders: number;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  readonly readTimeoutMs: number;
   readonly lingerMs: number;
   readonly stopping: boolean;
   /** Requests being handled. */
@@ -55,6 +56,8 @@ export class Connection {
   lastActive: number;
   /** Bytes of an answered request's unread body still to skip. */
   discard = 0;
+  /** Accepted over the server's connection cap: answered 503 and closing. */
+  refused = false;
   private parsing = false;
   /** Bytes the socket did not take yet, then whole buffers queued behind them. */
   out: Uint8Array | null = null;
@@ -117,6 +120,7 @@ export class Connection {
         } else if (this.headSince === 0) this.headSince = server.now;
         break;
       }
+      const startedAt = this.headSince || server.now;
       this.headSince = 0;
       const head = (b as FastBuffer).latin1Slice(0, end + 2);
       this.consume(end + 4);
@@ -128,6 +132,7 @@ export class Connection {
         this.refuse(err);
         break;
       }
+      req.startedAt = startedAt;
       this.dispatch(req);
     }
     this.parsing = false;
@@ -309,18 +314,25 @@ export class Connection {
     }
   }
 
+  /** Over the server's connection cap: answers 503 before any request arrives, then closes. */
+  refuseFull(): void {
+    // lingering: the request the client sends meanwhile is read and dropped, so the 503 is not lost to a reset
+    const full = new ProtocolError(503, "the gateway is serving as many connections as it may");
+    this.refuse(full, ["retry-after", "1"], true);
+  }
+
   /** Answers a request that never reached the handler, then closes. */
-  private refuse(err: ProtocolError): void {
+  private refuse(err: ProtocolError, extra?: string[], linger = this.buf !== null): void {
     const answer = this.server.problem(err.status, err.detail);
     const body = typeof answer.body === "string" ? Buffer.from(answer.body) : EMPTY;
     let head = "HTTP/1.1 " + err.status + " " + reasonOf(err.status) + "\r\n";
     const h = answer.headers;
     for (let i = 0; i < h.length; i += 2) head += h[i] + ": " + h[i + 1] + "\r\n";
+    if (extra) for (let i = 0; i < extra.length; i += 2) head += extra[i] + ": " + extra[i + 1] + "\r\n";
     head += "content-length: " + body.length + "\r\ndate: " + this.server.date + "\r\nconnection: close\r\n\r\n";
-    const hadInput = this.buf !== null;
     this.dropInput();
-    if (this.write(Buffer.concat([Buffer.from(head, "latin1"), body]))) this.close(hadInput);
-    else this.flushed = () => this.close(hadInput);
+    if (this.write(Buffer.concat([Buffer.from(head, "latin1"), body]))) this.close(linger);
+    else this.flushed = () => this.close(linger);
   }
 
   /** Closes our side. With `linger`, the peer may still be sending: keep reading (and dropping) until it
@@ -387,8 +399,14 @@ export class Connection {
       // A body upload or a response write that stopped moving; a slow handler is the handler's business.
       const req = this.req!;
       const reader = req.reader;
+      const reading = reader !== null && !reader.done;
+      // read_timeout: a body whose bytes trickle in keeps the connection active, but not past this
+      if (reading && now - req.startedAt > server.readTimeoutMs) {
+        this.badBody(req, reader, 408, "the request took longer than the read timeout");
+        return;
+      }
       if (!stalled) return;
-      if (reader !== null && !reader.done) this.badBody(req, reader, 408, "the request body stopped arriving");
+      if (reading) this.badBody(req, reader, 408, "the request body stopped arriving");
       else if (this.out !== null) this.abort(req);
       return;
     }

@@ -76,6 +76,8 @@ export class ParsedRequest implements IncomingRequest, BodyFraming {
   answered = false;
   /** Done with: answered completely, or the connection is gone. */
   settled = false;
+  /** When its first byte arrived (the server's clock): `read_timeout` counts from here to the body's end. */
+  startedAt = 0;
 
   constructor(
     private readonly conn: RequestSource,

@@ -649,6 +649,18 @@ describe("request bodies", () => {
     expect(parseResponses(client.text()).map((r) => r.status)).toEqual([400]);
   });
 
+  test("a malformed trailer after the last chunk is answered 400 and the connection closes", async () => {
+    const server = start(async (req) => ok(await req.readBody(1024)));
+    const client = await RawClient.open(server.port);
+    client.send(
+      "POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\nbad trailer\r\n\r\n",
+    );
+    await client.untilClosed();
+    const res = parseResponses(client.text());
+    expect(res.map((r) => r.status)).toEqual([400]);
+    expect(JSON.parse(res[0]!.body).detail).toBe("malformed trailer field");
+  });
+
   test("Expect: 100-continue gets HTTP/1.1 100 Continue when the handler reads the body", async () => {
     const server = start(async (req) => ok(await req.readBody(100)));
     const client = await RawClient.open(server.port);
@@ -1113,7 +1125,110 @@ describe("handler errors", () => {
   });
 });
 
+describe("connection cap", () => {
+  test("a connection over maxConnections is answered 503 problem+json with retry-after and closed", async () => {
+    const server = start(() => ok(), { maxConnections: 2 });
+    const served = [await RawClient.open(server.port), await RawClient.open(server.port)];
+    for (const c of served) c.send(get("/"));
+    for (const c of served) expect((await c.responses(1))[0]!.status).toBe(200);
+    const extra = await RawClient.open(server.port);
+    extra.send(get("/"));
+    await extra.untilClosed();
+    const [res] = parseResponses(extra.text());
+    expect(res!.status).toBe(503);
+    expect(headerOf(res!, "content-type")).toContain("application/problem+json");
+    expect(headerOf(res!, "retry-after")).toBe("1");
+    expect(headerOf(res!, "connection")).toBe("close");
+    // the served connections are untouched, and a freed place is taken by the next client
+    served[0]!.send(get("/again"));
+    expect((await served[0]!.responses(2))[1]!.status).toBe(200);
+    served[1]!.close();
+    await sleep(50);
+    const next = await RawClient.open(server.port);
+    next.send(get("/"));
+    expect((await next.responses(1))[0]!.status).toBe(200);
+  });
+
+  test("refused connections still closing do not count against the cap", async () => {
+    const server = start(() => ok(), { maxConnections: 1 });
+    const served = await RawClient.open(server.port);
+    const refused = await Promise.all([1, 2, 3].map(() => RawClient.open(server.port, true)));
+    for (const c of refused) {
+      await c.waitFor("a 503", () => c.text().startsWith("HTTP/1.1 503"));
+    }
+    served.close();
+    await sleep(50);
+    const next = await RawClient.open(server.port);
+    next.send(get("/"));
+    expect((await next.responses(1))[0]!.status).toBe(200);
+  });
+});
+
 describe("timeouts", () => {
+  test("a body dripped a byte at a time is answered 408 and closed once readTimeoutMs have passed", async () => {
+    const outcome = Promise.withResolvers<string>();
+    const server = start(
+      async (req) => {
+        await req.readBody(1000).then(
+          () => outcome.resolve("resolved"),
+          () => outcome.resolve("rejected"),
+        );
+        return ok();
+      },
+      { readTimeoutMs: 500, idleTimeoutMs: 300 },
+    );
+    const client = await RawClient.open(server.port);
+    const started = Date.now();
+    client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 100\r\n\r\n");
+    // every byte comes well within idleTimeoutMs, so only the read timeout can end it
+    const drip = setInterval(() => {
+      if (!client.closed) client.send("x");
+    }, 50);
+    try {
+      await client.untilClosed();
+      const elapsed = Date.now() - started;
+      expect(elapsed).toBeGreaterThanOrEqual(450);
+      expect(elapsed).toBeLessThan(1500);
+      const [res] = parseResponses(client.text());
+      expect(res!.status).toBe(408);
+      expect(JSON.parse(res!.body).detail).toBe("the request took longer than the read timeout");
+      expect(await outcome.promise).toBe("rejected");
+    } finally {
+      clearInterval(drip);
+    }
+  });
+
+  test("readTimeoutMs counts from the request's first byte, so a slow head leaves less time for the body", async () => {
+    const server = start(async (req) => ok(await req.readBody(1000)), {
+      readTimeoutMs: 400,
+      headerTimeoutMs: 5000,
+    });
+    const client = await RawClient.open(server.port);
+    const started = Date.now();
+    client.send("POST / HTTP/1.1\r\n");
+    await sleep(300);
+    client.send("Host: t\r\nContent-Length: 5\r\n\r\nab");
+    await client.untilClosed();
+    expect(Date.now() - started).toBeLessThan(1200);
+    expect(parseResponses(client.text())[0]!.status).toBe(408);
+  });
+
+  test("a request completed within readTimeoutMs is answered, and the next one on the connection gets its own time", async () => {
+    const server = start(async (req) => ok(await req.readBody(1000)), { readTimeoutMs: 300 });
+    const client = await RawClient.open(server.port);
+    client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\nhel");
+    await sleep(100);
+    client.send("lo");
+    await client.responses(1);
+    await sleep(400);
+    client.send("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+    const res = await client.responses(2);
+    expect(res.map((r) => [r.status, r.body])).toEqual([
+      [200, "hello"],
+      [200, "hi"],
+    ]);
+  });
+
   test("a header section still incomplete after headerTimeoutMs is answered 408 and closed", async () => {
     const server = start(() => ok(), { headerTimeoutMs: 200 });
     const client = await RawClient.open(server.port);

@@ -29,10 +29,17 @@ export interface Http1ServerOptions {
   maxHeaderBytes?: number;
   /** Max number of header lines (default 100) -> 431. */
   maxHeaders?: number;
-  /** Keep-alive idle timeout (default 30_000 ms); also how long a body upload or a response write may stall. */
+  /** Keep-alive idle timeout (default 30_000 ms); also how long a body upload or a response write may stall.
+   * 0: none. */
   idleTimeoutMs?: number;
-  /** Time to receive a complete header section once its first byte arrived (default 10_000 ms; slowloris). */
+  /** Time to receive a complete header section once its first byte arrived (default 10_000 ms; slowloris).
+   * 0: none. */
   headerTimeoutMs?: number;
+  /** Time to receive a whole request, head and body, from its first byte (default 0: none); a body still
+   * arriving then is answered 408 and the connection closes, however steadily its bytes trickle in. */
+  readTimeoutMs?: number;
+  /** Connections served at once (default 0: no cap); one more is answered 503 at once and closed. */
+  maxConnections?: number;
   /** Called when a handler throws/rejects or a response stream errors (the server answers 500 if nothing was
    * sent yet, else closes the connection). */
   onError?: (err: unknown) => void;
@@ -58,6 +65,9 @@ export interface Http1Server {
 export function listenHttp1(opts: Http1ServerOptions): Http1Server {
   return new Http1Listener(opts);
 }
+
+/** A limit of 0 is none. */
+const orNone = (ms: number) => (ms > 0 ? ms : Number.POSITIVE_INFINITY);
 
 /** After closing our side with unread input pending, how long the peer gets to stop sending and close. */
 const LINGER_MAX_MS = 5_000;
@@ -88,6 +98,7 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
   readonly maxHeaders: number;
   readonly idleTimeoutMs: number;
   readonly headerTimeoutMs: number;
+  readonly readTimeoutMs: number;
   readonly lingerMs: number;
   pending = 0;
   stopping = false;
@@ -98,6 +109,9 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
   private dateSecond = Math.floor(this.now / 1000);
   private readonly onError: ((err: unknown) => void) | undefined;
   private readonly conns = new Set<Connection>();
+  private readonly maxConnections: number;
+  /** Connections refused for the cap, still closing: they do not count against it. */
+  private refused = 0;
   private readonly listener: TCPSocketListener<Connection>;
   private readonly timer: ReturnType<typeof setInterval>;
   private stopped: Promise<void> | null = null;
@@ -109,8 +123,11 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
     this.problem = opts.problem;
     this.maxHeaderBytes = opts.maxHeaderBytes ?? 16 * 1024;
     this.maxHeaders = opts.maxHeaders ?? 100;
-    this.idleTimeoutMs = opts.idleTimeoutMs ?? 30_000;
-    this.headerTimeoutMs = opts.headerTimeoutMs ?? 10_000;
+    this.idleTimeoutMs = orNone(opts.idleTimeoutMs ?? 30_000);
+    this.readTimeoutMs = orNone(opts.readTimeoutMs ?? 0);
+    // the head is part of the request: read_timeout bounds it too
+    this.headerTimeoutMs = Math.min(orNone(opts.headerTimeoutMs ?? 10_000), this.readTimeoutMs);
+    this.maxConnections = opts.maxConnections || Number.POSITIVE_INFINITY;
     this.lingerMs = Math.min(this.idleTimeoutMs, LINGER_MAX_MS);
     this.onError = opts.onError;
     this.listener = listenOrExplain(this.hostname, opts.port, () =>
@@ -125,6 +142,11 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
             socket.data = conn;
             this.conns.add(conn);
             if (this.stopping) conn.close(false);
+            else if (this.conns.size - this.refused > this.maxConnections) {
+              conn.refused = true;
+              this.refused++;
+              conn.refuseFull();
+            }
           },
           data: (socket, chunk) => socket.data.onData(chunk),
           drain: (socket) => socket.data.onDrain(),
@@ -138,7 +160,8 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
       }),
     );
     // One timer per server for every timeout; its period bounds how late a timeout fires.
-    const period = Math.max(10, Math.min(1000, Math.floor(Math.min(this.idleTimeoutMs, this.headerTimeoutMs) / 4)));
+    const shortest = Math.min(this.idleTimeoutMs, this.headerTimeoutMs, this.readTimeoutMs);
+    const period = Math.max(10, Math.min(1000, Math.floor(shortest / 4)));
     this.timer = setInterval(() => this.sweep(), period);
     this.timer.unref();
   }
@@ -172,6 +195,7 @@ export class Http1Listener implements Http1Server, ConnectionOwner {
 
   forget(conn: Connection): void {
     this.conns.delete(conn);
+    if (conn.refused) this.refused--;
     if (this.stopping && this.conns.size === 0) this.finishStop();
   }
 

@@ -29,6 +29,10 @@ const validatorSchema = z
     leeway: durationMs.default(1000),
     key_identify_strategy: z.literal("kid").optional(),
     operation_debug: z.boolean().optional(),
+    // our extensions (KrakenD has no such keys): a token without `exp` never expires, so it must be allowed
+    // explicitly; `typ` pins the header's media type (e.g. "at+jwt", RFC 9068) so other JWTs of the issuer fail
+    allow_missing_exp: z.boolean().default(false),
+    typ: z.string().min(1).optional(),
   })
   .superRefine((cfg, ctx) => {
     if (!cfg.jwk_url && !cfg.jwk_local_path) {

@@ -46,13 +46,23 @@ afterAll(() => {
 
 const nowSec = () => Math.floor(Date.now() / 1000);
 
-async function edToken(claims: Record<string, unknown>, opts: { kid?: string; key?: Key; exp?: number } = {}) {
-  return new SignJWT(claims)
-    .setProtectedHeader({ alg: "EdDSA", kid: opts.kid ?? "ed-1" })
+async function edToken(
+  claims: Record<string, unknown>,
+  opts: { kid?: string; key?: Key; exp?: number | null; typ?: string } = {},
+) {
+  const jwt = new SignJWT(claims)
+    .setProtectedHeader({ alg: "EdDSA", kid: opts.kid ?? "ed-1", ...(opts.typ ? { typ: opts.typ } : {}) })
     .setIssuer("https://auth.shop.local")
-    .setAudience("shop")
-    .setExpirationTime(opts.exp ?? nowSec() + 300)
-    .sign((opts.key ?? ed).privateKey);
+    .setAudience("shop");
+  if (opts.exp !== null) jwt.setExpirationTime(opts.exp ?? nowSec() + 300);
+  return jwt.sign((opts.key ?? ed).privateKey);
+}
+
+/** The same bytes spelled differently: the unused low bits of the last character set. */
+function reencoded(part: string): string {
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+  const last = alphabet.indexOf(part.at(-1)!);
+  return part.slice(0, -1) + alphabet[last | 1];
 }
 
 const bearer = (token: string, extra: Record<string, string> = {}) =>
@@ -102,6 +112,56 @@ describe("auth/validator", () => {
     const jwt = createJwtValidator(edCfg());
     const r = await jwt.validate(bearer(await edToken({ sub: "u1" }, { exp: nowSec() - 60 })));
     expect(r).toEqual({ ok: false, status: 401, message: "token expired" });
+  });
+
+  test("a token whose signature is re-encoded with other unused bits is refused, cached or not", async () => {
+    const token = await edToken({ sub: "u1" });
+    const [h, p, sig] = token.split(".") as [string, string, string];
+    const variant = `${h}.${p}.${reencoded(sig)}`;
+    expect(Buffer.from(reencoded(sig), "base64url").equals(Buffer.from(sig, "base64url"))).toBe(true);
+    const cached = createJwtValidator(edCfg());
+    expect(await cached.validate(bearer(token))).toMatchObject({ ok: true });
+    expect(await cached.validate(bearer(variant))).toEqual({ ok: false, status: 401, message: "malformed token" });
+    const fresh = createJwtValidator(edCfg());
+    expect(await fresh.validate(bearer(variant))).toEqual({ ok: false, status: 401, message: "malformed token" });
+  });
+
+  test("a part with padding or a character outside base64url is refused", async () => {
+    const jwt = createJwtValidator(edCfg());
+    const [h, p, sig] = (await edToken({ sub: "u1" })).split(".") as [string, string, string];
+    for (const bad of [`${h}.${p}.${sig}==`, `${h}=.${p}.${sig}`, `${h}.${p}+.${sig}`, `${h}.${p}.${sig}A`]) {
+      expect(await jwt.validate(bearer(bad))).toMatchObject({ ok: false, status: 401 });
+    }
+  });
+
+  test("a token without exp is refused unless allow_missing_exp is set", async () => {
+    const token = await edToken({ sub: "u1" }, { exp: null });
+    expect(await createJwtValidator(edCfg()).validate(bearer(token))).toEqual({
+      ok: false,
+      status: 401,
+      message: "token without expiry",
+    });
+    const lenient = createJwtValidator(edCfg({ allow_missing_exp: true }));
+    expect(await lenient.validate(bearer(token))).toMatchObject({ ok: true, claims: { sub: "u1" } });
+  });
+
+  test("with typ configured, a token of another or no type is refused and the media type matches loosely", async () => {
+    const jwt = createJwtValidator(edCfg({ typ: "at+jwt" }));
+    expect(await jwt.validate(bearer(await edToken({ sub: "u1" }, { typ: "at+jwt" })))).toMatchObject({ ok: true });
+    expect(await jwt.validate(bearer(await edToken({ sub: "u1" }, { typ: "application/AT+JWT" })))).toMatchObject({
+      ok: true,
+    });
+    for (const typ of ["JWT", undefined]) {
+      expect(await jwt.validate(bearer(await edToken({ sub: "u1" }, { typ })))).toEqual({
+        ok: false,
+        status: 401,
+        message: "unexpected token type",
+      });
+    }
+    // without typ configured any type passes, as in KrakenD
+    expect(await createJwtValidator(edCfg()).validate(bearer(await edToken({}, { typ: "JWT" })))).toMatchObject({
+      ok: true,
+    });
   });
 
   test("a token from another issuer is refused with 401", async () => {

@@ -7,12 +7,13 @@ import { parseValidatorConfig, VALIDATOR_NAMESPACE, type ValidatorConfig } from 
 import { type TokenSource, tokenFrom } from "./jwt.token.ts";
 import {
   authorizer,
-  base64url,
+  canonicalBase64url,
   claimsCheck,
   decodeJsonPart,
   fail401,
   type JwtResult,
   MAX_TOKEN_LENGTH,
+  mediaType,
   signatureValid,
 } from "./jwt.verify.ts";
 
@@ -32,6 +33,8 @@ export interface JwtValidatorDeps {
  * `auth_header_name`), else from the `cookie_key` cookie. The header `alg` must equal the configured one
  * (so `none` and HS/asymmetric confusion fail), the `kid` must name a key of the JWKS, the signature is
  * checked synchronously with node:crypto, then `exp`/`nbf` (with `leeway`), `issuer` and every `audience`.
+ * Every part must be canonical base64url; `exp` is required unless `allow_missing_exp`; the header `typ`
+ * must match `typ` when it is set.
  * Those failures are 401; a missing role or scope is 403. Verified tokens are cached by their raw text
  * until min(exp, ttl), so a repeat costs one map lookup.
  * @example
@@ -62,6 +65,7 @@ export function createJwtValidator(
   const leewaySec = Math.max(1, Math.round(cfg.leeway / 1000));
   const authorize = authorizer(cfg);
   const checkClaims = claimsCheck(cfg, leewaySec);
+  const typ = cfg.typ === undefined ? undefined : mediaType(cfg.typ);
 
   const finish = (token: string, key: VerifyKey | undefined, parts: string[]): JwtResult => {
     if (!key) return fail401("unknown key id");
@@ -94,10 +98,14 @@ export function createJwtValidator(
     }
     if (token.length > MAX_TOKEN_LENGTH) return fail401("malformed token");
     const parts = token.split(".");
-    if (parts.length !== 3 || !base64url.test(parts[2]!)) return fail401("malformed token");
+    // canonical parts only: the cache keys on the text, and a second spelling must not pass as the first
+    if (parts.length !== 3 || !canonicalBase64url(parts[2]!)) return fail401("malformed token");
     const header = decodeJsonPart(parts[0]!);
     if (!header) return fail401("malformed token");
     if (header.alg !== cfg.alg) return fail401("unexpected algorithm");
+    if (typ !== undefined && (typeof header.typ !== "string" || mediaType(header.typ) !== typ)) {
+      return fail401("unexpected token type");
+    }
     if (header.crit !== undefined) return fail401("unsupported critical header");
     if (typeof header.kid !== "string") return fail401("missing key id");
     const key = keys.get(header.kid);

@@ -57,13 +57,28 @@ export function signatureValid(key: VerifyKey, signingInput: string, signature: 
 }
 
 /** The alphabet of a JWS part. */
-export const base64url = /^[A-Za-z0-9_-]*$/;
+const base64url = /^[A-Za-z0-9_-]*$/;
+const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+
+/**
+ * True when `part` is the one base64url text of its bytes: no padding, no character outside the
+ * alphabet, no impossible length, and zero in the unused low bits of the last character. Decoders ignore
+ * those bits, so without this check one signature has four (or sixteen) spellings.
+ */
+export function canonicalBase64url(part: string): boolean {
+  if (!base64url.test(part)) return false;
+  const rest = part.length % 4;
+  if (rest === 0) return true;
+  if (rest === 1) return false;
+  const last = alphabet.indexOf(part[part.length - 1]!);
+  return (last & (rest === 2 ? 0x0f : 0x03)) === 0;
+}
 /** Longer tokens are refused before any decoding. */
 export const MAX_TOKEN_LENGTH = 16 * 1024;
 
 /** Decodes a JWS header or payload; undefined unless it is base64url of a JSON object. */
 export function decodeJsonPart(part: string): Record<string, unknown> | undefined {
-  if (!base64url.test(part)) return undefined;
+  if (!canonicalBase64url(part)) return undefined;
   try {
     const value: unknown = JSON.parse(Buffer.from(part, "base64url").toString("utf8"));
     return value !== null && typeof value === "object" && !Array.isArray(value)
@@ -74,6 +89,12 @@ export function decodeJsonPart(part: string): Record<string, unknown> | undefine
   }
 }
 
+/** The media type of a `typ` header compared as RFC 8725 asks: case-insensitive, `application/` optional. */
+export const mediaType = (typ: string) => {
+  const lower = typ.toLowerCase();
+  return lower.startsWith("application/") ? lower.slice(12) : lower;
+};
+
 /** The time, issuer and audience checks of `cfg`: a 401 answer, or undefined when the claims pass. */
 export function claimsCheck(
   cfg: ValidatorConfig,
@@ -81,6 +102,7 @@ export function claimsCheck(
 ): (claims: Record<string, unknown>, nowSec: number) => JwtResult | undefined {
   return (claims, nowSec) => {
     const { exp, nbf } = claims;
+    if (exp === undefined && !cfg.allow_missing_exp) return fail401("token without expiry");
     if (exp !== undefined && (typeof exp !== "number" || nowSec > exp + leewaySec)) return fail401("token expired");
     if (nbf !== undefined && (typeof nbf !== "number" || nowSec + leewaySec < nbf))
       return fail401("token not yet valid");

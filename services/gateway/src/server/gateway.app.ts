@@ -5,6 +5,7 @@ import { Registry } from "prom-client";
 import { HttpCacheFront } from "../cache/cache.front.ts";
 import { type LoadedConfig, metricsAddressOf } from "../config/config.load.ts";
 import { parseListenAddress } from "../config/config.schema.ts";
+import { serverLimitsOf } from "../config/server.limits.ts";
 import { createDocs } from "../ops/docs.ts";
 import { createGatewayMetrics } from "../ops/metrics.ts";
 import type { fetchBackendSpecs } from "../ops/openapi.ts";
@@ -112,6 +113,7 @@ export function createGateway(opts: GatewayOptions): Gateway {
         handler: fetch,
         problem: transportProblem,
         maxRequestBodySize: ref.current.maxPayload,
+        limits: serverLimitsOf(opts.loaded.config),
         onError: (err) => logger.error({ err }, "http server"),
       });
     },

@@ -86,6 +86,17 @@ describe("hot reload", () => {
     expect(warned()).toBe(before + 1);
   });
 
+  test("a reload that changes a server limit applies the rest and says the limits need a restart", async () => {
+    const config = JSON.parse(configWith(newBackend.url, ["/limits-changed"]));
+    config.read_timeout = "5s";
+    writeFileSync(file, JSON.stringify(config));
+    const warned = () => logger.lines.filter((l) => l.msg?.includes("server limits change only on restart")).length;
+    const before = warned();
+    expect(reloader.reload("test")).toBe(true);
+    expect(warned()).toBe(before + 1);
+    expect((await fetch(`${url}/limits-changed`)).status).toBe(200);
+  });
+
   test("SIGHUP reloads the file", async () => {
     writeFileSync(file, configWith(newBackend.url, ["/hup"]));
     process.emit("SIGHUP", "SIGHUP");

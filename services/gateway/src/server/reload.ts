@@ -3,6 +3,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { basename, dirname } from "node:path";
 import { GatewayConfigError, loadConfigFile, metricsAddressOf } from "../config/config.load.ts";
+import { serverLimitsOf } from "../config/server.limits.ts";
 import { buildRuntime, type GatewayFeatures, type GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { RuntimeRef } from "./gateway.handler.ts";
 
@@ -50,6 +51,9 @@ export function createReloader(opts: ReloaderOptions): Reloader {
       }
       if (metricsAddressOf(loaded) !== metricsAddressOf(previous.loaded)) {
         logger.warn({ reason }, "config reloaded but telemetry/metrics.listen_address changes only on restart");
+      }
+      if (!Bun.deepEquals(serverLimitsOf(loaded.config), serverLimitsOf(previous.loaded.config))) {
+        logger.warn({ reason }, "config reloaded but the server limits change only on restart");
       }
       ref.current = next;
       opts.onSwap?.(next, previous);

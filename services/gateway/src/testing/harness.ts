@@ -1,7 +1,7 @@
 // Test harness: real backends (`Bun.serve` on 127.0.0.1, port 0) that record what reached them, and a
 // gateway started from a config object. Everything is stopped by `stopAll`.
 import { once } from "node:events";
-import { connect } from "node:net";
+import { connect, type Socket } from "node:net";
 import type { AccessEntry } from "@shared/log";
 import { parseConfigText } from "../config/config.load.ts";
 import type { GatewayFeatures } from "../proxy/endpoint.build.ts";
@@ -108,3 +108,38 @@ export async function rawExchange(url: string, request: string, opts: { end?: bo
   await once(socket, "close");
   return Buffer.concat(chunks).toString("latin1");
 }
+
+/** A raw client connection to `port` on 127.0.0.1 that keeps what it receives. */
+export interface RawConnection {
+  socket: Socket;
+  /** Everything received so far. */
+  text(): string;
+  /** Settles once the connection is closed. */
+  closed: Promise<unknown>;
+}
+
+/** Opens a raw connection (for what fetch would not send: dripped bodies, bare trailers, idle sockets). */
+export async function openRaw(port: number): Promise<RawConnection> {
+  const socket = connect({ port, host: "127.0.0.1" });
+  await once(socket, "connect");
+  const chunks: Buffer[] = [];
+  socket.on("data", (c: Buffer) => chunks.push(c));
+  socket.on("error", () => {});
+  return { socket, text: () => Buffer.concat(chunks).toString("latin1"), closed: once(socket, "close") };
+}
+
+/** Writes `head` then one byte every `everyMs` until the server closes the connection; the time it took. */
+export async function dripUntilClosed(conn: RawConnection, head: string, everyMs: number): Promise<number> {
+  const started = Date.now();
+  conn.socket.write(head);
+  const drip = setInterval(() => conn.socket.writable && conn.socket.write("x"), everyMs);
+  try {
+    await conn.closed;
+  } finally {
+    clearInterval(drip);
+  }
+  return Date.now() - started;
+}
+
+/** The status code of the first answer in raw response text. */
+export const statusOf = (text: string) => Number(text.slice(9, 12));

@@ -31,6 +31,11 @@ export function clientRequestOf(req: Request, clientIp: string): ClientRequest {
   };
 }
 
+/** `idle_timeout` as Bun.serve takes it: whole seconds, 1 to 255, 0 for none. */
+export function bunIdleSeconds(ms: number): number {
+  return ms > 0 && Number.isFinite(ms) ? Math.min(255, Math.max(1, Math.ceil(ms / 1000))) : 0;
+}
+
 /** Serves the gateway with `Bun.serve`. */
 export const bunTransport: Transport = {
   listen(opts: ListenOptions): Listening {
@@ -43,7 +48,8 @@ export const bunTransport: Transport = {
       port: opts.port,
       hostname: opts.hostname,
       maxRequestBodySize: opts.maxRequestBodySize,
-      idleTimeout: 30,
+      // Bun.serve takes whole seconds up to 255 (0: none); it has no read, header or connection limits
+      idleTimeout: bunIdleSeconds(opts.limits.idleTimeoutMs),
       fetch(req, server) {
         const address = server.requestIP(req)?.address ?? "unknown";
         const ip = address.startsWith("::ffff:") ? address.slice(7) : address;

@@ -2,6 +2,7 @@
 // on a port into `ClientRequest`s, hands each to the gateway's `Handler`, and writes the `Answer` back.
 // Two implement it (`transports.ts` names them): the gateway's own HTTP/1.1 server (`http1/`, the
 // default: it spends several microseconds less per request) and `Bun.serve` (`bun.transport.ts`).
+import type { ServerLimits } from "../config/server.limits.ts";
 import type { Deferred } from "./deferred.ts";
 
 /** Request headers as received: names lower-cased, values trimmed; repeated names kept in order. */
@@ -67,6 +68,8 @@ export interface ListenOptions {
   problem: ProblemFormatter;
   /** The largest body any route takes (a transport that buffers bodies itself refuses larger ones). */
   maxRequestBodySize: number;
+  /** Timeouts, header size and connection cap; each transport says which it can honour. */
+  limits: ServerLimits;
   /** A handler that failed outright (a bug); the transport answers 500. */
   onError: (err: unknown) => void;
 }

@@ -1,4 +1,6 @@
 import { describe, expect, test } from "bun:test";
+import { defaultServerLimits } from "../config/server.limits.ts";
+import { bunIdleSeconds } from "./bun.transport.ts";
 import { transportNamed, transports } from "./transports.ts";
 
 describe("transports", () => {
@@ -8,6 +10,15 @@ describe("transports", () => {
     expect(transportNamed("nginx")).toBe("http1");
     expect(transportNamed("toString")).toBe("http1");
     expect(transportNamed(undefined)).toBe("http1");
+  });
+
+  test("Bun.serve gets idle_timeout in whole seconds between 1 and 255, and 0 for none", () => {
+    expect(bunIdleSeconds(30_000)).toBe(30);
+    expect(bunIdleSeconds(1500)).toBe(2);
+    expect(bunIdleSeconds(10)).toBe(1);
+    expect(bunIdleSeconds(3_600_000)).toBe(255);
+    expect(bunIdleSeconds(Number.POSITIVE_INFINITY)).toBe(0);
+    expect(bunIdleSeconds(0)).toBe(0);
   });
 
   test.each(Object.keys(transports) as (keyof typeof transports)[])(
@@ -20,6 +31,7 @@ describe("transports", () => {
           req.path === "/fail" ? Promise.reject(new Error("bug")) : { status: 200, headers: [], body: req.path },
         problem: (status, detail) => ({ status, headers: ["content-type", "application/problem+json"], body: detail }),
         maxRequestBodySize: 1024,
+        limits: defaultServerLimits,
         onError: () => {},
       });
       try {

@@ -12,6 +12,11 @@ const http1Transport: Transport = {
       handler: opts.handler,
       problem: opts.problem,
       onError: opts.onError,
+      readTimeoutMs: opts.limits.readTimeoutMs,
+      headerTimeoutMs: opts.limits.headerTimeoutMs,
+      idleTimeoutMs: opts.limits.idleTimeoutMs,
+      maxHeaderBytes: opts.limits.maxHeaderBytes,
+      maxConnections: opts.limits.maxConnections,
     }),
 };
 

@@ -1,0 +1,4 @@
+ALTER TABLE "orders"."orders" DROP CONSTRAINT "orders_status_check";--> statement-breakpoint
+ALTER TABLE "orders"."orders" ADD COLUMN "stock_released" boolean DEFAULT true NOT NULL;--> statement-breakpoint
+CREATE INDEX "orders_stock_unsettled_idx" ON "orders"."orders" USING btree ("created_at") WHERE "orders"."orders"."status" = 'pending' or (not "orders"."orders"."stock_released" and "orders"."orders"."status" in ('cancelled', 'rejected'));--> statement-breakpoint
+ALTER TABLE "orders"."orders" ADD CONSTRAINT "orders_status_check" CHECK ("orders"."orders"."status" in ('pending', 'placed', 'paid', 'shipped', 'delivered', 'cancelled', 'rejected'));
