@@ -22,6 +22,6 @@ test("every string field of every catalog operation refuses a NUL and a lone sur
     },
   });
   expect(report.failures).toEqual([]);
-  expect(report.operations).toBe(6);
+  expect(report.operations).toBe(8);
   expect(report.requests).toBeGreaterThan(20);
 });
