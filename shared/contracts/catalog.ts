@@ -65,3 +65,21 @@ export const catalogStockRelease = defineContract({
   errors: ["invalid_argument"],
   idempotent: true,
 });
+
+/**
+ * `catalog.stock.held`: the orders whose reservations have been `held` for longer than `olderThanMs`, by
+ * order id, after `after`. Orders compares them with its own orders to release stock held for an order
+ * that never committed (its process died, or its transaction rolled back, after catalog reserved).
+ */
+export const catalogStockHeld = defineContract({
+  name: "catalog.stock.held",
+  summary: "List orders whose stock has been held for longer than a given time, by order id",
+  input: z.object({
+    olderThanMs: z.number().int().min(0).max(2_147_483_647).describe("only reservations held at least this long"),
+    after: z.uuid().optional().describe("the last order id of the previous page"),
+    limit: z.number().int().min(1).max(1000),
+  }),
+  output: z.object({ orderIds: z.array(z.uuid()).describe("ascending; fewer than `limit` on the last page") }),
+  errors: ["invalid_argument"],
+  idempotent: true,
+});

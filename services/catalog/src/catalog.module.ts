@@ -53,7 +53,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
       idempotency,
       ...serviceAppOptions(rt, metrics, { busReady: true }),
     }),
-    busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease],
+    busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease, endpoints.stockHeld],
     background: [purge],
   });
 }

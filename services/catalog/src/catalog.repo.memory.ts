@@ -29,6 +29,8 @@ export function matchesFilter(p: Product, f: ProductFilter): boolean {
 export class MemoryCatalogRepo implements CatalogRepo {
   private readonly rows = new Map<string, Product>();
   private readonly reservations = new Map<string, StockReservation>();
+  /** When each reservation was made (ms since the epoch, by `now`). */
+  private readonly reservedAt = new Map<string, number>();
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   private skuTaken(sku: string, exceptId?: string): boolean {
@@ -111,6 +113,7 @@ export class MemoryCatalogRepo implements CatalogRepo {
       lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     };
     this.reservations.set(orderId, structuredClone(reservation));
+    this.reservedAt.set(orderId, this.now().getTime());
     return { kind: "held", reservation, changed: lines.map((l) => this.moveStock(l.productId, -l.quantity)!) };
   }
 
@@ -125,6 +128,16 @@ export class MemoryCatalogRepo implements CatalogRepo {
     seen.status = "released";
     const changed = seen.lines.flatMap((l) => this.moveStock(l.productId, l.quantity) ?? []);
     return { reservation: structuredClone(seen), changed };
+  }
+
+  async heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    const madeBy = this.now().getTime() - olderThanMs;
+    return [...this.reservations.values()]
+      .filter((r) => r.status === "held" && this.reservedAt.get(r.orderId)! <= madeBy)
+      .map((r) => r.orderId)
+      .filter((id) => afterId === null || id > afterId)
+      .sort()
+      .slice(0, limit);
   }
 
   private moveStock(id: string, by: number): Product | undefined {

@@ -264,6 +264,27 @@ export class PgCatalogRepo implements CatalogRepo {
     }
   }
 
+  async heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    const r = stockReservations;
+    try {
+      const rows = await this.db
+        .select({ orderId: r.orderId })
+        .from(r)
+        .where(
+          and(
+            eq(r.status, "held"),
+            sql`${r.createdAt} <= now() - ${olderThanMs} * interval '1 millisecond'`,
+            afterId === null ? undefined : gt(r.orderId, afterId),
+          ),
+        )
+        .orderBy(asc(r.orderId))
+        .limit(limit);
+      return rows.map((row) => row.orderId);
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
+  }
+
   private translate(err: unknown, sku: string | undefined): unknown {
     if (err instanceof AppError) return err;
     const pg = pgErrorOf(err);
