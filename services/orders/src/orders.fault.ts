@@ -12,6 +12,7 @@ export function withKillAfterReserve(catalog: CatalogClient, env: Record<string,
   return {
     getProducts: (ids, meta) => catalog.getProducts(ids, meta),
     release: (orderId, meta) => catalog.release(orderId, meta),
+    held: (olderThanMs, after, limit, meta) => catalog.held(olderThanMs, after, limit, meta),
     async reserve(orderId, lines, meta) {
       await catalog.reserve(orderId, lines, meta);
       process.kill(process.pid, "SIGKILL");

@@ -10,7 +10,9 @@ import { OrdersService } from "./orders.service.ts";
 
 test("every string field of every orders operation refuses a NUL and a lone surrogate with 400 naming it", async () => {
   const app = createApp({
-    endpoints: makeOrdersEndpoints(new OrdersService(new MemoryOrdersRepo(), new MemoryCatalog())),
+    endpoints: makeOrdersEndpoints(
+      new OrdersService(new MemoryOrdersRepo(), new MemoryCatalog(), { pendingTimeoutMs: 30_000 }),
+    ),
     logger: pino({ level: "silent" }),
     version: "9.9.9",
     idempotency: new MemoryIdempotencyStore(),

@@ -50,7 +50,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     catalogClient({ transport: rt.bus.transport, ...rt.config.catalog }),
     process.env,
   );
-  const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog);
+  const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog, rt.config.reservation);
   const endpoints = makeOrdersEndpoints(orders);
   const idempotency = new PgIdempotencyStore(rt.database, idempotencyKeys, rt.config.idempotency);
   const purge = startIdempotencyPurge({

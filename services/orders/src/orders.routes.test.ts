@@ -17,7 +17,7 @@ const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
 function makeApp() {
   const repo = new MemoryOrdersRepo();
   const catalog = new MemoryCatalog([product(mug, { priceMinor: 1250, stock: 5 }), product(tea, { priceMinor: 399 })]);
-  const service = new OrdersService(repo, catalog);
+  const service = new OrdersService(repo, catalog, { pendingTimeoutMs: 30_000 });
   const app = createApp({
     endpoints: makeOrdersEndpoints(service),
     logger: pino({ level: "silent" }),
