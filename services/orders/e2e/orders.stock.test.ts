@@ -129,8 +129,13 @@ describe.skipIf(!privateNatsAvailable())("stock reservation across the catalog a
     expect(stuck).toBeDefined();
 
     const orders = await startOrders();
+    const settled = async () => {
+      const [row] = await sql`select status, stock_released from orders.orders where id = ${stuck!.id}`;
+      return row?.stock_released === true;
+    };
+    // The sweeper releases in catalog first and records it after: wait for both.
     const deadline = Date.now() + 15_000;
-    while ((await stockOf(tea)) !== 5 && Date.now() < deadline) await Bun.sleep(100);
+    while (((await stockOf(tea)) !== 5 || !(await settled())) && Date.now() < deadline) await Bun.sleep(100);
     expect(await stockOf(tea)).toBe(5);
     const [after] = await sql`select status, stock_released from orders.orders where id = ${stuck!.id}`;
     expect(after).toEqual({ status: "rejected", stock_released: true });
