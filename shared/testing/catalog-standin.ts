@@ -4,6 +4,7 @@ import {
   type CatalogProductDto,
   catalogProductsGet,
   catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
   type StockReservationDto,
@@ -23,8 +24,8 @@ export interface CatalogStandIn {
 }
 
 /**
- * Serves `catalog.products.get`, `catalog.stock.reserve`, `catalog.stock.release` and `catalog.stock.held`
- * from memory: every line or none, idempotent by order id, a late reserve of a released order refused.
+ * Serves `catalog.products.get` and the `catalog.stock.*` contracts (reserve, release, held, keep) from
+ * memory: every line or none, idempotent by order id, a late reserve of a released order refused.
  * @example const catalog = catalogStandIn([mug]); await serveOverNats({ nc, service, endpoints: catalog.endpoints, logger });
  */
 export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogStandIn {
@@ -36,6 +37,7 @@ export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogS
     endpoints: [],
   };
   const heldSince = new Map<string, number>();
+  const kept = new Set<string>();
   const answer = async (name: string) => {
     state.calls[name] = (state.calls[name] ?? 0) + 1;
     if (state.delayMs) await Bun.sleep(state.delayMs);
@@ -82,12 +84,18 @@ export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogS
       await answer(catalogStockHeld.name);
       const madeBy = Date.now() - olderThanMs;
       const orderIds = [...state.reservations.values()]
-        .filter((r) => r.status === "held" && (heldSince.get(r.orderId) ?? 0) <= madeBy)
+        .filter((r) => r.status === "held" && !kept.has(r.orderId) && (heldSince.get(r.orderId) ?? 0) <= madeBy)
         .map((r) => r.orderId)
         .filter((id) => after === undefined || id > after)
         .sort()
         .slice(0, limit);
       return { orderIds };
+    }),
+    implement(catalogStockKeep, async ({ orderIds }) => {
+      await answer(catalogStockKeep.name);
+      const fresh = orderIds.filter((id) => state.reservations.get(id)?.status === "held" && !kept.has(id));
+      for (const id of fresh) kept.add(id);
+      return { kept: new Set(fresh).size };
     }),
   ];
   return state;

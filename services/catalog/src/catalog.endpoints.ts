@@ -8,6 +8,7 @@ import {
   catalogProductsList,
   catalogProductsUpdate,
   catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
   toCatalogProductDto,
@@ -58,6 +59,7 @@ export function makeCatalogEndpoints(catalog: CatalogService) {
     stockHeld: implement(catalogStockHeld, async (input) => ({
       orderIds: await catalog.heldOrders(input.olderThanMs, input.after ?? null, input.limit),
     })),
+    stockKeep: implement(catalogStockKeep, async (input) => ({ kept: await catalog.keep(input.orderIds) })),
     deactivate: implement(catalogProductsDeactivate, async (input, ctx) =>
       toProductDto(await catalog.deactivate(ctx.identity, input.id, expectedVersionOf(input.ifMatch))),
     ),

@@ -53,7 +53,13 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
       idempotency,
       ...serviceAppOptions(rt, metrics, { busReady: true }),
     }),
-    busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease, endpoints.stockHeld],
+    busEndpoints: [
+      endpoints.productsGet,
+      endpoints.stockReserve,
+      endpoints.stockRelease,
+      endpoints.stockHeld,
+      endpoints.stockKeep,
+    ],
     background: [purge],
   });
 }

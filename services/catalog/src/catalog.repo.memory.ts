@@ -31,6 +31,8 @@ export class MemoryCatalogRepo implements CatalogRepo {
   private readonly reservations = new Map<string, StockReservation>();
   /** When each reservation was made (ms since the epoch, by `now`). */
   private readonly reservedAt = new Map<string, number>();
+  /** Orders whose held reservations were marked kept. */
+  private readonly kept = new Set<string>();
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   private skuTaken(sku: string, exceptId?: string): boolean {
@@ -133,11 +135,21 @@ export class MemoryCatalogRepo implements CatalogRepo {
   async heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
     const madeBy = this.now().getTime() - olderThanMs;
     return [...this.reservations.values()]
-      .filter((r) => r.status === "held" && this.reservedAt.get(r.orderId)! <= madeBy)
+      .filter((r) => r.status === "held" && !this.kept.has(r.orderId) && this.reservedAt.get(r.orderId)! <= madeBy)
       .map((r) => r.orderId)
       .filter((id) => afterId === null || id > afterId)
       .sort()
       .slice(0, limit);
+  }
+
+  async keep(orderIds: readonly string[]): Promise<number> {
+    let kept = 0;
+    for (const id of new Set(orderIds)) {
+      if (this.reservations.get(id)?.status !== "held" || this.kept.has(id)) continue;
+      this.kept.add(id);
+      kept++;
+    }
+    return kept;
   }
 
   private moveStock(id: string, by: number): Product | undefined {
