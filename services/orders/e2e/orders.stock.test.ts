@@ -4,7 +4,8 @@
 // between catalog's reservation and the order's commit (a test-only fault point armed by an environment
 // variable); after a restart the sweeper rejects the order and catalog's stock is whole again. A keyed
 // placement killed the same way leaves no order at all (its transaction died with it); the sweeper then
-// releases the stock catalog holds for an order that does not exist.
+// releases the stock catalog holds for an order that does not exist, and marks the reservations of live
+// orders kept.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "@shared/testing";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
@@ -182,6 +183,15 @@ describe.skipIf(!privateNatsAvailable())("stock reservation across the catalog a
     expect(retry.status).toBe(201);
     expect(retry.headers.get("idempotent-replayed")).toBeNull();
     expect(await stockOf(cake)).toBe(4);
+    // Once old enough, the reservations of placed orders are marked kept, so the sweep lists them no more.
+    const unkept = async () =>
+      (
+        await sql`select r.order_id from catalog.stock_reservations r join orders.orders o on o.id = r.order_id
+          where o.status = 'placed' and r.status = 'held' and r.kept_at is null`
+      ).length;
+    const keptBy = Date.now() + 15_000;
+    while ((await unkept()) > 0 && Date.now() < keptBy) await Bun.sleep(100);
+    expect(await unkept()).toBe(0);
     await orders.stop();
   }, 120_000);
 });

@@ -13,6 +13,8 @@ export class MemoryCatalog implements CatalogClient {
   readonly reservations = new Map<string, { lines: StockLine[]; released: boolean }>();
   /** Order id -> when it was reserved (ms since the epoch, by `Date.now`). */
   readonly heldSince = new Map<string, number>();
+  /** Orders marked live (`keep`): `held` leaves them out. */
+  readonly kept = new Set<string>();
   down = false;
   reserveDown = false;
 
@@ -67,10 +69,16 @@ export class MemoryCatalog implements CatalogClient {
     if (this.down) throw new AppError("unavailable", "catalog.stock.held is unavailable");
     const madeBy = Date.now() - olderThanMs;
     return [...this.reservations]
-      .filter(([id, r]) => !r.released && this.heldSince.get(id)! <= madeBy && (after === null || id > after))
+      .filter(([id, r]) => !r.released && !this.kept.has(id) && this.heldSince.get(id)! <= madeBy)
+      .filter(([id]) => after === null || id > after)
       .map(([id]) => id)
       .sort()
       .slice(0, limit);
+  }
+
+  async keep(orderIds: readonly string[], _meta: RequestMeta): Promise<void> {
+    if (this.down) throw new AppError("unavailable", "catalog.stock.keep is unavailable");
+    for (const id of orderIds) if (this.reservations.get(id)?.released === false) this.kept.add(id);
   }
 }
 

@@ -87,7 +87,7 @@ describe("the catalog adapter", () => {
     expect(calls.n).toBe(1);
   });
 
-  test("lists the orders catalog has held stock for long enough, page by page through the contract", async () => {
+  test("lists the orders catalog has held stock for long enough, page by page, leaving out kept ones", async () => {
     const bus = new LocalBus();
     const standIn = catalogStandIn([
       { id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 9, active: true },
@@ -106,5 +106,7 @@ describe("the catalog adapter", () => {
     expect(await client.held(0, null, 1, meta)).toEqual([order(1)]);
     expect(await client.held(0, order(1), 5, meta)).toEqual([order(3)]);
     expect(await client.held(60_000, null, 5, meta)).toEqual([]);
+    await client.keep([order(3)], meta);
+    expect(await client.held(0, null, 5, meta)).toEqual([order(1)]);
   });
 });

@@ -2,6 +2,7 @@ import {
   type CatalogProductDto,
   catalogProductsGet,
   catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
 } from "@shared/contracts/catalog.ts";
@@ -20,7 +21,7 @@ export interface CatalogClientOptions {
 
 /**
  * The orders service's CatalogClient over catalog's bus contracts (`catalog.products.get`,
- * `catalog.stock.reserve`, `catalog.stock.release`, `catalog.stock.held`): typed clients sharing one time
+ * `catalog.stock.reserve`, `catalog.stock.release`, `catalog.stock.held`, `catalog.stock.keep`): typed clients sharing one time
  * budget per call, retries (all are idempotent; the reservation pair by order id) and one circuit breaker. A
  * reservation refused (`conflict`) comes through with its fields; anything else becomes `unavailable`:
  * a catalog that refuses our well-formed request is as useless to a buyer as one that is down, and the
@@ -34,6 +35,7 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
   const reserve = createClient(catalogStockReserve, settings);
   const release = createClient(catalogStockRelease, settings);
   const held = createClient(catalogStockHeld, settings);
+  const keep = createClient(catalogStockKeep, settings);
   return {
     async getProducts(ids: readonly string[], meta: RequestMeta) {
       try {
@@ -64,6 +66,13 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
         return (await held.call(input, { identity: null, ...meta })).orderIds;
       } catch (err) {
         throw unavailable(held.contract.name, "The catalog cannot list held stock right now", err);
+      }
+    },
+    async keep(orderIds: readonly string[], meta: RequestMeta) {
+      try {
+        await keep.call({ orderIds: [...orderIds] }, { identity: null, ...meta });
+      } catch (err) {
+        throw unavailable(keep.contract.name, "The catalog cannot mark stock kept right now", err);
       }
     },
   };

@@ -320,7 +320,7 @@ describe("holding stock for orders", () => {
     expect(catalog.products.get(mug)!.stock).toBe(9);
   });
 
-  test("the sweep of held stock releases it for orders that do not exist or ended, page by page, and keeps the rest", async () => {
+  test("the sweep of held stock releases it for orders that do not exist or ended, page by page, and marks live ones kept", async () => {
     const { service, catalog, repo } = setup();
     const placed = await service.place(alice, [{ productId: mug, quantity: 1 }], meta);
     const cancelled = await service.place(alice, [{ productId: mug, quantity: 1 }], meta);
@@ -353,6 +353,8 @@ describe("holding stock for orders", () => {
     // The placed order keeps its stock; the pending one is the other sweep's to reject.
     expect(catalog.reservations.get(placed.id)!.released).toBe(false);
     expect(catalog.reservations.get(stuck.id)!.released).toBe(false);
+    // Marked kept, the placed order is not listed again; the pending one is, until it is settled.
+    expect(await catalog.held(0, null, 10, meta)).toEqual([stuck.id]);
   });
 
   test("a placement that reserved too slowly to confirm safely is rejected, released, and answers unavailable", async () => {

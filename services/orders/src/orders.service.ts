@@ -74,6 +74,8 @@ export interface CatalogClient {
    * `after`, at most `limit`. Throws `unavailable`.
    */
   held(olderThanMs: number, after: string | null, limit: number, meta: RequestMeta): Promise<string[]>;
+  /** Tells catalog these orders are live, so `held` lists them no more (idempotent). Throws `unavailable`. */
+  keep(orderIds: readonly string[], meta: RequestMeta): Promise<void>;
 }
 
 /**
@@ -204,7 +206,8 @@ export class OrdersService {
    * One page of the second sweep: catalog's reservations held for at least the pending timeout, after
    * order id `after`, compared with the orders. Stock held for an order that does not exist (its keyed
    * request crashed or rolled back after catalog reserved) or that was rejected or cancelled is released;
-   * pending orders are left to `reconcile`. `next` is the cursor of the following page, null at the end.
+   * pending orders are left to `reconcile`; live ones (placed and later) are marked kept in catalog, so
+   * later pages leave them out. `next` is the cursor of the following page, null at the end.
    */
   async reconcileHeld(
     policy: ReservationPolicy,
@@ -214,11 +217,14 @@ export class OrdersService {
     const ids = await this.catalog.held(policy.pendingTimeoutMs, after, policy.batch, meta);
     const statuses = await this.repo.statusesOf(ids);
     let released = 0;
+    const live: string[] = [];
     for (const id of ids) {
       const status = statuses.get(id);
-      if (status !== undefined && status !== "rejected" && status !== "cancelled") continue;
-      if (await this.releaseStock(id, meta)) released++;
+      if (status === "pending") continue;
+      if (status !== undefined && status !== "rejected" && status !== "cancelled") live.push(id);
+      else if (await this.releaseStock(id, meta)) released++;
     }
+    if (live.length) await this.catalog.keep(live, meta);
     return { released, next: ids.length < policy.batch ? null : ids[ids.length - 1]! };
   }
 
