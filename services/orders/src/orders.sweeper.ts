@@ -11,10 +11,10 @@ export interface ReservationSweeper {
 }
 
 /**
- * Runs `orders.reconcile` and one page of `orders.reconcileHeld` now and then every `sweepMs`, logging
- * what it settled and any failure (the next sweep tries again). The held pages go round: after the last
- * one the next sweep starts again from the first. Every instance may run one: each step is conditional or
- * idempotent.
+ * Runs `orders.reconcile`, then `orders.reconcileHeld` page by page to the last, now and then every
+ * `sweepMs`, logging what it settled and any failure (the next sweep tries again). Live orders' reservations
+ * drop out of the held listing once looked at, so a sweep reads about what was reserved since the last one.
+ * Every instance may run one: each step is conditional or idempotent.
  */
 export function startReservationSweeper(options: {
   orders: Pick<OrdersService, "reconcile" | "reconcileHeld">;
@@ -24,15 +24,19 @@ export function startReservationSweeper(options: {
   const { orders, policy, logger } = options;
   let stopping = false;
   let wake: (() => void) | null = null;
-  let heldAfter: string | null = null;
   const loop = (async () => {
     while (!stopping) {
       try {
         const settled = await orders.reconcile(policy);
         if (settled.rejected || settled.released) logger.info(settled, "settled stock reservations");
-        const orphans = await orders.reconcileHeld(policy, heldAfter);
-        heldAfter = orphans.next;
-        if (orphans.released) logger.info({ released: orphans.released }, "released stock held for no live order");
+        let released = 0;
+        let after: string | null = null;
+        do {
+          const page = await orders.reconcileHeld(policy, after);
+          released += page.released;
+          after = page.next;
+        } while (after !== null && !stopping);
+        if (released) logger.info({ released }, "released stock held for no live order");
       } catch (err) {
         logger.warn({ err }, "reservation sweep failed; retrying at the next one");
       }
