@@ -65,3 +65,36 @@ export const catalogStockRelease = defineContract({
   errors: ["invalid_argument"],
   idempotent: true,
 });
+
+/**
+ * `catalog.stock.held`: the orders whose reservations have been `held` for longer than `olderThanMs`, by
+ * order id, after `after`, leaving out those `catalog.stock.keep` marked. Orders compares them with its own
+ * orders to release stock held for an order that never committed (its process died, or its transaction
+ * rolled back, after catalog reserved).
+ */
+export const catalogStockHeld = defineContract({
+  name: "catalog.stock.held",
+  summary: "List orders whose stock has been held for longer than a given time, by order id",
+  input: z.object({
+    olderThanMs: z.number().int().min(0).max(2_147_483_647).describe("only reservations held at least this long"),
+    after: z.uuid().optional().describe("the last order id of the previous page"),
+    limit: z.number().int().min(1).max(1000),
+  }),
+  output: z.object({ orderIds: z.array(z.uuid()).describe("ascending; fewer than `limit` on the last page") }),
+  errors: ["invalid_argument"],
+  idempotent: true,
+});
+
+/**
+ * `catalog.stock.keep`: orders says these orders are live, so `catalog.stock.held` stops listing their
+ * reservations. Nothing else changes: the stock stays held, and `catalog.stock.release` still gives it back.
+ * Ids that hold nothing are ignored.
+ */
+export const catalogStockKeep = defineContract({
+  name: "catalog.stock.keep",
+  summary: "Mark the reservations of live orders, so that the held listing leaves them out",
+  input: z.object({ orderIds: z.array(z.uuid()).min(1).max(1000) }),
+  output: z.object({ kept: z.number().int().nonnegative().describe("reservations newly marked") }),
+  errors: ["invalid_argument"],
+  idempotent: true,
+});

@@ -33,4 +33,4 @@ export {
 } from "./migrate.ts";
 // The macro itself is imported from "./migrations.macro.ts" with { type: "macro" }; only its type is re-exported.
 export type { EmbeddedMigration } from "./migrations.macro.ts";
-export { executorOf, inTransaction, type TransactionOptions } from "./transaction.ts";
+export { afterCommit, executorOf, inTransaction, type TransactionOptions } from "./transaction.ts";

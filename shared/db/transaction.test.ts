@@ -4,7 +4,7 @@ import { createDatabase, type Database } from "./database.ts";
 import { widgets } from "./fixtures/tables.ts";
 import { migrate } from "./migrate.ts";
 import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
-import { executorOf, inTransaction } from "./transaction.ts";
+import { afterCommit, executorOf, inTransaction } from "./transaction.ts";
 
 let tdb: TestDatabase;
 let database: Database;
@@ -95,5 +95,24 @@ describe("inTransaction", () => {
     } finally {
       await other.close();
     }
+  });
+
+  test("runs afterCommit callbacks once the outermost transaction commits, never after a rollback", async () => {
+    const seen: string[] = [];
+    await inTransaction(database, async (tx) => {
+      await inTransaction(database, async () => {
+        afterCommit(database, () => seen.push(`inner sees ${seen.length}`));
+      });
+      await tx.insert(widgets).values({ name: "x", price: 1 });
+      expect(seen).toEqual([]);
+    });
+    expect(seen).toEqual(["inner sees 0"]);
+    const failed = inTransaction(database, async () => {
+      afterCommit(database, () => seen.push("rolled back"));
+      throw new Error("undo");
+    });
+    await expect(failed).rejects.toThrow("undo");
+    afterCommit(database, () => seen.push("no transaction: at once"));
+    expect(seen).toEqual(["inner sees 0", "no transaction: at once"]);
   });
 });

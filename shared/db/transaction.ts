@@ -24,11 +24,42 @@ export function inTransaction<TTables extends Record<string, unknown>, T>(
 ): Promise<T> {
   const outer = database.txContext.getStore();
   if (outer) return fn(outer);
-  const run = (tx: Tx<TTables>) => database.txContext.run(tx, () => fn(tx));
+  let opened: Tx<TTables> | undefined;
+  const run = (tx: Tx<TTables>) => {
+    opened = tx;
+    return database.txContext.run(tx, () => fn(tx));
+  };
   // drizzle turns any config object, even an empty one, into a `set transaction` statement
-  return options.isolationLevel
+  const done = options.isolationLevel
     ? database.db.transaction(run, { isolationLevel: options.isolationLevel })
     : database.db.transaction(run);
+  return done.then((result) => {
+    const callbacks = opened && afterCommitCallbacks.get(opened);
+    if (callbacks) for (const callback of callbacks) callback();
+    return result;
+  });
+}
+
+/** Callbacks waiting for the commit of the outermost transaction they were registered in. */
+const afterCommitCallbacks = new WeakMap<object, (() => void)[]>();
+
+/**
+ * Runs `callback` once the transaction open in this async context commits (never, if it rolls back), or
+ * at once when none is open: for notifications that must not announce a change before others can read it.
+ * @example onProductChanged: (change) => afterCommit(database, () => publish(change))
+ */
+export function afterCommit<TTables extends Record<string, unknown>>(
+  database: Database<TTables>,
+  callback: () => void,
+): void {
+  const tx = database.txContext.getStore();
+  if (!tx) {
+    callback();
+    return;
+  }
+  const callbacks = afterCommitCallbacks.get(tx);
+  if (callbacks) callbacks.push(callback);
+  else afterCommitCallbacks.set(tx, [callback]);
 }
 
 /** The transaction open in this async context, else the pool-backed drizzle instance. Repositories query through it. */

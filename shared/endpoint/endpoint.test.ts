@@ -8,6 +8,7 @@ import { createClient, type RequestTransport } from "./client.ts";
 import { itemsEndpoint, itemsGet, U1, U2 } from "./fixtures.ts";
 import { mountHttpEndpoint } from "./http.ts";
 import { LocalBus } from "./local.ts";
+import { dispatch } from "./wire.ts";
 
 // A caller's user id is a UUID on every transport; any other id arrives as no identity.
 const ADMIN = "0190d9a4-6b1e-7c3a-9f51-0000000000ad";
@@ -116,5 +117,22 @@ describe("the endpoint client's resilience", () => {
     now = 1001;
     expect(await client.call({ id: "a" }, ctxOf(U1))).toMatchObject({ id: "a" });
     expect(breaker.state()).toBe("closed");
+  });
+});
+
+describe("an endpoint served on a message transport", () => {
+  test("refuses a NUL or a lone surrogate in any string of the input like HTTP does, naming the field", async () => {
+    const { endpoint, calls } = itemsEndpoint();
+    const ctx = ctxOf(U1);
+    for (const raw of ['{"id":"a\\u0000"}', '{"id":"a\\ud800"}']) {
+      const reply = await dispatch(endpoint, new TextEncoder().encode(raw), ctx);
+      expect(reply.error?.status).toBe(400);
+      expect(JSON.parse(new TextDecoder().decode(reply.body))).toMatchObject({
+        code: "invalid_argument",
+        errors: [{ path: "/id" }],
+      });
+    }
+    expect(calls.n).toBe(0);
+    expect((await dispatch(endpoint, new TextEncoder().encode('{"id":"a"}'), ctx)).error).toBeUndefined();
   });
 });

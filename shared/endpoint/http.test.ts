@@ -130,3 +130,26 @@ describe("routes bound to contracts", () => {
     expect(() => mountHttpRoutes(app, routes, { get: wrong, update: wrong })).toThrow(/test.notes.update/);
   });
 });
+
+describe("strings a route refuses wherever they come from", () => {
+  const paths = async (res: Response) => {
+    expect(res.status).toBe(400);
+    return ((await res.json()) as { errors: { path: string }[] }).errors.map((e) => e.path);
+  };
+
+  test("a lone surrogate in the body, escaped in the JSON text, answers 400 naming the field", async () => {
+    const { app, updates } = makeApp();
+    expect(await paths(await app.request("/notes/a", put('{"text":"a\\ud800b"}')))).toEqual(["/body/text"]);
+    expect(await paths(await app.request("/notes/a", put('{"text":"\\udfff"}')))).toEqual(["/body/text"]);
+    expect((await app.request("/notes/a", put('{"text":"\\ud83d\\ude00"}'))).status).toBe(204);
+    expect(updates).toHaveLength(1);
+  });
+
+  test("a path parameter that is not percent-encoded UTF-8 (a lone surrogate's bytes) answers 400 naming it", async () => {
+    const { app } = makeApp();
+    expect(await paths(await app.request("/notes/a%ED%A0%80b"))).toEqual(["/params/id"]);
+    expect(await paths(await app.request("/notes/a%00b"))).toEqual(["/params/id"]);
+    expect((await app.request("/notes/a%F0%9F%98%80b")).status).toBe(200);
+    expect((await app.request("/notes/100%25")).status).toBe(200);
+  });
+});

@@ -1,9 +1,12 @@
 import { createRoute, type OpenAPIHono, type RouteConfig, z } from "@hono/zod-openapi";
 import { AppError, type FieldError, httpStatusOf } from "../errors/index.ts";
+import { textFieldErrorOf } from "../errors/text.ts";
 import { type AppEnv, identityOf, problemResponses } from "../http/index.ts";
-import { nulPathOf } from "../http/problem.ts";
+import { fingerprintOf, idempotencyKeyHeader, idempotencyKeyHeaderName, keyOf } from "../idempotency/key.ts";
+import type { IdempotencyStore, StoredAnswer } from "../idempotency/store.ts";
 import type { CallContext, Endpoint, EndpointContract } from "./contract.ts";
 import { ifNoneMatchHits } from "./etag.ts";
+import { undecodableUrlFields } from "./percent.ts";
 
 /** Where an endpoint's input comes from in an HTTP request, what the response carries, and how it is documented. */
 export interface HttpBinding<Output = unknown> {
@@ -36,6 +39,17 @@ export interface HttpBinding<Output = unknown> {
   authenticated?: boolean;
   /** Checked before any input is read, e.g. a role the operation needs; throws an AppError to refuse. */
   authorize?(ctx: CallContext): void;
+  /**
+   * Honours an optional `Idempotency-Key` request header (draft-ietf-httpapi-idempotency-key-header): for
+   * operations whose retry would create a second thing. Needs an idempotency store where it is mounted.
+   */
+  idempotencyKey?: boolean;
+}
+
+/** What mounting routes may need besides the routes and their endpoints. */
+export interface MountOptions {
+  /** Where routes with `idempotencyKey` keep keys and answers; required when such a route is mounted. */
+  idempotency?: IdempotencyStore;
 }
 
 /** An HTTP binding together with the contract it serves: enough to document the operation without a handler. */
@@ -77,7 +91,7 @@ async function jsonBody(req: Request): Promise<unknown> {
   }
 }
 
-/** Validates one request part into `into` (merged, or under `key`), collecting issues; NUL in a string is one. */
+/** Validates one request part into `into` (merged, or under `key`), collecting issues; a NUL or lone surrogate in a string is one. */
 function parseInto(
   schema: z.ZodType,
   value: unknown,
@@ -93,10 +107,9 @@ function parseInto(
     }
     return;
   }
-  // PostgreSQL text cannot hold U+0000: a NUL in any accepted string is the client's error, not a 500
-  const at = nulPathOf(result.data, [part]);
-  if (at !== null) {
-    issues.push({ path: `/${at.join("/")}`, message: "must not contain the NUL character (U+0000)" });
+  const text = textFieldErrorOf(result.data, [part]);
+  if (text !== null) {
+    issues.push(text);
     return;
   }
   if (key === undefined) Object.assign(into, result.data);
@@ -143,6 +156,7 @@ function planOf(contract: EndpointContract, binding: HttpBinding): Plan {
   const headerShape: Record<string, z.ZodType> = {};
   for (const [name, key] of headerInputs) headerShape[name] = input.shape[key] as z.ZodType;
   if (binding.notModified) headerShape["if-none-match"] = ifNoneMatchHeader;
+  if (binding.idempotencyKey) headerShape[idempotencyKeyHeaderName] = idempotencyKeyHeader;
   const headers = Object.keys(headerShape).length ? z.object(headerShape) : undefined;
 
   const status = binding.status ?? 200;
@@ -154,6 +168,7 @@ function planOf(contract: EndpointContract, binding: HttpBinding): Plan {
       : { description, ...documentedHeaders, content: { "application/json": { schema: contract.output } } };
   const errorStatuses = [...new Set(contract.errors.map(httpStatusOf))].sort();
   if (hasBody) errorStatuses.push(413, 415);
+  if (binding.idempotencyKey) errorStatuses.push(409, 422);
   const paramsSchema = pick(input, params);
   const querySchema = pick(input, query);
   const route = createRoute({
@@ -194,23 +209,30 @@ export function mountHttpRoutes<R extends HttpRoutes>(
   app: OpenAPIHono<AppEnv>,
   routes: R,
   endpoints: { [K in keyof R]: Endpoint },
+  options: MountOptions = {},
 ): void {
   for (const [key, route] of Object.entries(routes)) {
     const endpoint = endpoints[key as keyof R];
     if (endpoint.name !== route.contract.name) {
       throw new Error(`route ${key} serves ${route.contract.name}, but its endpoint implements ${endpoint.name}`);
     }
-    mountHttpEndpoint(app, endpoint, route);
+    mountHttpEndpoint(app, endpoint, route, options);
   }
 }
 
 /**
  * Serves an endpoint as an OpenAPI route: the contract's input schema is split into path, query, header
  * and body parts, validated once per part on the one validation path, merged, and handed to the same
- * handler NATS uses; the binding adds response headers, 304 answers and checks made before any input.
+ * handler NATS uses; the binding adds response headers, 304 answers, checks made before any input and,
+ * with `idempotencyKey`, answers kept in `options.idempotency` for retries that carry the same key.
  * @example mountHttpEndpoint(app, getUser, { method: "get", path: "/users/{id}", params: ["id"] });
  */
-export function mountHttpEndpoint<O>(app: OpenAPIHono<AppEnv>, endpoint: Endpoint, binding: HttpBinding<O>): void {
+export function mountHttpEndpoint<O>(
+  app: OpenAPIHono<AppEnv>,
+  endpoint: Endpoint,
+  binding: HttpBinding<O>,
+  options: MountOptions = {},
+): void {
   const plan = planOf(endpoint, binding as HttpBinding);
   // The route is registered for the OpenAPI document only; requests are validated here, synchronously
   // and once per part, instead of by zod-openapi's chain of async validator middlewares.
@@ -218,6 +240,11 @@ export function mountHttpEndpoint<O>(app: OpenAPIHono<AppEnv>, endpoint: Endpoin
   const { params, query, headers, headerInputs, body, bodyKey, status } = plan;
   const headerNames = headers ? Object.keys(headers.shape) : [];
   const notModified = binding.notModified === true;
+  const queryKeys = binding.query ?? [];
+  const store = binding.idempotencyKey ? options.idempotency : undefined;
+  if (binding.idempotencyKey && !store) {
+    throw new Error(`${endpoint.name} honours Idempotency-Key: mount it with an idempotency store`);
+  }
   app.on(binding.method.toUpperCase(), toHonoPath(binding.path), async (c) => {
     const ctx: CallContext = {
       identity: identityOf(c),
@@ -227,9 +254,18 @@ export function mountHttpEndpoint<O>(app: OpenAPIHono<AppEnv>, endpoint: Endpoin
     binding.authorize?.(ctx);
     const merged: Record<string, unknown> = {};
     const issues: FieldError[] = [];
-    if (params) parseInto(params, c.req.param(), "params", merged, issues);
-    if (query) parseInto(query, c.req.query(), "query", merged, issues);
+    const rawParams = params ? c.req.param() : undefined;
+    const rawQuery = query ? c.req.query() : undefined;
+    if (params) parseInto(params, rawParams, "params", merged, issues);
+    if (query) parseInto(query, rawQuery, "query", merged, issues);
+    // The router leaves a value it cannot decode as sent, `%` included: only then is the URL looked at.
+    if (holdsPercent(rawParams) || holdsPercent(rawQuery)) {
+      for (const issue of undecodableUrlFields(c.req.url, binding.path, params !== undefined, queryKeys)) {
+        if (!issues.some((i) => i.path === issue.path)) issues.push(issue);
+      }
+    }
     let ifNoneMatch: string | undefined;
+    let idempotencyKey: string | undefined;
     if (headers) {
       const raw: Record<string, string | undefined> = {};
       for (const name of headerNames) raw[name] = c.req.header(name);
@@ -237,11 +273,28 @@ export function mountHttpEndpoint<O>(app: OpenAPIHono<AppEnv>, endpoint: Endpoin
       parseInto(headers, raw, "header", parsed, issues);
       for (const [name, key] of headerInputs) merged[key] = parsed[name];
       ifNoneMatch = parsed["if-none-match"] as string | undefined;
+      idempotencyKey = parsed[idempotencyKeyHeaderName] as string | undefined;
     }
     if (body) parseInto(body, await jsonBody(c.req.raw), "body", merged, issues, bodyKey);
     if (issues.length) {
       const where = [...new Set(issues.map((i) => i.path.split("/")[1]))].join(" and ");
       throw new AppError("invalid_argument", `Request ${where} is invalid`, { fields: issues });
+    }
+    if (store && idempotencyKey !== undefined) {
+      const claim = {
+        scope: ctx.identity?.userId ?? "anonymous",
+        key: keyOf(idempotencyKey),
+        fingerprint: fingerprintOf(endpoint.name, merged),
+      };
+      const { answer, replayed } = await store.run(claim, async () => {
+        const output = (await endpoint.handle(merged, ctx)) as O;
+        return answerOf(output, status, binding.headers?.(output, ctx));
+      });
+      return c.body(
+        answer.body as string,
+        answer.status as 200,
+        replayed ? { ...answer.headers, ...replayedHeader } : answer.headers,
+      );
     }
     const output = (await endpoint.handle(merged, ctx)) as O;
     const responseHeaders = binding.headers?.(output, ctx);
@@ -251,4 +304,19 @@ export function mountHttpEndpoint<O>(app: OpenAPIHono<AppEnv>, endpoint: Endpoin
     if (status === 204) return c.body(null, 204, responseHeaders);
     return c.json(output as object, status, responseHeaders);
   });
+}
+
+function holdsPercent(values: Record<string, string> | undefined): boolean {
+  if (values === undefined) return false;
+  for (const key in values) if (values[key]!.includes("%")) return true;
+  return false;
+}
+
+/** Marks an answer given again for a retry (as Stripe does; the draft names no header). */
+const replayedHeader = { "idempotent-replayed": "true" } as const;
+
+/** A success as the idempotency store keeps it: what `c.json` (or the 204) would have sent. */
+function answerOf(output: unknown, status: number, headers: Record<string, string> | undefined): StoredAnswer {
+  if (status === 204) return { status, body: null, headers: { ...headers } };
+  return { status, body: JSON.stringify(output), headers: { ...headers, "content-type": "application/json" } };
 }

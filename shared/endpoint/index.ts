@@ -15,6 +15,7 @@ export {
   type HttpRoute,
   type HttpRoutes,
   httpRoute,
+  type MountOptions,
   mountHttpEndpoint,
   mountHttpRoutes,
 } from "./http.ts";

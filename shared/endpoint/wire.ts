@@ -1,4 +1,5 @@
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
+import { textFieldErrorOf } from "../errors/text.ts";
 import { identityFromHeaders, identityHeaderNames, writeIdentityHeaders } from "../identity/caller.ts";
 import { formatTraceparent, type IdSource, spanInTrace, traceIdOf } from "../trace/traceparent.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
@@ -66,6 +67,8 @@ export async function dispatch(endpoint: Endpoint, payload: Uint8Array, ctx: Cal
         fields: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })),
       });
     }
+    const text = textFieldErrorOf(parsed.data, []);
+    if (text !== null) throw new AppError("invalid_argument", "Request is invalid", { fields: [text] });
     const output = await endpoint.handle(parsed.data, ctx);
     return { body: encodeJson(output) };
   } catch (err) {

@@ -23,6 +23,7 @@ const descriptions: Record<number, string> = {
   409: "Conflict with the current state",
   413: "Request body too large",
   415: "Unsupported content type",
+  422: "The Idempotency-Key was already used with another request",
   429: "Too many requests",
   503: "A dependency is unavailable",
 };

@@ -1,6 +1,7 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
 import { AppError, type FieldError, httpStatusOf, toProblem } from "../errors/index.ts";
+import { textFieldErrorOf } from "../errors/text.ts";
 import type { AppEnv } from "./env.ts";
 
 const problemType = "application/problem+json";
@@ -71,11 +72,8 @@ export function validationHook(
       fields,
     });
   if (!result.success) throw invalid(fieldErrorsOf(result.target, result.error?.issues ?? []));
-  // PostgreSQL text cannot hold U+0000: a NUL in any accepted string is the client's error, not a 500
-  const at = nulPathOf(result.data, [prefixOf(result.target)]);
-  if (at !== null) {
-    throw invalid([{ path: `/${at.join("/")}`, message: "must not contain the NUL character (U+0000)" }]);
-  }
+  const text = textFieldErrorOf(result.data, [prefixOf(result.target)]);
+  if (text !== null) throw invalid([text]);
 }
 
 /** True when a status code belongs to the server side (used to pick a log level). */
@@ -85,23 +83,4 @@ export function isServerError(err: AppError): boolean {
 
 function prefixOf(target: string): string {
   return target === "json" || target === "form" ? "body" : target === "param" ? "params" : target;
-}
-
-/** The path of the first string (value or key) holding U+0000 in a validated value, or null. */
-export function nulPathOf(value: unknown, path: string[], depth = 0): string[] | null {
-  if (typeof value === "string") return value.includes("\u0000") ? path : null;
-  if (typeof value !== "object" || value === null || depth > 64) return null;
-  if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) {
-      const at = nulPathOf(value[i], [...path, String(i)], depth + 1);
-      if (at !== null) return at;
-    }
-    return null;
-  }
-  for (const [key, item] of Object.entries(value)) {
-    if (key.includes("\u0000")) return [...path, key.replaceAll("\u0000", "\\u0000")];
-    const at = nulPathOf(item, [...path, key], depth + 1);
-    if (at !== null) return at;
-  }
-  return null;
 }

@@ -12,6 +12,7 @@ import {
 } from "../endpoint/index.ts";
 import { mountHealth, type ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, createHttpApp } from "../http/index.ts";
+import type { IdempotencyStore } from "../idempotency/store.ts";
 import type { AccessLog } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
 
@@ -29,6 +30,8 @@ export interface ServiceAppOptions {
   readiness?: Record<string, ReadinessCheck>;
   bodyLimitBytes?: number;
   isDraining?: () => boolean;
+  /** Where routes that honour `Idempotency-Key` keep keys and answers (required when there are such routes). */
+  idempotency?: IdempotencyStore;
 }
 
 /** A service's description for its documents (the version comes from the build). */
@@ -56,7 +59,7 @@ export function createServiceApp<R extends HttpRoutes>(
   });
   const observe = observeEndpoint({ transport: "http", tracer: options.tracer, metrics: options.metrics });
   const observed = Object.fromEntries(Object.entries(endpoints).map(([key, e]) => [key, observe(e as Endpoint)]));
-  mountHttpRoutes(app, routes, observed as { [K in keyof R]: Endpoint });
+  mountHttpRoutes(app, routes, observed as { [K in keyof R]: Endpoint }, { idempotency: options.idempotency });
   mountHealth(app, { checks: options.readiness ?? {}, isDraining: options.isDraining });
   if (options.metrics) {
     const metrics = options.metrics;

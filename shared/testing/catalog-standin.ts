@@ -3,6 +3,8 @@
 import {
   type CatalogProductDto,
   catalogProductsGet,
+  catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
   type StockReservationDto,
@@ -22,8 +24,8 @@ export interface CatalogStandIn {
 }
 
 /**
- * Serves `catalog.products.get`, `catalog.stock.reserve` and `catalog.stock.release` from memory: every
- * line or none, idempotent by order id, a late reserve of a released order refused.
+ * Serves `catalog.products.get` and the `catalog.stock.*` contracts (reserve, release, held, keep) from
+ * memory: every line or none, idempotent by order id, a late reserve of a released order refused.
  * @example const catalog = catalogStandIn([mug]); await serveOverNats({ nc, service, endpoints: catalog.endpoints, logger });
  */
 export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogStandIn {
@@ -34,6 +36,8 @@ export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogS
     delayMs: 0,
     endpoints: [],
   };
+  const heldSince = new Map<string, number>();
+  const kept = new Set<string>();
   const answer = async (name: string) => {
     state.calls[name] = (state.calls[name] ?? 0) + 1;
     if (state.delayMs) await Bun.sleep(state.delayMs);
@@ -61,6 +65,7 @@ export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogS
       for (const l of lines) state.products.get(l.productId)!.stock -= l.quantity;
       const held = { orderId, status: "held" as const, lines };
       state.reservations.set(orderId, held);
+      heldSince.set(orderId, Date.now());
       return held;
     }),
     implement(catalogStockRelease, async ({ orderId }) => {
@@ -74,6 +79,23 @@ export function catalogStandIn(products: readonly CatalogProductDto[]): CatalogS
       const released = { orderId, status: "released" as const, lines: seen?.lines ?? [] };
       state.reservations.set(orderId, released);
       return released;
+    }),
+    implement(catalogStockHeld, async ({ olderThanMs, after, limit }) => {
+      await answer(catalogStockHeld.name);
+      const madeBy = Date.now() - olderThanMs;
+      const orderIds = [...state.reservations.values()]
+        .filter((r) => r.status === "held" && !kept.has(r.orderId) && (heldSince.get(r.orderId) ?? 0) <= madeBy)
+        .map((r) => r.orderId)
+        .filter((id) => after === undefined || id > after)
+        .sort()
+        .slice(0, limit);
+      return { orderIds };
+    }),
+    implement(catalogStockKeep, async ({ orderIds }) => {
+      await answer(catalogStockKeep.name);
+      const fresh = orderIds.filter((id) => state.reservations.get(id)?.status === "held" && !kept.has(id));
+      for (const id of fresh) kept.add(id);
+      return { kept: new Set(fresh).size };
     }),
   ];
   return state;

@@ -1,6 +1,7 @@
 export { type CatalogStandIn, catalogStandIn } from "./catalog-standin.ts";
 export { createTestDatabase, dropTestDatabase, type TestDatabase } from "./db.ts";
 export { errorCodeOf } from "./errors.ts";
+export { type FuzzFailure, type FuzzReport, fuzzTextFields, type RequestTarget } from "./fuzz.ts";
 export {
   createMigratedDatabase,
   type MigratedDatabase,

@@ -2,6 +2,8 @@ import { z } from "@hono/zod-openapi";
 import {
   CatalogProductDto,
   catalogProductsGet,
+  catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
   type StockReservationDto,
@@ -11,7 +13,14 @@ import { defineContract } from "@shared/endpoint";
 import type { Page, Product, StockReservation } from "./catalog.model.ts";
 import { isCurrencyCode } from "./catalog.service.ts";
 
-export { CatalogProductDto, catalogProductsGet, catalogStockRelease, catalogStockReserve };
+export {
+  CatalogProductDto,
+  catalogProductsGet,
+  catalogStockHeld,
+  catalogStockKeep,
+  catalogStockRelease,
+  catalogStockReserve,
+};
 
 const maxInt4 = 2_147_483_647;
 const uuidPattern = /^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$/;

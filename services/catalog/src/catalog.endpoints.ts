@@ -7,6 +7,8 @@ import {
   catalogProductsGetOne,
   catalogProductsList,
   catalogProductsUpdate,
+  catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
   toCatalogProductDto,
@@ -18,7 +20,7 @@ import type { CatalogService } from "./catalog.service.ts";
 
 /**
  * The catalog endpoints: each contract bound to the service. Reads need no identity (admins see more);
- * `catalog.products.get` and the stock reservation pair are also served on the bus (NATS or in-process):
+ * `catalog.products.get` and the stock reservation contracts are also served on the bus (NATS or in-process):
  * orders calls them for whoever places or cancels an order.
  */
 export function makeCatalogEndpoints(catalog: CatalogService) {
@@ -54,6 +56,10 @@ export function makeCatalogEndpoints(catalog: CatalogService) {
     stockRelease: implement(catalogStockRelease, async (input) =>
       toStockReservationDto(await catalog.release(input.orderId)),
     ),
+    stockHeld: implement(catalogStockHeld, async (input) => ({
+      orderIds: await catalog.heldOrders(input.olderThanMs, input.after ?? null, input.limit),
+    })),
+    stockKeep: implement(catalogStockKeep, async (input) => ({ kept: await catalog.keep(input.orderIds) })),
     deactivate: implement(catalogProductsDeactivate, async (input, ctx) =>
       toProductDto(await catalog.deactivate(ctx.identity, input.id, expectedVersionOf(input.ifMatch))),
     ),

@@ -1,6 +1,8 @@
 // Wires the catalog service from ready-made parts (config, logger, database, buses); main.ts calls it for
 // the binary, scripts/dev.ts for the single-process dev stack.
+import { afterCommit } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
+import { PgIdempotencyStore, startIdempotencyPurge } from "@shared/idempotency";
 import {
   defineServiceModule,
   migrateOnStart,
@@ -14,6 +16,7 @@ import { createApp } from "./catalog.app.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { publishProductChanged } from "./catalog.events.ts";
 import { PgCatalogRepo } from "./catalog.repo.ts";
+import { idempotencyKeys } from "./catalog.schema.ts";
 import { CatalogService } from "./catalog.service.ts";
 import { type CatalogConfig, catalogConfigSchema } from "./config.ts";
 
@@ -28,17 +31,37 @@ export const migrations = embedMigrations("drizzle/catalog");
  */
 export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<RunningService> {
   await migrateOnStart(rt, schema, migrations);
+  const publish = rt.events ? publishProductChanged(rt.events, rt.logger) : undefined;
   const catalog = new CatalogService(new PgCatalogRepo(rt.database), {
-    onProductChanged: rt.events ? publishProductChanged(rt.events, rt.logger) : undefined,
+    // A keyed request commits in the idempotency store's transaction: announce the change after it.
+    onProductChanged: publish && ((change) => afterCommit(rt.database, () => publish(change))),
   });
   const endpoints = makeCatalogEndpoints(catalog);
   const metrics = serviceMetrics(rt, "catalog");
+  const idempotency = new PgIdempotencyStore(rt.database, idempotencyKeys, rt.config.idempotency);
+  const purge = startIdempotencyPurge({
+    store: idempotency,
+    everyMs: rt.config.idempotency.purgeEveryMs,
+    logger: rt.logger,
+  });
   return serveService(rt, {
     name: "catalog",
     description: "Products and prices",
-    app: createApp({ endpoints, cache: rt.config.cache, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({
+      endpoints,
+      cache: rt.config.cache,
+      idempotency,
+      ...serviceAppOptions(rt, metrics, { busReady: true }),
+    }),
     metrics,
-    busEndpoints: [endpoints.productsGet, endpoints.stockReserve, endpoints.stockRelease],
+    busEndpoints: [
+      endpoints.productsGet,
+      endpoints.stockReserve,
+      endpoints.stockRelease,
+      endpoints.stockHeld,
+      endpoints.stockKeep,
+    ],
+    background: [purge],
   });
 }
 

@@ -6,6 +6,7 @@ import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { createDatabase, type Database, migrate } from "@shared/db";
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { createClient, natsTransport, serveOverNats } from "@shared/endpoint";
+import { MemoryIdempotencyStore } from "@shared/idempotency";
 import { createTestDatabase, natsForTests, natsTestUrl, type TestDatabase } from "@shared/testing";
 import pino from "pino";
 import { createApp } from "./catalog.app.ts";
@@ -44,7 +45,12 @@ describe.skipIf(!withNats)("catalog.products.get over NATS and HTTP", () => {
     ]) {
       ids.push((await catalog.create(admin, p)).id);
     }
-    app = createApp({ endpoints: makeCatalogEndpoints(catalog), logger: pino({ level: "silent" }), version: "1.2.3" });
+    app = createApp({
+      endpoints: makeCatalogEndpoints(catalog),
+      logger: pino({ level: "silent" }),
+      version: "1.2.3",
+      idempotency: new MemoryIdempotencyStore(),
+    });
     nc = await connect({ servers: natsTestUrl, timeout: 3000 });
     const endpoint = makeCatalogEndpoints(catalog).productsGet;
     const served = await serveOverNats({

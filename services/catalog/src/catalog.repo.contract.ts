@@ -210,6 +210,32 @@ export function catalogRepoContract(name: string, makeRepo: () => Promise<Catalo
       expect((await repo.reserve(order(4), [{ productId: productId(5), quantity: 1 }])).kind).toBe("released");
       expect((await repo.get(productId(5)))?.stock).toBe(5);
     });
+
+    test("held orders are listed by order id after the cursor, only held ones, only once old enough", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5, { stock: 10 }));
+      for (const n of [13, 11, 12, 14]) await repo.reserve(order(n), [{ productId: productId(5), quantity: 1 }]);
+      await repo.release(order(12));
+      await repo.release(order(15)); // a tombstone holds nothing
+      await Bun.sleep(5);
+      expect(await repo.heldOrders(0, null, 10)).toEqual([order(11), order(13), order(14)]);
+      expect(await repo.heldOrders(0, null, 2)).toEqual([order(11), order(13)]);
+      expect(await repo.heldOrders(0, order(13), 2)).toEqual([order(14)]);
+      expect(await repo.heldOrders(3_600_000, null, 10)).toEqual([]);
+    });
+
+    test("kept reservations are no longer listed as held, and still give their stock back when released", async () => {
+      const repo = await makeRepo();
+      await repo.create(widget(5, { stock: 10 }));
+      for (const n of [1, 2, 3]) await repo.reserve(order(n), [{ productId: productId(5), quantity: 1 }]);
+      await repo.release(order(3));
+      expect(await repo.keep([order(1), order(3), order(9)])).toBe(1); // released and unknown ids: ignored
+      expect(await repo.keep([order(1)])).toBe(0);
+      await Bun.sleep(5);
+      expect(await repo.heldOrders(0, null, 10)).toEqual([order(2)]);
+      expect((await repo.release(order(1))).changed.map((p) => p.stock)).toEqual([9]);
+      expect((await repo.get(productId(5)))?.stock).toBe(9);
+    });
   });
 }
 

@@ -29,6 +29,10 @@ export function matchesFilter(p: Product, f: ProductFilter): boolean {
 export class MemoryCatalogRepo implements CatalogRepo {
   private readonly rows = new Map<string, Product>();
   private readonly reservations = new Map<string, StockReservation>();
+  /** When each reservation was made (ms since the epoch, by `now`). */
+  private readonly reservedAt = new Map<string, number>();
+  /** Orders whose held reservations were marked kept. */
+  private readonly kept = new Set<string>();
   constructor(private readonly now: () => Date = () => new Date()) {}
 
   private skuTaken(sku: string, exceptId?: string): boolean {
@@ -111,6 +115,7 @@ export class MemoryCatalogRepo implements CatalogRepo {
       lines: lines.map((l) => ({ productId: l.productId, quantity: l.quantity })),
     };
     this.reservations.set(orderId, structuredClone(reservation));
+    this.reservedAt.set(orderId, this.now().getTime());
     return { kind: "held", reservation, changed: lines.map((l) => this.moveStock(l.productId, -l.quantity)!) };
   }
 
@@ -125,6 +130,26 @@ export class MemoryCatalogRepo implements CatalogRepo {
     seen.status = "released";
     const changed = seen.lines.flatMap((l) => this.moveStock(l.productId, l.quantity) ?? []);
     return { reservation: structuredClone(seen), changed };
+  }
+
+  async heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    const madeBy = this.now().getTime() - olderThanMs;
+    return [...this.reservations.values()]
+      .filter((r) => r.status === "held" && !this.kept.has(r.orderId) && this.reservedAt.get(r.orderId)! <= madeBy)
+      .map((r) => r.orderId)
+      .filter((id) => afterId === null || id > afterId)
+      .sort()
+      .slice(0, limit);
+  }
+
+  async keep(orderIds: readonly string[]): Promise<number> {
+    let kept = 0;
+    for (const id of new Set(orderIds)) {
+      if (this.reservations.get(id)?.status !== "held" || this.kept.has(id)) continue;
+      this.kept.add(id);
+      kept++;
+    }
+    return kept;
   }
 
   private moveStock(id: string, by: number): Product | undefined {

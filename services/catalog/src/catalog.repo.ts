@@ -1,6 +1,6 @@
 import { type Database, executorOf, inTransaction, pgErrorOf, toAppError } from "@shared/db";
 import { AppError } from "@shared/errors";
-import { and, asc, eq, gt, gte, ilike, inArray, lte, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, eq, gt, gte, ilike, inArray, isNull, lte, or, type SQL, sql } from "drizzle-orm";
 import type {
   NewProduct,
   Product,
@@ -259,6 +259,42 @@ export class PgCatalogRepo implements CatalogRepo {
         }
         throw new Error(`order ${orderId}: reservation neither held nor released after two rounds`);
       });
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
+  }
+
+  async heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    const r = stockReservations;
+    try {
+      const rows = await this.db
+        .select({ orderId: r.orderId })
+        .from(r)
+        .where(
+          and(
+            eq(r.status, "held"),
+            isNull(r.keptAt),
+            sql`${r.createdAt} <= now() - ${olderThanMs} * interval '1 millisecond'`,
+            afterId === null ? undefined : gt(r.orderId, afterId),
+          ),
+        )
+        .orderBy(asc(r.orderId))
+        .limit(limit);
+      return rows.map((row) => row.orderId);
+    } catch (err) {
+      throw this.translate(err, undefined);
+    }
+  }
+
+  async keep(orderIds: readonly string[]): Promise<number> {
+    const r = stockReservations;
+    try {
+      const kept = await this.db
+        .update(r)
+        .set({ keptAt: sql`now()` })
+        .where(and(inArray(r.orderId, [...orderIds]), eq(r.status, "held"), isNull(r.keptAt)))
+        .returning({ orderId: r.orderId });
+      return kept.length;
     } catch (err) {
       throw this.translate(err, undefined);
     }

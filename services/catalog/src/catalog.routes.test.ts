@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MemoryIdempotencyStore } from "@shared/idempotency";
 import pino from "pino";
 import { createApp } from "./catalog.app.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
@@ -21,6 +22,7 @@ async function makeApp(seed: Partial<Product>[] = []) {
     logger: pino({ level: "silent" }),
     version: "9.9.9",
     cache: { listMaxAgeSec: 15, itemMaxAgeSec: 45 },
+    idempotency: new MemoryIdempotencyStore(),
   });
   const ids: string[] = [];
   for (const [n, s] of seed.entries()) {
@@ -275,6 +277,44 @@ describe("changing products over HTTP", () => {
     await expectProblem(wrongType, 415, "unsupported_media_type");
     const huge = await app.request("/products", post({ ...chair, description: "x".repeat(2 * 1024 * 1024) }));
     await expectProblem(huge, 413, "payload_too_large");
+  });
+
+  test("a create retried with its Idempotency-Key answers the first product again; another body answers 422", async () => {
+    const { app, repo } = await makeApp();
+    const keyed = (body: unknown, key = '"k-1"') => post(body, { ...adminJson, "idempotency-key": key });
+    const first = await app.request("/products", keyed(chair));
+    const retry = await app.request("/products", keyed(chair));
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(await retry.text()).toBe(await first.text());
+    for (const header of ["location", "etag", "cache-control"]) {
+      expect(retry.headers.get(header)).toBe(first.headers.get(header));
+    }
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    await expectProblem(
+      await app.request("/products", keyed({ ...chair, sku: "CHAIR-2" })),
+      422,
+      "unprocessable_content",
+    );
+    expect((await repo.list({}, null, 100)).length).toBe(1);
+  });
+
+  test("a create retried while the first with its key still runs answers 409 and creates nothing more", async () => {
+    const { app, repo } = await makeApp();
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const create = repo.create.bind(repo);
+    repo.create = async (input) => {
+      await gate;
+      return create(input);
+    };
+    const keyed = () => post(chair, { ...adminJson, "idempotency-key": "k-2" });
+    const slow = app.request("/products", keyed());
+    await Bun.sleep(20);
+    await expectProblem(await app.request("/products", keyed()), 409, "conflict");
+    open();
+    expect((await slow).status).toBe(201);
+    expect((await app.request("/products", keyed())).headers.get("idempotent-replayed")).toBe("true");
+    expect((await repo.list({}, null, 100)).length).toBe(1);
   });
 
   test("a duplicate sku, in any case, answers 409 and writes nothing", async () => {

@@ -81,6 +81,7 @@ export function catalogRoutes(cache: CachePolicy) {
       path: "/products",
       tags,
       status: 201,
+      idempotencyKey: true,
       description: "Created",
       responseHeaders: writeHeaders,
       headers: (product) => ({ ...written(product), Location: `/products/${product.id}` }),

@@ -1,5 +1,17 @@
+import { idempotencyKeysTable } from "@shared/idempotency/table.ts";
 import { sql } from "drizzle-orm";
-import { boolean, check, integer, jsonb, pgSchema, text, timestamp, uniqueIndex, uuid } from "drizzle-orm/pg-core";
+import {
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgSchema,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from "drizzle-orm/pg-core";
 
 /** The catalog service owns this PostgreSQL schema and nothing else. */
 export const catalogSchema = pgSchema("catalog");
@@ -33,10 +45,15 @@ export const products = catalogSchema.table(
   ],
 );
 
+/** Answers to POST /products kept for retries that carry the same Idempotency-Key. */
+export const idempotencyKeys = idempotencyKeysTable(catalogSchema);
+
 /**
  * Stock held for orders, one row per order id: the key that makes reserving and releasing idempotent.
  * `held` rows took their lines' quantities off `products.stock`; `released` rows gave them back, or (with
  * no lines) mark an order released before any reservation arrived, so a late reserve is refused.
+ * `kept_at` is set once orders said the order is live: `catalog.stock.held` lists only held rows without
+ * it (through the partial index), so its pages hold the reservations orders has yet to look at.
  */
 export const stockReservations = catalogSchema.table(
   "stock_reservations",
@@ -46,8 +63,12 @@ export const stockReservations = catalogSchema.table(
     lines: jsonb("lines").$type<{ productId: string; quantity: number }[]>().notNull(),
     createdAt: timestamp("created_at", { withTimezone: true, mode: "date", precision: 3 }).notNull().defaultNow(),
     releasedAt: timestamp("released_at", { withTimezone: true, mode: "date", precision: 3 }),
+    keptAt: timestamp("kept_at", { withTimezone: true, mode: "date", precision: 3 }),
   },
-  (t) => [check("stock_reservations_status_check", sql`${t.status} in ('held', 'released')`)],
+  (t) => [
+    check("stock_reservations_status_check", sql`${t.status} in ('held', 'released')`),
+    index("stock_reservations_unkept_idx").on(t.orderId).where(sql`${t.status} = 'held' and ${t.keptAt} is null`),
+  ],
 );
 
 /** A products row as drizzle reads it; never leaves the repository. */

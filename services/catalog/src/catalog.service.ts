@@ -44,6 +44,13 @@ export interface CatalogRepo {
    * as released (no lines), so a later reserve for it takes nothing.
    */
   release(orderId: string): Promise<ReleaseOutcome>;
+  /**
+   * Ids of orders whose reservations are `held`, not kept, and were made at least `olderThanMs` ago,
+   * ascending, after `afterId`.
+   */
+  heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]>;
+  /** Marks these orders' held reservations kept (`heldOrders` leaves them out); how many were newly marked. */
+  keep(orderIds: readonly string[]): Promise<number>;
 }
 
 /** Told about every committed change; fire-and-forget (a cache purge), so it must not throw. */
@@ -273,6 +280,19 @@ export class CatalogService {
     const outcome = await this.repo.release(orderId);
     this.announce(outcome.changed);
     return outcome.reservation;
+  }
+
+  /**
+   * The orders holding stock for at least `olderThanMs`, by order id after `afterId`: for orders, which
+   * releases those whose order never committed. For other services, like reserve.
+   */
+  heldOrders(olderThanMs: number, afterId: string | null, limit: number): Promise<string[]> {
+    return this.repo.heldOrders(olderThanMs, afterId, limit);
+  }
+
+  /** Marks the reservations of orders that orders says are live, so `heldOrders` lists them no more. */
+  keep(orderIds: readonly string[]): Promise<number> {
+    return this.repo.keep(orderIds);
   }
 
   /** Stock moved: caches holding these products must drop them. */

@@ -1,4 +1,5 @@
 import { defineServiceConfig } from "@shared/config";
+import { idempotencyConfigSchema } from "@shared/idempotency";
 import { z } from "zod";
 
 /** The catalog service's config: the kit's sections plus its own keys. */
@@ -11,6 +12,7 @@ export const catalogConfigSchema = defineServiceConfig(
         itemMaxAgeSec: z.number().int().nonnegative().default(60).describe("max-age of a public product"),
       })
       .prefault({}),
+    idempotency: idempotencyConfigSchema().prefault({}),
   },
   { port: 8083 },
 );

@@ -306,4 +306,20 @@ describe.skipIf(!withNats)("the shop through the gateway", () => {
     expect(res.status).toBe(200);
     expect(res.body.items.length).toBeGreaterThanOrEqual(2);
   });
+
+  test("a placement retried with its Idempotency-Key through the gateway answers the first order again", async () => {
+    const key = crypto.randomUUID();
+    const place = (quantity: number) =>
+      api("POST", "/api/orders", {
+        token: alice,
+        headers: { "idempotency-key": `"${key}"` },
+        body: { lines: [{ productId: products[0], quantity }] },
+      });
+    const first = await place(1);
+    const retry = await place(1);
+    expect([first.status, retry.status]).toEqual([201, 201]);
+    expect(retry.body).toEqual(first.body);
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect((await place(2)).status).toBe(422);
+  });
 });

@@ -28,6 +28,9 @@ describe.skipIf(!privateNatsAvailable())("events under faults (notify mode)", ()
     expect(r.faults.length).toBe(3);
     expect(r.placedOk).toBeGreaterThanOrEqual(n);
     expect(r.ordersCommitted).toBeGreaterThanOrEqual(n);
+    // Retries carry the placement's Idempotency-Key: one order per accepted placement, none lost or doubled.
+    expect(r.abandoned).toBe(0);
+    expect(r.ordersCommitted).toBe(r.placedOk);
     expect(r.notifications).toBe(r.ordersCommitted);
     expect(r.distinctEvents).toBe(r.ordersCommitted);
     expect(r.ordersWithoutNotification).toBe(0);

@@ -1,10 +1,12 @@
 // The fault scenario shared by the notify-mode and WAL-mode tests: the
 // orders and notifier binaries on one database and a private nats-server, a catalog stand-in answering
-// `catalog.products.get` and the stock reservation pair, and N orders placed over HTTP while, in turn, NATS restarts, the orders process
-// (and with it its relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL and
-// restarted, and (optionally) PostgreSQL restarts. The result says how many orders committed as placed
-// (a placement cut off by a fault stays pending or becomes rejected, and announces nothing) and how many
-// order-placed notifications the notifier holds, so the test can ask for exactly one per order.
+// `catalog.products.get` and the stock reservation pair, and N orders placed over HTTP (each placement
+// retried with its own Idempotency-Key until it is answered) while, in turn, NATS restarts, the orders
+// process (and with it its relay) is killed with SIGKILL and restarted, the notifier is killed with SIGKILL
+// and restarted, and (optionally) PostgreSQL restarts. The result says how many placements were accepted,
+// how many orders committed as placed (a placement cut off by a fault stays pending or becomes rejected, and
+// announces nothing) and how many order-placed notifications the notifier holds, so the test can ask for
+// exactly one placed order per accepted placement and exactly one notification per order.
 
 import { connect } from "@nats-io/transport-node";
 import type { CatalogProductDto } from "@shared/contracts/catalog.ts";
@@ -31,7 +33,7 @@ const users = Array.from(
 
 /** What the scenario needs from its surroundings. */
 export interface FaultScenario {
-  /** Orders to place (committed orders may exceed it by the few whose answer a kill cut off). */
+  /** Orders to place (placing stops once this many were answered 201; a few more may be under way). */
   n: number;
   mode: "notify" | "wal";
   databaseUrl: string;
@@ -49,7 +51,12 @@ export interface FaultScenario {
 
 /** What happened. */
 export interface FaultResult {
+  /** Placements answered 201 (each with its own Idempotency-Key, however many attempts it took). */
   placedOk: number;
+  /** Placements whose 201 came from a replay: an earlier attempt had committed but its answer was lost. */
+  replayed: number;
+  /** Placements given up on before an answer (none expected: their order may or may not exist). */
+  abandoned: number;
   ordersCommitted: number;
   notifications: number;
   distinctEvents: number;
@@ -115,32 +122,49 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
   const started = Date.now();
   let placedOk = 0;
   let failedAttempts = 0;
+  let replayed = 0;
   let stopPlacing = false;
+  let abandoned = 0;
 
-  const place = async (i: number) => {
-    while (!stopPlacing && placedOk < s.n) {
+  // One placement: a fresh Idempotency-Key, retried with that same key until orders answers it. An attempt
+  // whose answer a kill cut off may have committed; its retry then gets that order back instead of a second.
+  const placeOne = async (i: number) => {
+    const key = crypto.randomUUID();
+    const body = JSON.stringify({ lines: [{ productId: product.id, quantity: 1 + (i % 3) }] });
+    // A placement under way is seen through even after placing stops, so no committed order goes uncounted.
+    const giveUpAt = Date.now() + 60_000;
+    for (;;) {
+      if (stopPlacing && Date.now() > giveUpAt) {
+        abandoned++;
+        return;
+      }
       try {
         const res = await fetch(`http://127.0.0.1:${ordersPort}/orders`, {
           method: "POST",
           headers: {
             "content-type": "application/json",
+            "idempotency-key": `"${key}"`,
             "x-user-id": users[i % users.length]!,
             "x-user-roles": "user",
           },
-          body: JSON.stringify({ lines: [{ productId: product.id, quantity: 1 + (i % 3) }] }),
+          body,
           signal: AbortSignal.timeout(5_000),
         });
         await res.arrayBuffer();
         if (res.status === 201) {
           placedOk++;
-          continue;
+          if (res.headers.get("idempotent-replayed") === "true") replayed++;
+          return;
         }
-        failedAttempts++;
+        failedAttempts++; // 503 while catalog or NATS is away, 409 while an earlier attempt still runs
       } catch {
         failedAttempts++; // orders is down (killed) or the answer was cut off
       }
       await Bun.sleep(20);
     }
+  };
+  const place = async (i: number) => {
+    while (!stopPlacing && placedOk < s.n) await placeOne(i);
   };
 
   const at = async (count: number) => {
@@ -188,7 +212,9 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     await Promise.all([...Array.from({ length: s.clients ?? 16 }, (_, i) => place(i)), chaos]);
     clearTimeout(placeDeadline);
     const placingMs = Date.now() - started;
-    log(`placed ${placedOk} in ${placingMs} ms (${failedAttempts} failed attempts retried)`);
+    log(
+      `placed ${placedOk} in ${placingMs} ms (${failedAttempts} failed attempts retried, ${replayed} answered by a replay, ${abandoned} abandoned)`,
+    );
 
     const count = async () => {
       const [row] = await sql<{ orders: number; notes: number; distinct: number }[]>`
@@ -226,6 +252,8 @@ export async function runFaultScenario(s: FaultScenario): Promise<FaultResult> {
     );
     return {
       placedOk,
+      replayed,
+      abandoned,
       ordersCommitted: last.orders,
       notifications: last.notes,
       distinctEvents: last.distinct,

@@ -2,7 +2,10 @@
 // holds stock in catalog: 50 concurrent orders for 5 in stock place exactly 5, and catalog's product GET
 // shows the stock they left; cancelling one gives its stock back. The fault test kills orders with SIGKILL
 // between catalog's reservation and the order's commit (a test-only fault point armed by an environment
-// variable); after a restart the sweeper rejects the order and catalog's stock is whole again.
+// variable); after a restart the sweeper rejects the order and catalog's stock is whole again. A keyed
+// placement killed the same way leaves no order at all (its transaction died with it); the sweeper then
+// releases the stock catalog holds for an order that does not exist, and marks the reservations of live
+// orders kept.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "@shared/testing";
 import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "@shared/testing/binary.ts";
@@ -127,14 +130,68 @@ describe.skipIf(!privateNatsAvailable())("stock reservation across the catalog a
     expect(stuck).toBeDefined();
 
     const orders = await startOrders();
+    const settled = async () => {
+      const [row] = await sql`select status, stock_released from orders.orders where id = ${stuck!.id}`;
+      return row?.stock_released === true;
+    };
+    // The sweeper releases in catalog first and records it after: wait for both.
     const deadline = Date.now() + 15_000;
-    while ((await stockOf(tea)) !== 5 && Date.now() < deadline) await Bun.sleep(100);
+    while (((await stockOf(tea)) !== 5 || !(await settled())) && Date.now() < deadline) await Bun.sleep(100);
     expect(await stockOf(tea)).toBe(5);
     const [after] = await sql`select status, stock_released from orders.orders where id = ${stuck!.id}`;
     expect(after).toEqual({ status: "rejected", stock_released: true });
     // The restarted process places orders as usual.
     expect((await place(orders.url, tea, 1)).status).toBe(201);
     expect(await stockOf(tea)).toBe(4);
+    await orders.stop();
+  }, 120_000);
+
+  test("a keyed placement killed between the reservation and its commit leaves no order, and the stock comes back", async () => {
+    const cake = await createProduct("CAKE-FAULT", 5);
+    const keyed = (url: string) =>
+      fetch(`${url}/orders`, {
+        method: "POST",
+        headers: { ...buyer(2), "idempotency-key": '"cake-1"' },
+        body: JSON.stringify({ lines: [{ productId: cake, quantity: 1 }] }),
+      });
+    const doomed = await startOrders({ [killAfterReserveVar]: "1" });
+    const cut = await keyed(doomed.url).then(
+      (r) => r.status,
+      () => "connection closed",
+    );
+    expect(cut).toBe("connection closed");
+    expect(await doomed.exited).toBe(137);
+    // The order, written inside the key's transaction, died with it; catalog still holds its stock.
+    expect(await stockOf(cake)).toBe(4);
+    const ordersOfCake = sql`select o.id from orders.orders o join orders.order_lines l on l.order_id = o.id
+      where l.product_id = ${cake}`;
+    expect((await ordersOfCake).length).toBe(0);
+    const heldForCake = async () =>
+      (
+        await sql`select order_id from catalog.stock_reservations
+          where status = 'held' and lines @> ${sql.json([{ productId: cake }])}`
+      ).length;
+    expect(await heldForCake()).toBe(1);
+
+    const orders = await startOrders();
+    const deadline = Date.now() + 15_000;
+    while ((await stockOf(cake)) !== 5 && Date.now() < deadline) await Bun.sleep(100);
+    expect(await stockOf(cake)).toBe(5);
+    expect(await heldForCake()).toBe(0);
+    // The key was not kept, so its retry places the order afresh.
+    const retry = await keyed(orders.url);
+    expect(retry.status).toBe(201);
+    expect(retry.headers.get("idempotent-replayed")).toBeNull();
+    expect(await stockOf(cake)).toBe(4);
+    // Once old enough, the reservations of placed orders are marked kept, so the sweep lists them no more.
+    const unkept = async () =>
+      (
+        await sql`select r.order_id from catalog.stock_reservations r join orders.orders o on o.id = r.order_id
+          where o.status = 'placed' and r.status = 'held' and r.kept_at is null`
+      ).length;
+    const keptBy = Date.now() + 15_000;
+    while ((await unkept()) > 0 && Date.now() < keptBy) await Bun.sleep(100);
+    expect(await unkept()).toBe(0);
     await orders.stop();
   }, 120_000);
 });

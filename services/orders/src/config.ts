@@ -1,5 +1,6 @@
 import { defineServiceConfig } from "@shared/config";
 import { relayConfigSchema } from "@shared/events";
+import { idempotencyConfigSchema } from "@shared/idempotency";
 import { z } from "zod";
 
 /** How orders calls catalog: one call's budget (retries included), retries, and the breaker. */
@@ -41,6 +42,7 @@ export const ordersConfigSchema = defineServiceConfig(
     catalog: catalogClientSchema.prefault({}),
     reservation: reservationSchema.prefault({}),
     relay: relayConfigSchema({ stream: "ORDERS" }).prefault({}),
+    idempotency: idempotencyConfigSchema().prefault({}),
   },
   { port: 8084 },
 );

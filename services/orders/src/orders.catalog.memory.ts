@@ -11,6 +11,10 @@ export class MemoryCatalog implements CatalogClient {
   readonly calls: { ids: readonly string[]; meta: RequestMeta }[] = [];
   /** Order id -> the lines it holds; an empty list is an order released before it held anything. */
   readonly reservations = new Map<string, { lines: StockLine[]; released: boolean }>();
+  /** Order id -> when it was reserved (ms since the epoch, by `Date.now`). */
+  readonly heldSince = new Map<string, number>();
+  /** Orders marked live (`keep`): `held` leaves them out. */
+  readonly kept = new Set<string>();
   down = false;
   reserveDown = false;
 
@@ -47,6 +51,7 @@ export class MemoryCatalog implements CatalogClient {
     if (fields.length) throw new AppError("conflict", "Some lines cannot be reserved", { fields });
     for (const l of lines) this.products.get(l.productId)!.stock -= l.quantity;
     this.reservations.set(orderId, { lines: lines.map((l) => ({ ...l })), released: false });
+    this.heldSince.set(orderId, Date.now());
   }
 
   async release(orderId: string, _meta: RequestMeta): Promise<void> {
@@ -58,6 +63,22 @@ export class MemoryCatalog implements CatalogClient {
       if (p) p.stock += l.quantity;
     }
     this.reservations.set(orderId, { lines: seen?.lines ?? [], released: true });
+  }
+
+  async held(olderThanMs: number, after: string | null, limit: number, _meta: RequestMeta): Promise<string[]> {
+    if (this.down) throw new AppError("unavailable", "catalog.stock.held is unavailable");
+    const madeBy = Date.now() - olderThanMs;
+    return [...this.reservations]
+      .filter(([id, r]) => !r.released && !this.kept.has(id) && this.heldSince.get(id)! <= madeBy)
+      .filter(([id]) => after === null || id > after)
+      .map(([id]) => id)
+      .sort()
+      .slice(0, limit);
+  }
+
+  async keep(orderIds: readonly string[], _meta: RequestMeta): Promise<void> {
+    if (this.down) throw new AppError("unavailable", "catalog.stock.keep is unavailable");
+    for (const id of orderIds) if (this.reservations.get(id)?.released === false) this.kept.add(id);
   }
 }
 

@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import { catalogProductsGet } from "@shared/contracts/catalog.ts";
 import { createBreaker, implement, LocalBus } from "@shared/endpoint";
 import { AppError } from "@shared/errors";
+import { catalogStandIn } from "@shared/testing/catalog-standin.ts";
 import { errorCodeOf } from "@shared/testing/errors.ts";
 import { catalogClient } from "./orders.catalog.ts";
 
@@ -84,5 +85,28 @@ describe("the catalog adapter", () => {
     now += 1000;
     expect(await client.getProducts([mug], meta)).toEqual({ products: [], missing: [mug] });
     expect(calls.n).toBe(1);
+  });
+
+  test("lists the orders catalog has held stock for long enough, page by page, leaving out kept ones", async () => {
+    const bus = new LocalBus();
+    const standIn = catalogStandIn([
+      { id: mug, sku: "MUG", name: "Mug", priceMinor: 1250, currency: "EUR", stock: 9, active: true },
+    ]);
+    bus.serve(standIn.endpoints);
+    const client = catalogClient({
+      transport: bus,
+      timeoutMs: 300,
+      retries: 0,
+      breaker: { failureThreshold: 3, openMs: 1000 },
+    });
+    const order = (n: number) => `0190d9a4-6b1e-7c3a-9f51-${(0xe000 + n).toString(16).padStart(12, "0")}`;
+    for (const n of [3, 1, 2]) await client.reserve(order(n), [{ productId: mug, quantity: 1 }], meta);
+    await client.release(order(2), meta);
+    await Bun.sleep(5);
+    expect(await client.held(0, null, 1, meta)).toEqual([order(1)]);
+    expect(await client.held(0, order(1), 5, meta)).toEqual([order(3)]);
+    expect(await client.held(60_000, null, 5, meta)).toEqual([]);
+    await client.keep([order(3)], meta);
+    expect(await client.held(0, null, 5, meta)).toEqual([order(1)]);
   });
 });

@@ -2,6 +2,8 @@ import type { Tracer } from "@opentelemetry/api";
 import {
   type CatalogProductDto,
   catalogProductsGet,
+  catalogStockHeld,
+  catalogStockKeep,
   catalogStockRelease,
   catalogStockReserve,
 } from "@shared/contracts/catalog.ts";
@@ -22,8 +24,8 @@ export interface CatalogClientOptions {
 
 /**
  * The orders service's CatalogClient over catalog's bus contracts (`catalog.products.get`,
- * `catalog.stock.reserve`, `catalog.stock.release`): typed clients sharing one time budget per call,
- * retries (all three are idempotent; the reservation pair by order id) and one circuit breaker. A
+ * `catalog.stock.reserve`, `catalog.stock.release`, `catalog.stock.held`, `catalog.stock.keep`): typed clients sharing one time
+ * budget per call, retries (all are idempotent; the reservation pair by order id) and one circuit breaker. A
  * reservation refused (`conflict`) comes through with its fields; anything else becomes `unavailable`:
  * a catalog that refuses our well-formed request is as useless to a buyer as one that is down, and the
  * details stay in the log, not in the buyer's answer.
@@ -41,6 +43,8 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
   const products = createClient(catalogProductsGet, settings);
   const reserve = createClient(catalogStockReserve, settings);
   const release = createClient(catalogStockRelease, settings);
+  const held = createClient(catalogStockHeld, settings);
+  const keep = createClient(catalogStockKeep, settings);
   return {
     async getProducts(ids: readonly string[], meta: RequestMeta) {
       try {
@@ -63,6 +67,21 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
         await release.call({ orderId }, { identity: null, ...meta });
       } catch (err) {
         throw unavailable(release.contract.name, "The catalog cannot release this order's stock right now", err);
+      }
+    },
+    async held(olderThanMs: number, after: string | null, limit: number, meta: RequestMeta) {
+      const input = { olderThanMs, limit, ...(after === null ? {} : { after }) };
+      try {
+        return (await held.call(input, { identity: null, ...meta })).orderIds;
+      } catch (err) {
+        throw unavailable(held.contract.name, "The catalog cannot list held stock right now", err);
+      }
+    },
+    async keep(orderIds: readonly string[], meta: RequestMeta) {
+      try {
+        await keep.call({ orderIds: [...orderIds] }, { identity: null, ...meta });
+      } catch (err) {
+        throw unavailable(keep.contract.name, "The catalog cannot mark stock kept right now", err);
       }
     },
   };

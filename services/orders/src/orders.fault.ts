@@ -12,6 +12,8 @@ export function withKillAfterReserve(catalog: CatalogClient, env: Record<string,
   return {
     getProducts: (ids, meta) => catalog.getProducts(ids, meta),
     release: (orderId, meta) => catalog.release(orderId, meta),
+    held: (olderThanMs, after, limit, meta) => catalog.held(olderThanMs, after, limit, meta),
+    keep: (orderIds, meta) => catalog.keep(orderIds, meta),
     async reserve(orderId, lines, meta) {
       await catalog.reserve(orderId, lines, meta);
       process.kill(process.pid, "SIGKILL");

@@ -2,6 +2,7 @@
 // the binary, scripts/dev.ts for the single-process dev stack.
 import { embedMigrations } from "@shared/db/migrations.macro.ts" with { type: "macro" };
 import { startServiceRelay } from "@shared/events";
+import { PgIdempotencyStore, startIdempotencyPurge } from "@shared/idempotency";
 import {
   defineServiceModule,
   migrateOnStart,
@@ -17,6 +18,7 @@ import { catalogClient } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
 import { withKillAfterReserve } from "./orders.fault.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
+import { idempotencyKeys } from "./orders.schema.ts";
 import { OrdersService } from "./orders.service.ts";
 import { startReservationSweeper } from "./orders.sweeper.ts";
 
@@ -48,17 +50,23 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     catalogClient({ transport: rt.bus.transport, ...rt.config.catalog, tracer: rt.telemetry?.tracer }),
     process.env,
   );
-  const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog);
+  const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog, rt.config.reservation);
   const endpoints = makeOrdersEndpoints(orders);
+  const idempotency = new PgIdempotencyStore(rt.database, idempotencyKeys, rt.config.idempotency);
+  const purge = startIdempotencyPurge({
+    store: idempotency,
+    everyMs: rt.config.idempotency.purgeEveryMs,
+    logger: rt.logger,
+  });
   const sweeper = startReservationSweeper({ orders, policy: rt.config.reservation, logger: rt.logger });
   return serveService(rt, {
     name: "orders",
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
-    app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, idempotency, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
     metrics,
     busEndpoints: [endpoints.get],
-    background: [sweeper, relay],
+    background: [sweeper, relay, purge],
   });
 }
 

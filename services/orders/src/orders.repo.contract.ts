@@ -168,5 +168,18 @@ export function ordersRepoContract(name: string, makeRepo: () => Promise<OrdersR
       await repo.markStockReleased(id(4));
       expect(await repo.unreleased(10)).toEqual([]);
     });
+
+    test("statuses are read for the orders that exist; unknown ids are absent", async () => {
+      const repo = await makeRepo();
+      await repo.insert(order(1));
+      await repo.insert(order(2, { status: "pending" }));
+      expect(await repo.statusesOf([id(2), id(7), id(1)])).toEqual(
+        new Map([
+          [id(2), "pending"],
+          [id(1), "placed"],
+        ]),
+      );
+      expect(await repo.statusesOf([])).toEqual(new Map());
+    });
   });
 }

@@ -77,4 +77,8 @@ export class MemoryOrdersRepo implements OrdersRepo {
   async markStockReleased(id: string): Promise<void> {
     this.holding.delete(id);
   }
+
+  async statusesOf(ids: readonly string[]): Promise<Map<string, OrderStatus>> {
+    return new Map(ids.flatMap((id) => (this.rows.has(id) ? [[id, this.rows.get(id)!.status] as const] : [])));
+  }
 }

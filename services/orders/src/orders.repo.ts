@@ -169,6 +169,15 @@ export class PgOrdersRepo implements OrdersRepo {
     await this.db.update(orders).set({ stockReleased: true }).where(eq(orders.id, id));
   }
 
+  async statusesOf(ids: readonly string[]): Promise<Map<string, OrderStatus>> {
+    if (ids.length === 0) return new Map();
+    const rows = await this.db
+      .select({ id: orders.id, status: orders.status })
+      .from(orders)
+      .where(inArray(orders.id, [...ids]));
+    return new Map(rows.map((r) => [r.id, r.status as OrderStatus]));
+  }
+
   private linesOf(orderIds: readonly string[]): Promise<OrderLineRow[]> {
     return this.db
       .select()

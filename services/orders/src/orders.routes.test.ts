@@ -1,4 +1,5 @@
 import { describe, expect, test } from "bun:test";
+import { MemoryIdempotencyStore } from "@shared/idempotency";
 import pino from "pino";
 import { createApp } from "./orders.app.ts";
 import { MemoryCatalog, product } from "./orders.catalog.memory.ts";
@@ -16,11 +17,12 @@ const unknown = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
 function makeApp() {
   const repo = new MemoryOrdersRepo();
   const catalog = new MemoryCatalog([product(mug, { priceMinor: 1250, stock: 5 }), product(tea, { priceMinor: 399 })]);
-  const service = new OrdersService(repo, catalog);
+  const service = new OrdersService(repo, catalog, { pendingTimeoutMs: 30_000 });
   const app = createApp({
     endpoints: makeOrdersEndpoints(service),
     logger: pino({ level: "silent" }),
     version: "9.9.9",
+    idempotency: new MemoryIdempotencyStore(),
   });
   return { app, repo, catalog };
 }
@@ -282,5 +284,54 @@ describe("reading, listing and cancelling over HTTP", () => {
     const doc = (await (await app.request("/openapi.json")).json()) as { openapi: string; info: { version: string } };
     expect(doc.openapi).toBe("3.1.0");
     expect(doc.info.version).toBe("9.9.9");
+  });
+});
+
+describe("retrying a placement with an Idempotency-Key", () => {
+  const keyed = (key: string, lines: unknown, who = alice) =>
+    ({
+      method: "POST",
+      headers: { ...asJson(who), "idempotency-key": key },
+      body: JSON.stringify({ lines }),
+    }) as const;
+  const two = [{ productId: mug, quantity: 2 }];
+
+  test("a retry with the same key and lines answers the first order again and places nothing more", async () => {
+    const { app, repo } = makeApp();
+    const first = await app.request("/orders", keyed('"k-1"', two));
+    const retry = await app.request("/orders", keyed('"k-1"', two));
+    expect(first.status).toBe(201);
+    expect(retry.status).toBe(201);
+    const body = await first.text();
+    expect(await retry.text()).toBe(body);
+    expect(retry.headers.get("location")).toBe(first.headers.get("location"));
+    expect(retry.headers.get("idempotent-replayed")).toBe("true");
+    expect(repo.size).toBe(1);
+    // Another caller's same key is their own: it places their order.
+    expect((await app.request("/orders", keyed('"k-1"', two, bob))).headers.get("idempotent-replayed")).toBeNull();
+    expect(repo.size).toBe(2);
+  });
+
+  test("the same key with other lines answers 422, and a retry during the first placement 409", async () => {
+    const { app, repo } = makeApp();
+    await app.request("/orders", keyed("k-1", two));
+    await expectProblem(
+      await app.request("/orders", keyed("k-1", [{ productId: tea, quantity: 1 }])),
+      422,
+      "unprocessable_content",
+    );
+    let open = () => {};
+    const gate = new Promise<void>((resolve) => (open = resolve));
+    const insert = repo.insert.bind(repo);
+    repo.insert = async (...args) => {
+      await gate;
+      return insert(...args);
+    };
+    const slow = app.request("/orders", keyed("k-2", two));
+    await Bun.sleep(20);
+    await expectProblem(await app.request("/orders", keyed("k-2", two)), 409, "conflict");
+    open();
+    expect((await slow).status).toBe(201);
+    expect(repo.size).toBe(2);
   });
 });

@@ -10,6 +10,7 @@ export const ordersRoutes = {
     method: "post",
     path: "/orders",
     status: 201,
+    idempotencyKey: true,
     headers: (o) => ({ location: `/orders/${o.id}` }),
   }),
   list: httpRoute(ordersList, {

@@ -1,4 +1,5 @@
 import { outboxTable } from "@shared/events/tables.ts";
+import { idempotencyKeysTable } from "@shared/idempotency/table.ts";
 import { sql } from "drizzle-orm";
 import {
   bigint,
@@ -74,6 +75,9 @@ export const orderLines = ordersSchema.table(
 
 /** Events committed with the order changes they announce; the relay publishes them to JetStream. */
 export const outbox = outboxTable(ordersSchema);
+
+/** Answers to POST /orders kept for retries that carry the same Idempotency-Key. */
+export const idempotencyKeys = idempotencyKeysTable(ordersSchema);
 
 /** An orders row as drizzle reads it; never leaves the repository. */
 export type OrderRow = typeof orders.$inferSelect;

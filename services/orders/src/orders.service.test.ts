@@ -34,7 +34,7 @@ function setup() {
     product(usd, { currency: "USD" }),
   ]);
   let clock = Date.UTC(2025, 0, 1);
-  const service = new OrdersService(repo, catalog, undefined, () => new Date(clock++));
+  const service = new OrdersService(repo, catalog, { pendingTimeoutMs: 30_000 }, undefined, () => new Date(clock++));
   return { repo, catalog, service };
 }
 
@@ -318,6 +318,59 @@ describe("holding stock for orders", () => {
     expect((await repo.get(stuck.id))!.status).toBe("rejected");
     expect((await repo.get(fresh.id))!.status).toBe("placed");
     expect(catalog.products.get(mug)!.stock).toBe(9);
+  });
+
+  test("the sweep of held stock releases it for orders that do not exist or ended, page by page, and marks live ones kept", async () => {
+    const { service, catalog, repo } = setup();
+    const placed = await service.place(alice, [{ productId: mug, quantity: 1 }], meta);
+    const cancelled = await service.place(alice, [{ productId: mug, quantity: 1 }], meta);
+    await repo.updateStatus(cancelled.id, () => ({ status: "cancelled", updatedAt: new Date() })); // release lost
+    const at = new Date();
+    const stuck = { id: crypto.randomUUID(), userId: alice.userId, status: "pending" as const, currency: "EUR" };
+    const line = { productId: mug, sku: "M", name: "Mug", quantity: 1, unitPriceMinor: 1250 };
+    await repo.insert({ ...stuck, totalMinor: 1250, lines: [line], createdAt: at, updatedAt: at });
+    await catalog.reserve(stuck.id, [{ productId: mug, quantity: 1 }], meta);
+    const ghost = crypto.randomUUID(); // an order whose keyed transaction rolled back after catalog reserved
+    await catalog.reserve(ghost, [{ productId: mug, quantity: 1 }], meta);
+    expect(catalog.products.get(mug)!.stock).toBe(6);
+
+    expect(await service.reconcileHeld(policy, null)).toEqual({ released: 0, next: null }); // all too young
+    const now = { ...policy, pendingTimeoutMs: 0 };
+    let released = 0;
+    let pages = 0;
+    let after: string | null = null;
+    do {
+      const page = await service.reconcileHeld({ ...now, batch: 1 }, after);
+      released += page.released;
+      after = page.next;
+      pages++;
+    } while (after !== null);
+    expect({ released, pages }).toEqual({ released: 2, pages: 5 });
+    expect(catalog.products.get(mug)!.stock).toBe(8);
+    expect(catalog.reservations.get(ghost)!.released).toBe(true);
+    expect(catalog.reservations.get(cancelled.id)!.released).toBe(true);
+    expect(await repo.unreleased(10)).toEqual([]);
+    // The placed order keeps its stock; the pending one is the other sweep's to reject.
+    expect(catalog.reservations.get(placed.id)!.released).toBe(false);
+    expect(catalog.reservations.get(stuck.id)!.released).toBe(false);
+    // Marked kept, the placed order is not listed again; the pending one is, until it is settled.
+    expect(await catalog.held(0, null, 10, meta)).toEqual([stuck.id]);
+  });
+
+  test("a placement that reserved too slowly to confirm safely is rejected, released, and answers unavailable", async () => {
+    const { catalog, repo } = setup();
+    let clock = Date.UTC(2025, 0, 1);
+    const service = new OrdersService(repo, catalog, policy, undefined, () => new Date(clock));
+    const reserve = catalog.reserve.bind(catalog);
+    catalog.reserve = async (orderId, lines, m) => {
+      await reserve(orderId, lines, m);
+      clock += policy.pendingTimeoutMs / 2 + 1;
+    };
+    expect((await failure(service.place(alice, [{ productId: mug, quantity: 2 }], meta))).code).toBe("unavailable");
+    const [order] = await repo.list({ userId: alice.userId }, null, 10);
+    expect(order!.status).toBe("rejected");
+    expect(catalog.products.get(mug)!.stock).toBe(10);
+    expect(await repo.unreleased(10)).toEqual([]);
   });
 
   test("an order the sweeper rejected while its request was still reserving is not placed", async () => {

@@ -50,6 +50,8 @@ export interface OrdersRepo {
   unreleased(limit: number): Promise<string[]>;
   /** Records that catalog holds no stock for the order any more. */
   markStockReleased(id: string): Promise<void>;
+  /** The status of each of these orders that exists; ids of orders that do not exist are absent. */
+  statusesOf(ids: readonly string[]): Promise<Map<string, OrderStatus>>;
 }
 
 /** What orders needs from catalog. The adapter over catalog's bus contracts implements it. */
@@ -67,9 +69,21 @@ export interface CatalogClient {
   reserve(orderId: string, lines: readonly StockLine[], meta: RequestMeta): Promise<void>;
   /** Gives the order's stock back (once, whatever the number of calls). Throws `unavailable`. */
   release(orderId: string, meta: RequestMeta): Promise<void>;
+  /**
+   * Ids of the orders catalog has held stock for since at least `olderThanMs` ago, ascending, after
+   * `after`, at most `limit`. Throws `unavailable`.
+   */
+  held(olderThanMs: number, after: string | null, limit: number, meta: RequestMeta): Promise<string[]>;
+  /** Tells catalog these orders are live, so `held` lists them no more (idempotent). Throws `unavailable`. */
+  keep(orderIds: readonly string[], meta: RequestMeta): Promise<void>;
 }
 
-/** How long a placement may stay pending before the sweeper rejects it and releases its stock. */
+/**
+ * How long a placement may stay pending before the sweeper rejects it and releases its stock. It also
+ * bounds a placement inside a caller's transaction (a keyed request): one that has not confirmed within
+ * half of it gives up, because after the whole of it the sweeper releases catalog's stock of any order
+ * it cannot see.
+ */
 export interface ReservationPolicy {
   pendingTimeoutMs: number;
   /** Orders the sweeper handles per round and kind. */
@@ -96,6 +110,7 @@ export class OrdersService {
   constructor(
     private readonly repo: OrdersRepo,
     private readonly catalog: CatalogClient,
+    private readonly reservation: Pick<ReservationPolicy, "pendingTimeoutMs">,
     private readonly newId: () => string = () => Bun.randomUUIDv7(),
     private readonly now: () => Date = () => new Date(),
   ) {}
@@ -107,8 +122,15 @@ export class OrdersService {
    * becomes `placed`. A reservation refused (`conflict`, naming the lines) or not confirmed in time
    * (`unavailable`) leaves the order `rejected` and its stock released. A crash in between leaves it
    * `pending`, which the sweeper (`reconcile`) rejects and releases later.
+   *
+   * Inside a caller's transaction (a keyed request, ADR 0005) the pending order is not committed while
+   * catalog reserves, so a crash or a rollback leaves stock held for an order nobody can see; the sweeper
+   * releases it (`reconcileHeld`) once it has been held for the pending timeout. So that it never releases
+   * the stock of an order that is about to commit, a placement that has not confirmed within half the
+   * pending timeout gives up (`unavailable`, the order rejected and its stock released).
    */
   async place(actor: Actor, lines: readonly OrderRequestLine[], meta: RequestMeta): Promise<Order> {
+    const started = this.now().getTime();
     checkShape(lines);
     const ids = lines.map((l) => l.productId);
     const answer = await this.catalog.getProducts(ids, meta);
@@ -137,15 +159,24 @@ export class OrdersService {
     try {
       await this.catalog.reserve(pending.id, held, meta);
     } catch (err) {
-      await this.reject(pending.id, meta).catch(() => {}); // the sweeper may have rejected it already
-      await this.releaseStock(pending.id, meta);
+      await this.giveUp(pending.id, meta);
       throw err;
+    }
+    if (this.now().getTime() - started > this.reservation.pendingTimeoutMs / 2) {
+      await this.giveUp(pending.id, meta);
+      throw tooLong();
     }
     const placed = await this.repo.confirm(pending, this.now(), meta);
     // Null: the sweeper rejected the order meanwhile (placing took longer than the pending timeout); its
     // stock is released, or will be, so the order must not be placed.
-    if (!placed) throw new AppError("unavailable", "Placing the order took too long; it was not placed, try again");
+    if (!placed) throw tooLong();
     return placed;
+  }
+
+  /** A placement that will not be confirmed: the order rejected, catalog's stock for it released. */
+  private async giveUp(id: string, meta: RequestMeta): Promise<void> {
+    await this.reject(id, meta).catch(() => {}); // the sweeper may have rejected it already
+    await this.releaseStock(id, meta);
   }
 
   /**
@@ -169,6 +200,32 @@ export class OrdersService {
       if (await this.releaseStock(id, meta)) released++;
     }
     return { rejected, released };
+  }
+
+  /**
+   * One page of the second sweep: catalog's reservations held for at least the pending timeout, after
+   * order id `after`, compared with the orders. Stock held for an order that does not exist (its keyed
+   * request crashed or rolled back after catalog reserved) or that was rejected or cancelled is released;
+   * pending orders are left to `reconcile`; live ones (placed and later) are marked kept in catalog, so
+   * later pages leave them out. `next` is the cursor of the following page, null at the end.
+   */
+  async reconcileHeld(
+    policy: ReservationPolicy,
+    after: string | null,
+  ): Promise<{ released: number; next: string | null }> {
+    const meta = { requestId: crypto.randomUUID() };
+    const ids = await this.catalog.held(policy.pendingTimeoutMs, after, policy.batch, meta);
+    const statuses = await this.repo.statusesOf(ids);
+    let released = 0;
+    const live: string[] = [];
+    for (const id of ids) {
+      const status = statuses.get(id);
+      if (status === "pending") continue;
+      if (status !== undefined && status !== "rejected" && status !== "cancelled") live.push(id);
+      else if (await this.releaseStock(id, meta)) released++;
+    }
+    if (live.length) await this.catalog.keep(live, meta);
+    return { released, next: ids.length < policy.batch ? null : ids[ids.length - 1]! };
   }
 
   /** Rejects a pending order under the repo's row lock; `conflict` when it is no longer pending. */
@@ -257,6 +314,11 @@ export class OrdersService {
 
 function maySee(actor: Actor, order: Order): boolean {
   return order.userId === actor.userId || isAdmin(actor);
+}
+
+/** A placement that ran out of time before its order was confirmed. */
+function tooLong(): AppError {
+  return new AppError("unavailable", "Placing the order took too long; it was not placed, try again");
 }
 
 function notFound(id: string): AppError {

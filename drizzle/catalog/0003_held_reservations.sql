@@ -1,0 +1,2 @@
+ALTER TABLE "catalog"."stock_reservations" ADD COLUMN "kept_at" timestamp (3) with time zone;--> statement-breakpoint
+CREATE INDEX "stock_reservations_unkept_idx" ON "catalog"."stock_reservations" USING btree ("order_id") WHERE "catalog"."stock_reservations"."status" = 'held' and "catalog"."stock_reservations"."kept_at" is null;
