@@ -4,6 +4,7 @@ import {
   chmodSync,
   copyFileSync,
   existsSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
   readdirSync,
@@ -140,9 +141,27 @@ function pruneOld(outdir: string, name: string, keep: string): void {
 export function copyAlone(binaryPath: string): string {
   const dir = mkdtempSync(join(tmpdir(), "alone-"));
   const target = join(dir, basename(binaryPath));
-  copyFileSync(binaryPath, target);
+  // A hard link is the same file without another 115 MB on disk; across file systems it is a copy.
+  try {
+    linkSync(binaryPath, target);
+  } catch {
+    copyFileSync(binaryPath, target);
+  }
   chmodSync(target, 0o755);
+  removeAtExit(dir);
   return target;
+}
+
+const leftAtExit = new Set<string>();
+
+/** Removes `dir` when this test process exits: binaries copied alone would otherwise pile up in /tmp. */
+function removeAtExit(dir: string): void {
+  if (leftAtExit.size === 0) {
+    process.once("exit", () => {
+      for (const d of leftAtExit) rmSync(d, { recursive: true, force: true });
+    });
+  }
+  leftAtExit.add(dir);
 }
 
 /** Options for {@link startBinary}. */
