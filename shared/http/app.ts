@@ -5,7 +5,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
-import { edge } from "./edge.ts";
+import { aroundRequest } from "./around-request.ts";
 import type { AppEnv } from "./env.ts";
 import { isServerError, problemResponse, toAppError, validationHook } from "./problem.ts";
 import { requestLogger } from "./request-context.ts";
@@ -35,7 +35,7 @@ export interface HttpAppOptions {
 export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
   const app = new OpenAPIHono<AppEnv>({ defaultHook: validationHook });
   app.use(
-    edge({
+    aroundRequest({
       logger: options.logger,
       accessLog: options.accessLog,
       metrics: options.metrics,

@@ -1,6 +1,6 @@
 export { createHttpApp, type HttpAppOptions } from "./app.ts";
+export { type AroundRequestOptions, aroundRequest } from "./around-request.ts";
 export { requestBody } from "./content-type.ts";
-export { type EdgeOptions, edge } from "./edge.ts";
 export type { AppEnv } from "./env.ts";
 export { identityOf } from "./identity.ts";
 export { ProblemSchema, problemResponses } from "./openapi.ts";

@@ -1,5 +1,5 @@
 // The same protective defaults Hono's secureHeaders() sets, computed once instead of per request; the
-// edge middleware sets them on every response, errors included.
+// aroundRequest middleware sets them on every response, errors included.
 
 /** The fixed security headers every response carries. */
 export const securityHeaderList: readonly [string, string][] = [

@@ -13,8 +13,8 @@ import { securityHeaderList } from "./security-headers.ts";
 const safeId = /^[A-Za-z0-9._:-]{1,128}$/;
 const bodyMethods = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 
-/** Options of the edge middleware. */
-export interface EdgeOptions {
+/** Options of aroundRequest. */
+export interface AroundRequestOptions {
   logger: Logger;
   /** Where access lines go; default: `logger` at info (5xx at error). */
   accessLog?: AccessLog;
@@ -32,7 +32,7 @@ export interface EdgeOptions {
  * instead of five: request and trace ids, the body checks (415, 413) for requests that carry a body,
  * security headers, the request-duration metric and the access line.
  */
-export function edge(options: EdgeOptions): MiddlewareHandler<AppEnv> {
+export function aroundRequest(options: AroundRequestOptions): MiddlewareHandler<AppEnv> {
   const checkBody = requestBody({ limitBytes: options.limitBytes, accepted: options.accepted });
   const ids = createIdSource();
   const quiet = new Set(options.quiet ?? ["/healthz", "/readyz", "/metrics"]);

@@ -11,7 +11,7 @@ async function traceIdOf(traceparent?: string): Promise<string> {
   return res.text();
 }
 
-describe("the edge's trace id", () => {
+describe("the trace id aroundRequest gives a request", () => {
   test("a valid incoming traceparent keeps its trace id", async () => {
     expect(await traceIdOf(valid)).toBe("4bf92f3577b34da6a3ce929d0e0e4736");
   });
