@@ -1,14 +1,7 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
-import {
-  childOf,
-  formatTraceparent,
-  type IdSource,
-  parseTraceparent,
-  spanInTrace,
-  type TraceParent,
-} from "@shared/trace";
+import { childOf, formatTraceparent, type IdSource, parseTraceparent } from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
