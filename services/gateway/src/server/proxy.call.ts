@@ -1,7 +1,7 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
-import { childOf, formatTraceparent, type IdSource, parseTraceparent } from "@shared/trace";
+import { childOf, formatTraceparent, type IdSource, parseTraceparent, type TraceParent } from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
 import { backendHeaders, filterQuery, type HeaderLines } from "../proxy/forward.ts";
@@ -62,8 +62,10 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   readonly started = performance.now();
   readonly requestId: string;
   readonly traceId: string;
-  /** What backends get: the client's trace continued with a span of ours. */
-  readonly traceparent: string;
+  /** The client's valid trace context, continued with a span of ours only when a backend is called. */
+  private incoming: TraceParent | null = null;
+  /** What backends get in `traceparent`, made on first use when tracing is off (a cache hit needs none). */
+  private sentTrace: string | null = null;
   /** The client's `tracestate`, forwarded with the trace it belongs to. */
   readonly tracestate: string | null;
   /** Our span's id, logged when tracing is on (recorded or not, it is the one in `traceparent`). */
@@ -96,29 +98,42 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     const tracing = deps.tracing;
     const parent = tracing === null || tracing.continueTrace ? parseTraceparent(headers.get("traceparent")) : null;
     this.tracestate = parent === null ? null : headers.get("tracestate");
-    const own = childOf(parent, deps.ids);
     if (tracing === null) {
       this.trace = null;
       this.spanId = undefined;
-    } else if (
-      parent === null || !tracing.parentBased ? sampledRoot(own.traceId, tracing.ratio) : sampledFlags(parent.flags)
-    ) {
-      this.trace = new RequestTrace(tracing, req.method, req.path, parent === null ? null : headers);
-      own.traceId = this.trace.traceId;
-      own.spanId = this.trace.spanId;
-      own.flags = "01";
-      this.spanId = own.spanId;
+      this.incoming = parent;
+      this.traceId = parent === null ? deps.ids.traceId() : parent.traceId;
     } else {
-      // not recorded: no span object; the flags tell the services not to record it either
-      this.trace = null;
-      if (parent === null) own.flags = "00";
+      const own = childOf(parent, deps.ids);
+      if (
+        parent === null || !tracing.parentBased ? sampledRoot(own.traceId, tracing.ratio) : sampledFlags(parent.flags)
+      ) {
+        this.trace = new RequestTrace(tracing, req.method, req.path, parent === null ? null : headers);
+        own.traceId = this.trace.traceId;
+        own.spanId = this.trace.spanId;
+        own.flags = "01";
+      } else {
+        // not recorded: no span object; the flags tell the services not to record it either
+        this.trace = null;
+        if (parent === null) own.flags = "00";
+      }
       this.spanId = own.spanId;
+      this.traceId = own.traceId;
+      this.sentTrace = formatTraceparent(own);
     }
-    this.traceId = own.traceId;
-    this.traceparent = formatTraceparent(own);
     this.metrics = deps.metrics;
     this.upstream = deps.upstream;
     this.cache = deps.cache;
+  }
+
+  /** What backends get: the client's trace continued with a span of ours (a new sampled trace without one). */
+  get traceparent(): string {
+    this.sentTrace ??= formatTraceparent(
+      this.incoming === null
+        ? { traceId: this.traceId, spanId: this.deps.ids.spanId(), flags: "01" }
+        : childOf(this.incoming, this.deps.ids),
+    );
+    return this.sentTrace;
   }
 
   /** The answer with CORS applied, counted and logged: how every routed request ends. */
