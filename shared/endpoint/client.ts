@@ -92,7 +92,7 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
       }
       const payload = encodeJson(parsed.data);
       const headers = headersOf(ctx, ids);
-      if (tracer === null) return send(payload, headers);
+      if (tracer === null || ctx.sampled === false) return send(payload, headers);
       // One client span for the call, retries included; the callee continues it from the headers.
       const parent = activeContext();
       const span = tracer.startSpan(contract.name, spanOptions, parent);

@@ -31,6 +31,8 @@ export interface CallContext {
   identity: Actor | null;
   requestId: string;
   traceId?: string;
+  /** False when the edge decided not to record the trace: no span is made for the call, and the trace goes on flagged unsampled. */
+  sampled?: boolean;
   /** The caller's `traceparent` as a message transport received it; the endpoint span continues it. */
   traceparent?: string;
   /** The caller's `tracestate`, forwarded with `traceparent`. */

@@ -251,6 +251,7 @@ export function mountHttpEndpoint<O>(
       requestId: c.get("requestId"),
       traceId: c.get("traceId"),
     };
+    if (c.get("unsampled")) ctx.sampled = false;
     binding.authorize?.(ctx);
     const merged: Record<string, unknown> = {};
     const issues: FieldError[] = [];

@@ -49,7 +49,7 @@ export function observeEndpoint(options: EndpointObservationOptions): EndpointMi
         let span: Span | undefined;
         let callCtx: CallContext = ctx;
         try {
-          if (tracer === null) return await next.handle(input, ctx);
+          if (tracer === null || ctx.sampled === false) return await next.handle(input, ctx);
           const parent: Context = remote
             ? extractTraceContext((name) => (name === "traceparent" ? ctx.traceparent : ctx.tracestate))
             : activeContext();

@@ -12,10 +12,13 @@ export const errorCodeHeader = "Nats-Service-Error-Code";
 /** Header carrying the error's human description. */
 export const errorHeader = "Nats-Service-Error";
 
-/** Headers that carry a call context across a message transport (a new span of the caller's trace from `ids`). */
+/**
+ * Headers that carry a call context across a message transport (a new span of the caller's trace from
+ * `ids`, flagged unsampled when the call's trace is not recorded).
+ */
 export function headersOf(ctx: CallContext, ids: IdSource): Record<string, string> {
   const h: Record<string, string> = { "x-request-id": ctx.requestId };
-  const span = spanInTrace(ctx.traceId, ids);
+  const span = spanInTrace(ctx.traceId, ids, ctx.sampled !== false);
   if (span) h.traceparent = formatTraceparent(span);
   writeIdentityHeaders(h, ctx.identity);
   return h;

@@ -16,6 +16,8 @@ export const eventHeaderNames = {
 export interface EventContext {
   requestId?: string;
   traceId?: string;
+  /** False when the trace is not recorded: the event carries it flagged unsampled. */
+  sampled?: boolean;
 }
 
 // Span ids from a UUID's random bits: `enqueueEvent` and `publishCore` are free functions (the first runs
@@ -37,7 +39,7 @@ export function contextHeaders(ctx: EventContext | undefined): Record<string, st
     injectTraceContext(active, h);
     return h;
   }
-  const span = spanInTrace(ctx?.traceId, uuidSpans);
+  const span = spanInTrace(ctx?.traceId, uuidSpans, ctx?.sampled !== false);
   if (span) h[eventHeaderNames.traceparent] = formatTraceparent(span);
   return h;
 }

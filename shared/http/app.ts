@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { AppError } from "../errors/index.ts";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
+import type { Sampling } from "../telemetry/sampling.ts";
 import { aroundRequest } from "./around-request.ts";
 import type { AppEnv } from "./env.ts";
 import { isServerError, problemResponse, toAppError, validationHook } from "./problem.ts";
@@ -22,6 +23,8 @@ export interface HttpAppOptions {
   acceptContentTypes?: readonly string[];
   /** Opens an HTTP server span per request when given (see `shared/telemetry`). */
   tracer?: Tracer | null;
+  /** The sampler's rule, to leave out unsampled requests before any span is made (see `shared/telemetry`). */
+  sampling?: Sampling | null;
   /** Checks forwarded identity before any route (see `verifyForwardedIdentity` in `shared/identity`). */
   identity?: MiddlewareHandler;
 }
@@ -42,6 +45,7 @@ export function createHttpApp(options: HttpAppOptions): OpenAPIHono<AppEnv> {
       limitBytes: options.bodyLimitBytes ?? 1024 * 1024,
       accepted: options.acceptContentTypes,
       tracer: options.tracer,
+      sampling: options.sampling,
     }),
   );
   if (options.identity) app.use(options.identity);

@@ -4,7 +4,8 @@ import type { Logger } from "pino";
 import type { AccessLog } from "../log/access.ts";
 import type { Metrics } from "../metrics/index.ts";
 import { extractTraceContext, withActiveSpan } from "../telemetry/context.ts";
-import { createIdSource, traceIdOf } from "../trace/traceparent.ts";
+import { type Sampling, sampledFlags, sampledRoot, sampledRootContext } from "../telemetry/sampling.ts";
+import { createIdSource, parseTraceparent, traceIdOf } from "../trace/traceparent.ts";
 import { requestBody } from "./content-type.ts";
 import type { AppEnv } from "./env.ts";
 import { problemResponse, toAppError } from "./problem.ts";
@@ -25,6 +26,11 @@ export interface AroundRequestOptions {
   quiet?: readonly string[];
   /** Opens an HTTP server span per request, named by route template, when given; null means tracing is off. */
   tracer?: Tracer | null;
+  /**
+   * The sampler's rule, applied here before any span: a request it leaves out gets no span and no async
+   * context, and its trace goes on flagged unsampled. Absent: the SDK decides on a span made for every request.
+   */
+  sampling?: Sampling | null;
 }
 
 /**
@@ -40,6 +46,7 @@ export function aroundRequest(options: AroundRequestOptions): MiddlewareHandler<
   const accessLog: AccessLog =
     options.accessLog ?? ((e) => (e.status >= 500 ? logger.error(e, "request failed") : logger.info(e, "request")));
   const tracer = options.tracer ?? null;
+  const sampling = options.sampling ?? null;
   // Thrown by the body checks rather than in a handler, so answered here: outer code must see the final response.
   const handle = async (c: Context<AppEnv>, next: Next) => {
     if (bodyMethods.has(c.req.method) && c.req.raw.body !== null) {
@@ -59,9 +66,22 @@ export function aroundRequest(options: AroundRequestOptions): MiddlewareHandler<
     const isQuiet = quiet.has(c.req.path);
     let span: Span | undefined;
     let parent: OtelContext | undefined;
-    let traceId: string;
-    if (tracer !== null && !isQuiet) {
-      parent = extractTraceContext((name) => c.req.header(name));
+    let traceId: string | undefined;
+    let unsampled = false;
+    if (tracer !== null && !isQuiet && sampling !== null) {
+      // The sampler's own rule: a valid parent's flag when parent-based, else the ratio on a new trace id.
+      const incoming = parseTraceparent(c.req.header("traceparent"));
+      if (incoming === null) {
+        traceId = ids.traceId();
+        if (sampledRoot(traceId, sampling.ratio)) parent = sampledRootContext;
+        else unsampled = true;
+      } else if (sampling.parentBased && !sampledFlags(incoming.flags)) {
+        traceId = incoming.traceId;
+        unsampled = true;
+      }
+    }
+    if (tracer !== null && !isQuiet && !unsampled) {
+      parent ??= extractTraceContext((name) => c.req.header(name));
       span = tracer.startSpan(
         c.req.method,
         { kind: SpanKind.SERVER, attributes: { "http.request.method": c.req.method, "url.path": c.req.path } },
@@ -69,10 +89,11 @@ export function aroundRequest(options: AroundRequestOptions): MiddlewareHandler<
       );
       traceId = span.spanContext().traceId;
     } else {
-      traceId = traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
+      traceId ??= traceIdOf(c.req.header("traceparent")) ?? ids.traceId();
     }
     c.set("requestId", requestId);
     c.set("traceId", traceId);
+    if (unsampled) c.set("unsampled", true);
     c.set("baseLogger", logger);
     if (span && parent) await withActiveSpan(parent, span, () => handle(c, next));
     else await handle(c, next);

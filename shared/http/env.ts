@@ -5,6 +5,8 @@ export interface AppEnv {
   Variables: {
     requestId: string;
     traceId: string;
+    /** Set when tracing is on but the edge decided not to record this request's trace. */
+    unsampled?: true;
     /** The service's logger; `requestLogger(c)` gives the per-request child, built on first use. */
     baseLogger: Logger;
     /** The per-request child once built; read it through `requestLogger(c)`. */

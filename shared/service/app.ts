@@ -15,6 +15,7 @@ import { type AppEnv, createHttpApp } from "../http/index.ts";
 import type { IdempotencyStore } from "../idempotency/store.ts";
 import type { AccessLog } from "../log/index.ts";
 import type { Metrics } from "../metrics/index.ts";
+import type { Sampling } from "../telemetry/sampling.ts";
 
 /** What every service's HTTP app is built from; the service module fills it, tests use fakes. */
 export interface ServiceAppOptions {
@@ -27,6 +28,8 @@ export interface ServiceAppOptions {
   metrics?: Metrics;
   /** Traces requests and endpoint calls when given. */
   tracer?: Tracer | null;
+  /** The sampler's rule the HTTP edge applies before making a span. */
+  sampling?: Sampling | null;
   readiness?: Record<string, ReadinessCheck>;
   bodyLimitBytes?: number;
   isDraining?: () => boolean;
@@ -55,6 +58,7 @@ export function createServiceApp<R extends HttpRoutes>(
     identity: options.identity,
     metrics: options.metrics,
     tracer: options.tracer,
+    sampling: options.sampling,
     bodyLimitBytes: options.bodyLimitBytes,
   });
   const observe = observeEndpoint({ transport: "http", tracer: options.tracer, metrics: options.metrics });

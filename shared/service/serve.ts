@@ -40,6 +40,7 @@ export function serviceAppOptions<C extends BaseConfig>(
     version: rt.version,
     metrics,
     tracer: rt.telemetry?.tracer,
+    sampling: rt.telemetry?.sampling,
     readiness: {
       database: () => rt.database.ping(),
       ...(options.busReady ? { bus: () => rt.bus.ping() } : {}),

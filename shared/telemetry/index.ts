@@ -17,6 +17,14 @@ export {
   withActiveSpan,
 } from "./context.ts";
 export {
+  EdgeDecidedSampler,
+  type Sampling,
+  sampledFlags,
+  sampledRoot,
+  sampledRootContext,
+  samplingOf,
+} from "./sampling.ts";
+export {
   createTelemetry,
   noTelemetry,
   type Telemetry,

@@ -19,11 +19,14 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { ConfigError } from "../config/errors.ts";
 import { parseKeyValueList, type SamplerName, type TelemetryConfig, tracesUrlOf } from "./config.ts";
+import { EdgeDecidedSampler, type Sampling, samplingOf } from "./sampling.ts";
 
 /** The tracing of one service: its tracer, what it lost, and the flush at shutdown. */
 export interface Telemetry {
   /** Null when tracing is off (no endpoint, or disabled): callers then make no span at all. */
   readonly tracer: Tracer | null;
+  /** The sampler's rule for edges that decide before making a span; null when tracing is off. */
+  readonly sampling: Sampling | null;
   /** Finished sampled spans that were never delivered: the export queue was full, or the export failed. */
   droppedSpans(): number;
   /** Exports what is buffered and stops; call it last at shutdown. */
@@ -36,7 +39,12 @@ export interface TelemetryLogger {
 }
 
 /** Tracing switched off: no tracer, nothing dropped, nothing to flush. */
-export const noTelemetry: Telemetry = { tracer: null, droppedSpans: () => 0, shutdown: async () => {} };
+export const noTelemetry: Telemetry = {
+  tracer: null,
+  sampling: null,
+  droppedSpans: () => 0,
+  shutdown: async () => {},
+};
 
 /** Options of `createTelemetry`. */
 export interface TelemetryOptions {
@@ -72,13 +80,14 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
   const counting = new CountingProcessor(exporter, config.batch, options.logger);
   const provider = new TracerProvider({
     resource,
-    sampler: samplerOf(config.sampler, config.samplerArg),
+    sampler: new EdgeDecidedSampler(samplerOf(config.sampler, config.samplerArg)),
     spanProcessors: [counting],
   });
   useAsyncContext();
   let stopping: Promise<void> | undefined;
   return {
     tracer: provider.getTracer(options.service, options.version),
+    sampling: samplingOf(config.sampler, config.samplerArg),
     droppedSpans: () => counting.dropped,
     shutdown: () => {
       stopping ??= provider.shutdown().catch((err) => options.logger?.warn({ err }, "telemetry shutdown failed"));

@@ -79,12 +79,16 @@ export function createIdSource(): IdSource {
 const traceIdPattern = /^[0-9a-f]{32}$/;
 
 /**
- * A new sampled span in the trace `traceId` (a caller that kept only the trace id continues it), or null
- * when `traceId` is missing or not a valid trace id.
+ * A new span in the trace `traceId` (a caller that kept only the trace id continues it), sampled unless
+ * `sampled` is false, or null when `traceId` is missing or not a valid trace id.
  */
-export function spanInTrace(traceId: string | undefined, ids: Pick<IdSource, "spanId">): TraceParent | null {
+export function spanInTrace(
+  traceId: string | undefined,
+  ids: Pick<IdSource, "spanId">,
+  sampled = true,
+): TraceParent | null {
   if (!traceId || !traceIdPattern.test(traceId) || traceId === zeroTrace) return null;
-  return { traceId, spanId: ids.spanId(), flags: "01" };
+  return { traceId, spanId: ids.spanId(), flags: sampled ? "01" : "00" };
 }
 
 /**

@@ -13,7 +13,10 @@ import type { RequestMeta } from "./orders.model.ts";
 import type { OrdersService } from "./orders.service.ts";
 
 function metaOf(ctx: CallContext): RequestMeta {
-  return ctx.traceId ? { requestId: ctx.requestId, traceId: ctx.traceId } : { requestId: ctx.requestId };
+  if (!ctx.traceId) return { requestId: ctx.requestId };
+  return ctx.sampled === false
+    ? { requestId: ctx.requestId, traceId: ctx.traceId, sampled: false }
+    : { requestId: ctx.requestId, traceId: ctx.traceId };
 }
 
 /** The orders endpoints: each contract bound to the service, served on HTTP and (orders.get) on the bus. */

@@ -76,6 +76,8 @@ export interface OrderFilter {
 export interface RequestMeta {
   requestId: string;
   traceId?: string;
+  /** False when the request's trace is not recorded. */
+  sampled?: boolean;
 }
 
 /** Limits of one order: the contract validates them, the service checks them again for other callers. */

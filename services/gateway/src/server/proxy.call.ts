@@ -1,6 +1,7 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
+import { sampledFlags, sampledRoot } from "@shared/telemetry";
 import { childOf, formatTraceparent, type IdSource, parseTraceparent, type TraceParent } from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
@@ -15,7 +16,7 @@ import {
 } from "../proxy/pipeline.ts";
 import { problem } from "../proxy/problem.ts";
 import type { Upstream } from "../proxy/upstream.ts";
-import { type GatewayTracing, RequestTrace, sampledFlags, sampledRoot } from "../telemetry/request.trace.ts";
+import { type GatewayTracing, RequestTrace } from "../telemetry/request.trace.ts";
 import { setHeader } from "../transport/answer.ts";
 import { Deferred, type Sink } from "../transport/deferred.ts";
 import type { Answer, ClientRequest } from "../transport/transport.ts";

@@ -19,21 +19,6 @@ export interface GatewayTracing {
   readonly parentBased: boolean;
 }
 
-/**
- * Whether a new trace is recorded, decided from its id as the SDK's trace-id ratio sampler does (the last
- * 8 hex digits against the ratio), without making any object.
- */
-export function sampledRoot(traceId: string, ratio: number): boolean {
-  if (ratio >= 1) return true;
-  if (ratio <= 0) return false;
-  return Number.parseInt(traceId.slice(24), 16) < ratio * 0x1_0000_0000;
-}
-
-/** Whether a `traceparent` flags field says "sampled". */
-export function sampledFlags(flags: string): boolean {
-  return (Number.parseInt(flags, 16) & 1) === 1;
-}
-
 /** A backend call's client span: the headers that carry it, and the sink that ends it with the answer. */
 class BackendSpan implements Sink<UpstreamAnswer> {
   constructor(
