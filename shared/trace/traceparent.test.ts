@@ -60,6 +60,10 @@ describe("traceparent", () => {
     expect(span?.spanId).toMatch(/^[0-9a-f]{16}$/);
   });
 
+  test("a span in a trace that is not recorded is flagged unsampled", () => {
+    expect(spanInTrace("4bf92f3577b34da6a3ce929d0e0e4736", createIdSource(), false)?.flags).toBe("00");
+  });
+
   test.each([
     ["missing", undefined],
     ["upper-case", "4BF92F3577B34DA6A3CE929D0E0E4736"],
