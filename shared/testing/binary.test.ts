@@ -138,3 +138,20 @@ test("freePort returns a port nobody listens on", async () => {
   expect(port).toBeGreaterThan(0);
   await expect(fetch(`http://127.0.0.1:${port}/`)).rejects.toThrow();
 });
+
+describe("copyAlone", () => {
+  test("removes folders of earlier copies older than two hours and keeps recent ones", () => {
+    const stale = mkdtempSync(join(tmpdir(), "alone-"));
+    const recent = mkdtempSync(join(tmpdir(), "alone-"));
+    const threeHoursAgo = new Date(Date.now() - 3 * 60 * 60 * 1000);
+    utimesSync(stale, threeHoursAgo, threeHoursAgo);
+    const copy = copyAlone(alone);
+    try {
+      expect(existsSync(stale)).toBe(false);
+      expect(existsSync(recent)).toBe(true);
+      expect(existsSync(copy)).toBe(true);
+    } finally {
+      for (const dir of [stale, recent, dirname(copy)]) rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -148,20 +148,28 @@ export function copyAlone(binaryPath: string): string {
     copyFileSync(binaryPath, target);
   }
   chmodSync(target, 0o755);
-  removeAtExit(dir);
+  removeStaleCopies(tmpdir());
   return target;
 }
 
-const leftAtExit = new Set<string>();
+/** How old a folder of `copyAlone` must be before a later run removes it (no test runs this long). */
+const STALE_COPY_MS = 2 * 60 * 60 * 1000;
 
-/** Removes `dir` when this test process exits: binaries copied alone would otherwise pile up in /tmp. */
-function removeAtExit(dir: string): void {
-  if (leftAtExit.size === 0) {
-    process.once("exit", () => {
-      for (const d of leftAtExit) rmSync(d, { recursive: true, force: true });
-    });
+/**
+ * Removes folders `copyAlone` made more than two hours ago. bun test fires no `exit` event, so a run cannot
+ * clean up after itself; the next one does, and a hard link left behind would keep a rotated build on disk.
+ */
+function removeStaleCopies(dir: string): void {
+  const now = Date.now();
+  for (const name of readdirSync(dir)) {
+    if (!name.startsWith("alone-")) continue;
+    const path = join(dir, name);
+    try {
+      if (now - statSync(path).mtimeMs > STALE_COPY_MS) rmSync(path, { recursive: true, force: true });
+    } catch {
+      // gone already, or another run's: either way not ours to report
+    }
   }
-  leftAtExit.add(dir);
 }
 
 /** Options for {@link startBinary}. */
