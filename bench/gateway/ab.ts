@@ -12,10 +12,11 @@
 // (`--a HEAD`): its ratios show how far from 1.00 noise alone moves the medians on the machine at hand.
 // Needs: wrk, taskset, git, two CPUs. Servers on CPU 0, wrk on CPU 1, as in run.ts.
 
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { type Subprocess, spawn, spawnSync } from "bun";
+import { checkout } from "../lib/checkout.ts";
 import { runWrk, waitFor } from "../lib/wrk.ts";
 import { benchEndpoints } from "./endpoints.ts";
 
@@ -50,10 +51,10 @@ for (const tool of ["wrk", "taskset", "git"]) {
 
 const tmp = mkdtempSync(join(tmpdir(), "gw-ab-"));
 const children: Subprocess[] = [];
-let worktree: string | null = null;
+let worktree: { remove(): void } | null = null;
 function cleanup(): void {
   for (const p of children) if (p.exitCode === null) p.kill("SIGTERM");
-  if (worktree) spawnSync(["git", "-C", ROOT, "worktree", "remove", "--force", worktree]);
+  worktree?.remove();
   rmSync(tmp, { recursive: true, force: true });
 }
 process.on("SIGINT", () => {
@@ -62,14 +63,11 @@ process.on("SIGINT", () => {
 });
 
 /** A directory as it is, or a revision checked out beside this checkout's dependencies. */
-function checkout(ref: string): string {
+function checkoutOf(ref: string): string {
   if (existsSync(join(ref, "services/gateway/src/main.ts"))) return resolve(ref);
-  const dir = join(tmp, "a");
-  const made = spawnSync(["git", "-C", ROOT, "worktree", "add", "--detach", dir, ref], { stderr: "pipe" });
-  if (made.exitCode !== 0) throw new Error(`cannot check out ${ref}: ${made.stderr.toString().trim()}`);
-  worktree = dir;
-  symlinkSync(join(ROOT, "node_modules"), join(dir, "node_modules"));
-  return dir;
+  const made = checkout(ref, "gw-ab-rev");
+  worktree = made;
+  return made.dir;
 }
 
 async function freePort(): Promise<number> {
@@ -128,7 +126,7 @@ start("backend", ["bun", join(ROOT, "bench/gateway/backend.ts"), String(backendP
 const host = [`http://127.0.0.1:${backendPort}`];
 await waitFor(`${host[0]}/json`);
 
-const aDir = checkout(A);
+const aDir = checkoutOf(A);
 async function gateway(name: string, dir: string, env: Record<string, string>): Promise<{ url: string; pid: number }> {
   const port = await freePort();
   const config = {
