@@ -15,6 +15,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "@shared/testing/binary.ts";
 import { type Subprocess, spawn, spawnSync } from "bun";
 import { checkout } from "../lib/checkout.ts";
 import { runWrk, waitFor } from "../lib/wrk.ts";
@@ -68,13 +69,6 @@ function checkoutOf(ref: string): string {
   const made = checkout(ref, "gw-ab-rev");
   worktree = made;
   return made.dir;
-}
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
 }
 
 function start(name: string, cmd: string[], env: Record<string, string> = {}): Subprocess {

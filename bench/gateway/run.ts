@@ -19,6 +19,7 @@ import { createHmac } from "node:crypto";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { freePort } from "@shared/testing/binary.ts";
 import { type Subprocess, spawn, spawnSync } from "bun";
 import { benchEndpoints } from "./endpoints.ts";
 
@@ -56,13 +57,6 @@ process.on("SIGINT", () => {
   cleanup();
   process.exit(130);
 });
-
-async function freePort(): Promise<number> {
-  const s = Bun.serve({ port: 0, hostname: "127.0.0.1", fetch: () => new Response() });
-  const port = s.port!;
-  s.stop(true);
-  return port;
-}
 
 async function waitFor(url: string, ms = 15_000): Promise<boolean> {
   const end = Date.now() + ms;

@@ -42,11 +42,12 @@ export function isCompiledBinary(): boolean {
 export function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const server = createServer();
+    server.unref();
     server.once("error", reject);
     server.listen(0, "127.0.0.1", () => {
       const address = server.address();
       const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => resolvePort(port));
+      server.close(() => (port ? resolvePort(port) : reject(new Error("freePort: no port assigned"))));
     });
   });
 }

@@ -13,31 +13,13 @@ import {
   statSync,
   writeFileSync,
 } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { artifactPath, buildBinary, platformSuffix, ROOT, resolveVersion, serviceEntry } from "../build/compile.ts";
+import { freePort } from "../db/embedded.ts";
 
-/**
- * Returns a TCP port on 127.0.0.1 that was free a moment ago (the OS picks it).
- *
- * @example
- * ```ts
- * const port = await freePort();
- * ```
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address ? address.port : 0;
-      server.close(() => (port ? resolve(port) : reject(new Error("freePort: no port assigned"))));
-    });
-  });
-}
+/** A TCP port on 127.0.0.1 that was free a moment ago (the kit's one, from `@shared/db`). */
+export { freePort };
 
 /** Options for {@link buildService}. */
 export interface BuildServiceOptions {
