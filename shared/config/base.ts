@@ -41,9 +41,35 @@ export function logConfigSchema() {
   });
 }
 
-/** The `nats` section: no `url` means the in-process bus. */
+/**
+ * The `nats` section: no `url` means the in-process bus. At most one way to authenticate: user and
+ * password, a token, a `.creds` file (JWT and NKey seed) or an NKey seed file; `caFile` verifies a
+ * `tls://` server.
+ */
 export function natsConfigSchema() {
-  return z.object({ url: secret(z.string()).optional() });
+  return z
+    .object({
+      url: secret(z.string()).optional(),
+      user: z.string().optional(),
+      password: secret(z.string()).optional(),
+      token: secret(z.string()).optional(),
+      credsFile: z.string().optional().describe("a .creds file (user JWT and NKey seed), as nsc writes it"),
+      nkeyFile: z.string().optional().describe("a file holding an NKey seed (SU...)"),
+      caFile: z.string().optional().describe("PEM CA certificates that sign the server's TLS certificate"),
+    })
+    .superRefine((nats, ctx) => {
+      if ((nats.user === undefined) !== (nats.password === undefined)) {
+        ctx.addIssue({ code: "custom", path: ["password"], message: "nats.user and nats.password go together" });
+      }
+      const ways = [nats.user !== undefined, nats.token, nats.credsFile, nats.nkeyFile].filter(Boolean).length;
+      if (ways > 1) {
+        ctx.addIssue({
+          code: "custom",
+          path: ["token"],
+          message: "choose one NATS authentication: user and password, token, credsFile or nkeyFile",
+        });
+      }
+    });
 }
 
 /** The sections every service has, as a zod shape to spread into a service's own object. */

@@ -1,13 +1,22 @@
+import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { otelEnvMap } from "../telemetry/config.ts";
 import { ConfigError } from "./errors.ts";
 import { leafPaths, schemaAt } from "./schema-walk.ts";
+import { isSecret } from "./secret.ts";
 
 /** Environment names every service understands, mapped to config paths (used only if the path exists). */
 export const standardEnvMap: Readonly<Record<string, string>> = {
   PORT: "http.port",
   DATABASE_URL: "db.url",
   NATS_URL: "nats.url",
+  NATS_USER: "nats.user",
+  NATS_PASSWORD: "nats.password",
+  NATS_TOKEN: "nats.token",
+  NATS_CREDS_FILE: "nats.credsFile",
+  NATS_NKEY_FILE: "nats.nkeyFile",
+  NATS_CA_FILE: "nats.caFile",
+  MIGRATE_ON_START: "migrateOnStart",
   LOG_LEVEL: "log.level",
   LOG_PRETTY: "log.pretty",
   ...otelEnvMap,
@@ -33,9 +42,24 @@ export function envNameOf(prefix: string, path: readonly string[]): string {
   return [upperSnake(prefix), ...path.map(upperSnake)].join("_");
 }
 
+/** The suffix of the variable that names a file holding a secret's value (Docker and Kubernetes secrets). */
+export const fileSuffix = "_FILE";
+
+/** A secret's value from the file `<name>_FILE` names, without its trailing newline; ConfigError naming the variable. */
+function readSecretFile(name: string, file: string, key: string): string {
+  try {
+    return readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError([{ key, message: `cannot read the file ${file} (${why})`, source: `env ${name}` }]);
+  }
+}
+
 /**
  * Raw values from the environment in increasing precedence: standard names, then the service's
  * `envMap`, then `<PREFIX>_<PATH>` (the most specific name wins). Empty strings count as unset.
+ * A key marked `secret` may instead come from the file named by `<NAME>_FILE`; setting both `NAME` and
+ * `NAME_FILE` is a ConfigError, so no one wonders which of the two is used.
  */
 export function readEnv(
   schema: z.core.$ZodType,
@@ -45,6 +69,18 @@ export function readEnv(
   const entries: RawEntry[] = [];
   const add = (name: string, path: string[]) => {
     const raw = env[name];
+    const fileName = `${name}${fileSuffix}`;
+    const file = isSecret(schemaAt(schema, path)!) ? env[fileName] : undefined;
+    if (file !== undefined && file !== "") {
+      if (raw !== undefined && raw !== "") {
+        throw new ConfigError([
+          { key: path.join("."), message: `set ${name} or ${fileName}, not both`, source: `env ${name}` },
+        ]);
+      }
+      const value = readSecretFile(fileName, file, path.join("."));
+      if (value !== "") entries.push({ path, raw: value, source: `env ${fileName}` });
+      return;
+    }
     if (raw !== undefined && raw !== "") entries.push({ path, raw, source: `env ${name}` });
   };
   for (const [name, dotted] of Object.entries(standardEnvMap)) {
