@@ -9,6 +9,7 @@ import { connectEventBus, type EventBus } from "@shared/events/bus.ts";
 import { traceEvents } from "@shared/events/tracing.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createLogger } from "@shared/log";
+import { natsSettingsFromEnv } from "@shared/nats";
 import { createTelemetry } from "@shared/telemetry";
 import { parseListenAddress } from "../services/gateway/src/config/config.schema.ts";
 import { devModules, devServiceConfig } from "./dev.config.ts";
@@ -25,11 +26,11 @@ const pg = await resolveDatabaseUrl({
   logger,
 });
 lifecycle.onStop("postgres", () => pg.stop());
-const bus = process.env.NATS_URL
-  ? await connectBus({ natsUrl: process.env.NATS_URL, name: "dev", logger })
-  : localBus();
+// NATS_URL and the NATS credentials (NATS_USER, NATS_PASSWORD[_FILE], ...) as every service reads them
+const nats = natsSettingsFromEnv(process.env);
+const bus = nats.url ? await connectBus({ nats, name: "dev", logger }) : localBus();
 // One event bus for every service: JetStream with NATS_URL, else in memory (outbox and inbox still used).
-const events: EventBus = await connectEventBus({ natsUrl: process.env.NATS_URL, name: "dev-events", logger });
+const events: EventBus = await connectEventBus({ nats, name: "dev-events", logger });
 lifecycle.onStop("events", () => events.close());
 lifecycle.onStop("bus", () => bus.close());
 

@@ -1,4 +1,5 @@
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats, type NatsSettings } from "../nats/connect.ts";
 import type { RequestTransport } from "./client.ts";
 import type { Endpoint } from "./contract.ts";
 import { LocalBus } from "./local.ts";
@@ -62,21 +63,20 @@ export function localBus(bus: LocalBus = new LocalBus()): EndpointBus {
 }
 
 /**
- * Connects the bus a config asks for: NATS when a URL is given (reconnecting forever, named after the
- * service), else a private in-process bus.
+ * Connects the bus a config asks for: NATS when its `nats` section has a URL (reconnecting forever, named
+ * after the service), else a private in-process bus.
  */
 export async function connectBus(options: {
-  natsUrl?: string;
+  nats: NatsSettings;
   name: string;
   logger: LoggerLike;
 }): Promise<EndpointBus> {
-  if (!options.natsUrl) return localBus();
-  const nc = await connect({
-    servers: options.natsUrl,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    timeout: 5000,
-  });
+  const { url } = options.nats;
+  if (!url) return localBus();
+  const nc = await connectNats(
+    { ...options.nats, url },
+    { name: options.name, maxReconnectAttempts: -1, timeout: 5000 },
+  );
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" || s.type === "error") options.logger.warn({ nats: s.type }, "nats connection");

@@ -1,5 +1,6 @@
 import { jetstream, jetstreamManager } from "@nats-io/jetstream";
-import { connect, type NatsConnection } from "@nats-io/transport-node";
+import type { NatsConnection } from "@nats-io/transport-node";
+import { connectNats, type NatsSettings } from "../nats/connect.ts";
 import { type DurableConsumerSpec, filterOf, type RunningConsumer, startConsumer } from "./consumer.ts";
 import type { EventContract, PayloadIn } from "./contracts.ts";
 import { type CoreEvent, type CoreSubscription, coreMessage, decodeCore, publishCore, subscribeCore } from "./core.ts";
@@ -259,13 +260,13 @@ export function localEventBus(logger: EventsLogger, options: { maxLog?: number }
 }
 
 /**
- * Connects the event bus a config asks for: NATS with JetStream when a URL is given (reconnecting
- * forever), else an in-process bus (optionally shared by all services of one process), and provisions
- * the given streams.
- * @example const events = await connectEventBus({ natsUrl: config.nats.url, name: "orders", logger, streams });
+ * Connects the event bus a config asks for: NATS with JetStream when its `nats` section has a URL
+ * (reconnecting forever), else an in-process bus (optionally shared by all services of one process), and
+ * provisions the given streams.
+ * @example const events = await connectEventBus({ nats: config.nats, name: "orders", logger, streams });
  */
 export async function connectEventBus(options: {
-  natsUrl?: string;
+  nats: NatsSettings;
   name: string;
   logger: EventsLogger;
   streams?: readonly StreamSpec[];
@@ -273,15 +274,14 @@ export async function connectEventBus(options: {
   local?: EventBus;
 }): Promise<EventBus> {
   let bus: EventBus;
-  if (!options.natsUrl) {
+  const { url } = options.nats;
+  if (!url) {
     bus = options.local ?? localEventBus(options.logger);
   } else {
-    const nc = await connect({
-      servers: options.natsUrl,
-      name: options.name,
-      maxReconnectAttempts: -1,
-      timeout: 5_000,
-    });
+    const nc = await connectNats(
+      { ...options.nats, url },
+      { name: options.name, maxReconnectAttempts: -1, timeout: 5_000 },
+    );
     bus = await natsEventBus(nc, options.logger);
   }
   if (options.streams?.length) await bus.provision(options.streams);

@@ -67,10 +67,11 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
       tracer: telemetry.tracer,
     });
     lifecycle.onStop("database", close);
-    const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
+    const bus = await connectBus({ nats: config.nats, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
-    const natsUrl = config.nats.url;
-    const eventBus = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const eventBus = config.nats.url
+      ? await connectEventBus({ nats: config.nats, name: `${module.name}-events`, logger })
+      : undefined;
     const events = eventBus && telemetry.tracer ? traceEvents(eventBus, telemetry.tracer) : eventBus;
     if (events) lifecycle.onStop("events", () => events.close());
     const access = createAccessLogger({

@@ -5,7 +5,7 @@
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect } from "@nats-io/transport-node";
+import { type ConnectionOptions, connect } from "@nats-io/transport-node";
 import { freePort } from "./binary.ts";
 
 /** A running private nats-server. */
@@ -33,20 +33,31 @@ export function privateNatsAvailable(): boolean {
   return false;
 }
 
+/** Options of {@link startPrivateNats}, for a server that demands authentication or TLS. */
+export interface PrivateNatsOptions {
+  /** A nats-server config file (authorization, tls blocks); the port, address and store still come from flags. */
+  configFile?: string;
+  /** How the readiness check connects (credentials, `tls`); default: no authentication. */
+  ready?: Omit<ConnectionOptions, "servers">;
+  /** The URL's scheme: `tls` for a server that requires TLS. Default `nats`. */
+  scheme?: "nats" | "tls";
+}
+
 /**
  * Starts nats-server on a free loopback port with JetStream in a temporary store, and resolves once a
  * client connects. `restart` brings it back on the same port and store (JetStream state survives).
  * @example const nats = await startPrivateNats(); try { ... } finally { await nats.stop(); }
  */
-export async function startPrivateNats(): Promise<PrivateNats> {
+export async function startPrivateNats(options: PrivateNatsOptions = {}): Promise<PrivateNats> {
   const bin = natsServerBinary();
   if (!bin) throw new Error("nats-server not found (install it or set NATS_SERVER_BIN)");
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "nats-"));
-  const url = `nats://127.0.0.1:${port}`;
+  const url = `${options.scheme ?? "nats"}://127.0.0.1:${port}`;
+  const config = options.configFile ? ["-c", options.configFile] : [];
   let proc: ReturnType<typeof spawnServer>;
   function spawnServer() {
-    return Bun.spawn([bin!, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
+    return Bun.spawn([bin!, ...config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
       stdin: "ignore",
       stdout: "ignore",
       stderr: "pipe",
@@ -68,7 +79,7 @@ export async function startPrivateNats(): Promise<PrivateNats> {
     const deadline = Date.now() + 10_000;
     for (;;) {
       try {
-        const nc = await connect({ servers: url, timeout: 500, reconnect: false });
+        const nc = await connect({ ...options.ready, servers: url, timeout: 500, reconnect: false });
         await nc.close();
         return;
       } catch (err) {

@@ -4,6 +4,7 @@ import { buildVersion } from "@shared/build";
 import { createLifecycle, drainServer, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createAccessLog, createLogger, LineBuffer } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
+import { natsSettingsFromEnv } from "@shared/nats";
 import { createTelemetry } from "@shared/telemetry";
 import pino from "pino";
 import { subscribePurge } from "./cache/purge.ts";
@@ -73,14 +74,21 @@ async function serve(loaded: LoadedConfig): Promise<void> {
   const purgeCfg = loaded.config.extra_config?.["gateway/cache-purge"] as
     | { nats_url?: string; subject?: string }
     | undefined;
-  const natsUrl = purgeCfg?.nats_url ?? env.NATS_URL;
+  // the credentials (NATS_USER, NATS_PASSWORD[_FILE], NATS_TOKEN[_FILE], NATS_CREDS_FILE, ...) as services read them
+  const nats = natsSettingsFromEnv(env);
+  const natsUrl = purgeCfg?.nats_url ?? nats.url;
   const everyCache = {
     purge: () => {
       for (const ep of gateway.ref.current.endpoints) for (const be of ep.backends) be.cache?.purge();
     },
   };
   const purger = natsUrl
-    ? await subscribePurge({ natsUrl, subject: purgeCfg?.subject, cache: everyCache, logger }).catch((err) => {
+    ? await subscribePurge({
+        nats: { ...nats, url: natsUrl },
+        subject: purgeCfg?.subject,
+        cache: everyCache,
+        logger,
+      }).catch((err) => {
         logger.warn({ err: String(err), natsUrl }, "cache purge over NATS unavailable; entries expire by TTL only");
         return null;
       })

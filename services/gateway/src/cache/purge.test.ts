@@ -27,7 +27,7 @@ test("a message on the purge subject empties every subscribed cache (needs NATS)
     );
   const logged: object[] = [];
   const purger = await subscribePurge({
-    natsUrl,
+    nats: { url: natsUrl },
     subject,
     cache: caches,
     logger: { info: (o) => logged.push(o), warn: (o) => logged.push(o) },
@@ -54,6 +54,6 @@ test("a message on the purge subject empties every subscribed cache (needs NATS)
 test("the purge subscription rejects when NATS cannot be reached", async () => {
   const cache = createHttpCache({});
   await expect(
-    subscribePurge({ natsUrl: "nats://127.0.0.1:1", subject: "x", cache }).then((p) => p.close()),
+    subscribePurge({ nats: { url: "nats://127.0.0.1:1" }, subject: "x", cache }).then((p) => p.close()),
   ).rejects.toThrow();
 });

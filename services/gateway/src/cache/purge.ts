@@ -1,4 +1,4 @@
-import { connect } from "@nats-io/transport-node";
+import { connectNats, type NatsSettings } from "@shared/nats";
 
 /** The subject the catalog publishes product changes on (core NATS). */
 export const DEFAULT_PURGE_SUBJECT = "catalog.product.changed";
@@ -21,11 +21,12 @@ export interface PurgeLogger {
  * disconnected, so the cache is also purged after every reconnect. Rejects when NATS is unreachable at
  * start; the caller decides whether to serve without purging.
  * @example
- * const purger = await subscribePurge({ natsUrl: "nats://127.0.0.1:4222", cache: [catalogCache], logger });
+ * const purger = await subscribePurge({ nats: { url: "nats://127.0.0.1:4222" }, cache: [catalogCache], logger });
  * // on shutdown: await purger.close();
  */
 export async function subscribePurge(opts: {
-  natsUrl: string;
+  /** Where NATS is and how to authenticate (the kit's `nats` settings). */
+  nats: NatsSettings & { url: string };
   subject?: string;
   cache: Purgeable | Purgeable[];
   logger?: PurgeLogger;
@@ -41,8 +42,7 @@ export async function subscribePurge(opts: {
     opts.logger?.info({ subject, reason }, "gateway cache purged");
   };
 
-  const nc = await connect({
-    servers: opts.natsUrl,
+  const nc = await connectNats(opts.nats, {
     name: opts.name ?? "gateway-cache-purge",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,

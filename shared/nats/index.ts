@@ -1,0 +1,1 @@
+export { connectNats, type NatsSettings, natsConnectOptions, natsSettingsFromEnv } from "./connect.ts";
