@@ -50,6 +50,30 @@ describe("runCli", () => {
     expect(explicit.calls.serve.mock.calls[0]![0].http.port).toBe(9001);
   });
 
+  test("db grant takes its own flags and hands the rest to loadConfig", async () => {
+    const grant = mock(async (_config: Config, _flags: unknown) => {});
+    const cli = setup(
+      [
+        "db",
+        "grant",
+        "--admin-url",
+        "postgres://root@db/shop",
+        "--app-password-file=/run/secrets/app",
+        "--db.pool.max=2",
+      ],
+      { grant },
+    );
+    expect(await cli.run()).toBe(0);
+    expect(grant.mock.calls[0]![0].db.pool.max).toBe(2);
+    expect(grant.mock.calls[0]![1]).toEqual({
+      adminUrl: "postgres://root@db/shop",
+      appPasswordFile: "/run/secrets/app",
+    });
+    const missing = setup(["db", "grant", "--owner-password-file"], { grant });
+    expect(await missing.run()).toBe(2);
+    expect(missing.err()).toContain("--owner-password-file needs a value");
+  });
+
   test("migrate up and migrate status run with the config after their flags", async () => {
     const up = setup(["migrate", "up", "--db.pool.max=2"]);
     expect(await up.run()).toBe(0);

@@ -17,6 +17,8 @@ export interface CliSpec<Config> {
   serve(config: Config): Promise<void>;
   /** Absent for services without a database. */
   migrate?: { up(config: Config): Promise<void>; status(config: Config): Promise<unknown> };
+  /** `db grant`: creates or updates the service's database roles; absent for services without a database. */
+  grant?(config: Config, flags: GrantFlags, out: Writer): Promise<void>;
   /** The OpenAPI document; absent for services without HTTP routes. */
   openapi?: () => unknown;
   /** The readiness URL of the instance that runs with this config, which `healthcheck` asks. */
@@ -32,6 +34,41 @@ export interface ExtraCommand<Config> {
   path: readonly string[];
   summary: string;
   run(config: Config, out: Writer): Promise<number | undefined>;
+}
+
+/** The flags of `db grant` that are not config keys. */
+export interface GrantFlags {
+  /** A superuser's URL; absent: the config's database URL. */
+  adminUrl?: string;
+  ownerPasswordFile?: string;
+  appPasswordFile?: string;
+}
+
+const grantFlagNames: Record<string, keyof GrantFlags> = {
+  "--admin-url": "adminUrl",
+  "--owner-password-file": "ownerPasswordFile",
+  "--app-password-file": "appPasswordFile",
+};
+
+/** Takes the `db grant` flags (`--name value` or `--name=value`) out of argv; the rest is config. */
+function takeGrantFlags(argv: readonly string[]): { flags: GrantFlags; rest: string[] } {
+  const flags: GrantFlags = {};
+  const rest: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const eq = arg.indexOf("=");
+    const key = grantFlagNames[eq === -1 ? arg : arg.slice(0, eq)];
+    if (!key) {
+      rest.push(arg);
+      continue;
+    }
+    const value = eq === -1 ? argv[++i] : arg.slice(eq + 1);
+    if (!value || value.startsWith("--")) {
+      throw new ConfigError([{ key: "", message: `${arg} needs a value`, source: `flag ${arg}` }]);
+    }
+    flags[key] = value;
+  }
+  return { flags, rest };
 }
 
 interface Command {
@@ -54,6 +91,12 @@ const commands: Command[] = [
     path: ["migrate", "status"],
     summary: "list applied and pending migrations",
     usage: "migrate status [flags]",
+    config: true,
+  },
+  {
+    path: ["db", "grant"],
+    summary: "create or update the roles <schema>_owner (migrations) and <schema>_app (serve); run as a superuser",
+    usage: "db grant [--admin-url URL] [--owner-password-file FILE] [--app-password-file FILE] [flags]",
     config: true,
   },
   { path: ["openapi"], summary: "print the OpenAPI document as JSON", usage: "openapi", config: false },
@@ -185,6 +228,12 @@ async function execute<Config>(
       if (!spec.migrate) return unsupported(spec, err, "has no database migrations");
       await spec.migrate.up(await spec.loadConfig(rest));
       return 0;
+    case "db grant": {
+      if (!spec.grant) return unsupported(spec, err, "has no database");
+      const { flags, rest: configArgs } = takeGrantFlags(rest);
+      await spec.grant(await spec.loadConfig(configArgs), flags, out);
+      return 0;
+    }
     case "migrate status": {
       if (!spec.migrate) return unsupported(spec, err, "has no database migrations");
       const status = await spec.migrate.status(await spec.loadConfig(rest));

@@ -1,3 +1,3 @@
-export { type CliSpec, type ExtraCommand, runCli } from "./cli.ts";
+export { type CliSpec, type ExtraCommand, type GrantFlags, runCli } from "./cli.ts";
 export { localUrl, probe } from "./probe.ts";
 export type { Writer } from "./writer.ts";

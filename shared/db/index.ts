@@ -20,6 +20,8 @@ export {
   pgErrorOf,
   toAppError,
 } from "./errors.ts";
+export { GrantNotAllowedError, type GrantOptions, type GrantReport, grantServiceRoles, serviceRoles } from "./grant.ts";
+export { quoteIdent } from "./ident.ts";
 export { afterKey, beforeKey, type KeysetColumns } from "./keyset.ts";
 export { type DbLogger, silentLogger } from "./logger.ts";
 export {
@@ -27,6 +29,7 @@ export {
   journalTable,
   type MigrateOptions,
   MigrationChangedError,
+  MigrationRoleError,
   type MigrationState,
   migrate,
   migrationStatus,

@@ -1,4 +1,5 @@
 import type postgres from "postgres";
+import { quoteIdent } from "./ident.ts";
 import { type DbLogger, silentLogger } from "./logger.ts";
 import type { EmbeddedMigration } from "./migrations.macro.ts";
 
@@ -43,6 +44,11 @@ export class MigrationChangedError extends Error {
   }
 }
 
+/** Thrown when the connected role may not run a schema's migrations (e.g. the app role of `db grant`). */
+export class MigrationRoleError extends Error {
+  override readonly name = "MigrationRoleError";
+}
+
 interface JournalRow {
   id: number;
   hash: string;
@@ -52,10 +58,42 @@ interface JournalRow {
 
 type Conn = postgres.Sql | postgres.ReservedSql;
 
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
+const ident = quoteIdent;
 
 /** Both halves of the two-key advisory lock; the two-key space never overlaps single bigint keys used elsewhere. */
 const lockKeys = (schema: string) => ["shop.migrate", schema] as const;
+
+/**
+ * Refuses, with a message naming the role, to migrate as a role that neither owns the schema (directly, by
+ * membership or as superuser) nor may create it: such a run would only end in "permission denied".
+ */
+async function checkMigrationRole(conn: Conn, schema: string): Promise<void> {
+  const [row] = await conn`
+    select current_user as me, n.nspowner::regrole::text as owner,
+      coalesce(pg_has_role(current_user, n.nspowner, 'USAGE'), false) as owns,
+      has_database_privilege(current_database(), 'CREATE') as may_create
+    from (select 1) one left join pg_namespace n on n.nspname = ${schema}`;
+  if (!row) return;
+  if (row.owner === null && !row.may_create) {
+    throw new MigrationRoleError(
+      `role ${row.me} may not create schema ${schema}: run "db grant" as a superuser first, then migrate as ${schema}_owner`,
+    );
+  }
+  if (row.owner !== null && !row.owns) {
+    throw new MigrationRoleError(
+      `role ${row.me} cannot run the migrations of schema ${schema}: migrations need the owner role ${row.owner} ` +
+        `(run migrate up with its URL; serve as ${row.me} with MIGRATE_ON_START=false)`,
+    );
+  }
+}
+
+/** `CREATE SCHEMA IF NOT EXISTS "<schema>"`: the first migration's own line, which the migrator has already done. */
+function createsOwnSchema(statement: string, schema: string): boolean {
+  const m = /^\s*create\s+schema\s+if\s+not\s+exists\s+("(?:[^"]|"")+"|[a-z_][a-z0-9_$]*)\s*;?\s*$/i.exec(statement);
+  if (!m) return false;
+  const name = m[1]!.startsWith('"') ? m[1]!.slice(1, -1).replaceAll('""', '"') : m[1]!.toLowerCase();
+  return name === schema;
+}
 
 async function ensureJournal(conn: Conn, schema: string): Promise<void> {
   const table = `${ident(schema)}.${ident(journalTable)}`;
@@ -118,6 +156,7 @@ export async function migrate(options: MigrateOptions): Promise<AppliedMigration
       await conn`select pg_advisory_lock(hashtext(${k1}), hashtext(${k2}))`;
     }
     locked = true;
+    await checkMigrationRole(conn, schema);
     await ensureJournal(conn, schema);
     const { states, unknown } = compare(migrations, await readJournal(conn, schema));
     const changed = states.filter((s) => s.state === "changed").map((s) => s.migration.tag);
@@ -134,6 +173,9 @@ export async function migrate(options: MigrateOptions): Promise<AppliedMigration
       await conn.unsafe("begin");
       try {
         for (const statement of migration.sql) {
+          // The schema exists by now (ensureJournal); repeating its creation would still demand CREATE on the
+          // database, which the owner role of `db grant` lacks.
+          if (createsOwnSchema(statement, schema)) continue;
           // simple protocol: a hand-written migration may hold several statements without breakpoints
           if (statement.trim()) await conn.unsafe(statement).simple();
         }

@@ -1,14 +1,18 @@
+import { readFileSync } from "node:fs";
 import type { Tracer } from "@opentelemetry/api";
-import type { BaseConfig } from "../config/index.ts";
+import type { GrantFlags, Writer } from "../cli/index.ts";
+import { type BaseConfig, ConfigError } from "../config/index.ts";
 import {
   createDatabase,
   type Database,
   type EmbeddedMigration,
   explainUnusableDatabase,
+  grantServiceRoles,
   migrate,
   migrationStatus,
   resolveDatabaseUrl,
 } from "../db/index.ts";
+import { defaultSlotNames } from "../events/wal/slot.ts";
 import type { Logger } from "../log/index.ts";
 
 /** A service's open database and how to close it (pool first, then the embedded server if one was started). */
@@ -93,5 +97,61 @@ export function migrateCommands<C>(options: {
           print(`${m.state.padEnd(8)} ${m.tag}${m.appliedAt ? ` ${m.appliedAt.toISOString()}` : ""}`);
         }
       }),
+  };
+}
+
+/** A password from the file a `db grant` flag names, without its trailing newline; ConfigError naming the flag. */
+function readPasswordFile(flag: string, file: string | undefined): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    const password = readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
+    if (password) return password;
+    throw new Error("the file is empty");
+  } catch (err) {
+    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
+    throw new ConfigError([
+      { key: "", message: `cannot read the password file ${file} (${why})`, source: `flag ${flag}` },
+    ]);
+  }
+}
+
+/**
+ * The `db grant` command of a service's CLI: the schema's roles created or updated with a superuser's URL
+ * (`--admin-url`, else the config's database URL), printing what changed. In WAL relay mode the app role
+ * gets REPLICATION and the outbox its publication.
+ * @example grant: grantCommand<C>({ schema: "orders", walRelay: (c) => c.relay?.mode === "wal" })
+ */
+export function grantCommand<C extends BaseConfig>(options: { schema: string; walRelay: (config: C) => boolean }) {
+  return async (config: C, flags: GrantFlags, out: Writer): Promise<void> => {
+    const url = flags.adminUrl ?? config.db.url;
+    if (!url) {
+      throw new ConfigError([
+        { key: "db.url", message: "db grant needs a superuser's URL: --admin-url or DATABASE_URL", source: "default" },
+      ]);
+    }
+    const ownerPassword = readPasswordFile("--owner-password-file", flags.ownerPasswordFile);
+    const appPassword = readPasswordFile("--app-password-file", flags.appPasswordFile);
+    const database = createDatabase({
+      url,
+      schema: options.schema,
+      pool: { max: 1, idleTimeoutSec: 1, connectTimeoutSec: config.db.pool.connectTimeoutSec },
+      applicationName: `${options.schema}-grant`,
+    });
+    try {
+      const { table, publication } = defaultSlotNames(options.schema);
+      const report = await grantServiceRoles({
+        sql: database.sql,
+        schema: options.schema,
+        ownerPassword,
+        appPassword,
+        wal: options.walRelay(config) ? { table, publication } : undefined,
+      });
+      out.write(report.changes.length ? `${report.changes.join("\n")}\n` : "roles and privileges up to date\n");
+      for (const note of report.notes) out.write(`note: ${note}\n`);
+    } catch (err) {
+      throw explainUnusableDatabase(err, database.sql);
+    } finally {
+      await database.close();
+    }
   };
 }

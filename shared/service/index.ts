@@ -1,5 +1,5 @@
 export { createServiceApp, type ServiceAppOptions, type ServiceInfo, serviceApiDocument } from "./app.ts";
-export { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
+export { grantCommand, migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 export { runServiceMain, type ServiceMainOptions, type ServiceTools } from "./main.ts";
 export {
   defineServiceModule,

@@ -8,7 +8,7 @@ import { traceEvents } from "../events/tracing.ts";
 import { createLifecycle, UNHANDLED_REJECTION } from "../lifecycle/index.ts";
 import { createAccessLogger, createLogger, type Logger } from "../log/index.ts";
 import { createTelemetry } from "../telemetry/index.ts";
-import { migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
+import { grantCommand, migrateCommands, type OpenDatabase, openServiceDatabase } from "./database.ts";
 import type { ServiceModule } from "./module.ts";
 
 /** What a service binary's main.ts hands to `runServiceMain`. */
@@ -107,6 +107,11 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     serve,
     readyUrl: (config) => localUrl(config.http.host, config.http.port, "/readyz"),
     migrate: migrateCommands<C>({ schema: module.schema, migrations: options.migrations, open }),
+    // the relay's mode, for the services that have one (the WAL relay needs more than DML)
+    grant: grantCommand<C>({
+      schema: module.schema,
+      walRelay: (config) => (config as { relay?: { mode?: string } }).relay?.mode === "wal",
+    }),
     commands: options.commands?.({ version, loggerFor, open }),
   });
 }

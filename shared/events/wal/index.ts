@@ -1,6 +1,7 @@
 export { decodePgOutput, formatLsn, type PgOutputMessage, parseLsn } from "./pgoutput.ts";
 export {
   advanceSlot,
+  defaultSlotNames,
   ensureSlot,
   peekBatch,
   retainedBytes,

@@ -33,6 +33,11 @@ export interface SlotNames {
   publication: string;
 }
 
+/** The names the relay uses unless told otherwise (`db grant` creates the publication by them in WAL mode). */
+export function defaultSlotNames(schema: string): SlotNames {
+  return { schema, table: "outbox", slot: `${schema}_outbox_relay`, publication: `${schema}_outbox_pub` };
+}
+
 const identifier = /^[a-z_][a-z0-9_]{0,62}$/;
 
 /** Checks that every name is a plain lowercase identifier (slot names allow nothing else anyway). */

@@ -10,6 +10,7 @@ import { outboxChannel } from "../tables.ts";
 import {
   advanceSlot,
   checkSlotNames,
+  defaultSlotNames,
   emitHeartbeat,
   ensureSlot,
   parseHeaders,
@@ -103,11 +104,12 @@ export function toOutgoing(event: WalOutboxEvent): OutgoingEvent {
  */
 export function startWalRelay(options: WalRelayOptions): WalRelay {
   const { schema, publisher } = options;
+  const defaults = defaultSlotNames(schema);
   const names: SlotNames = {
     schema,
-    table: options.table ?? "outbox",
-    slot: options.slotName ?? `${schema}_outbox_relay`,
-    publication: options.publicationName ?? `${schema}_outbox_pub`,
+    table: options.table ?? defaults.table,
+    slot: options.slotName ?? defaults.slot,
+    publication: options.publicationName ?? defaults.publication,
   };
   checkSlotNames(names);
   const batchSize = options.batchSize ?? 5000;
