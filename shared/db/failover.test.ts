@@ -35,8 +35,8 @@ async function proxyTo(target: URL) {
                 for (const chunk of client.data.queue) server.write(chunk);
               },
               data: (_server, chunk) => void client.write(chunk),
-              close: () => client.end(),
-              error: () => client.end(),
+              close: () => void client.end(),
+              error: () => void client.end(),
             },
           }).catch(() => client.end());
         },

@@ -151,13 +151,15 @@ describe("inTransaction with retry", () => {
 
   test("a connection lost during COMMIT is not retried: its outcome is unknown", async () => {
     // A deferred constraint trigger runs at COMMIT and ends its own session there: the COMMIT's answer is lost.
-    await database.sql.unsafe(`
+    await database.sql
+      .unsafe(`
       create table if not exists kit_fixture.commit_killer (id int);
       create or replace function kit_fixture.kill_at_commit() returns trigger language plpgsql as
         $$ begin perform pg_terminate_backend(pg_backend_pid()); return null; end $$;
       drop trigger if exists kill_at_commit on kit_fixture.commit_killer;
       create constraint trigger kill_at_commit after insert on kit_fixture.commit_killer
-        deferrable initially deferred for each row execute function kit_fixture.kill_at_commit();`).simple();
+        deferrable initially deferred for each row execute function kit_fixture.kill_at_commit();`)
+      .simple();
     let attempts = 0;
     const err = await inTransaction(
       database,
