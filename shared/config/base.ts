@@ -26,7 +26,8 @@ export function dbConfigSchema() {
       .object({
         max: z.number().int().positive().default(10),
         idleTimeoutSec: z.number().nonnegative().default(30),
-        connectTimeoutSec: z.number().nonnegative().default(10),
+        connectTimeoutSec: z.number().nonnegative().default(5),
+        statementTimeoutMs: z.number().int().nonnegative().default(30_000),
       })
       .prefault({}),
     dataDir: z.string().default(".data/pg"),

@@ -39,7 +39,10 @@ describe("loadConfig", () => {
   test("with no file, env or flags every key takes the schema default and the service's port", () => {
     const config = loadConfig({ schema, argv: [], env: {} });
     expect(config.http).toEqual({ host: "0.0.0.0", port: 3001, bodyLimitBytes: 1048576, drainMs: 10000 });
-    expect(config.db).toEqual({ pool: { max: 10, idleTimeoutSec: 30, connectTimeoutSec: 10 }, dataDir: ".data/pg" });
+    expect(config.db).toEqual({
+      pool: { max: 10, idleTimeoutSec: 30, connectTimeoutSec: 5, statementTimeoutMs: 30_000 },
+      dataDir: ".data/pg",
+    });
     expect(config.log).toEqual({ level: "info", pretty: false });
     expect(config.features).toEqual({ signup: true, regions: [] });
   });

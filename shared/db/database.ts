@@ -13,13 +13,27 @@ export interface PoolOptions {
   max: number;
   /** Close a connection idle this long (seconds); 0 keeps it. */
   idleTimeoutSec: number;
-  /** Give up opening a connection after this long (seconds). */
+  /** Give up opening a connection after this long (seconds), per host of the URL. */
   connectTimeoutSec: number;
+  /**
+   * The server cancels a statement running longer than this, and ends a session idle inside a transaction
+   * for longer (ms; 0: no limit; default 30 000). It bounds what a request can hold while a failover runs.
+   */
+  statementTimeoutMs?: number;
+}
+
+/** Seconds postgres.js waits before reconnecting after `failures` failed attempts: 50 ms doubling up to 1 s. */
+export function reconnectDelaySec(failures: number): number {
+  return Math.min(0.05 * 2 ** Math.max(0, failures - 1), 1);
 }
 
 /** Options of `createDatabase`. */
 export interface DatabaseOptions<TTables extends Record<string, unknown> = Record<string, never>> {
-  /** `postgres://user:pass@host:port/db` */
+  /**
+   * `postgres://user:pass@host:port/db`, or several hosts to follow a promoted standby:
+   * `postgres://user:pass@h1:5432,h2:5432/db?target_session_attrs=read-write` (each host is tried in turn,
+   * once per connection; a query fails when none is a primary).
+   */
   url: string;
   /** The PostgreSQL schema this service owns. Tables are declared with `pgSchema(schema)`, so no search_path is set. */
   schema: string;
@@ -61,11 +75,18 @@ export function createDatabase<TTables extends Record<string, unknown> = Record<
   options: DatabaseOptions<TTables>,
 ): Database<TTables> {
   const logger = options.logger ?? silentLogger;
+  const statementTimeoutMs = options.pool.statementTimeoutMs ?? 30_000;
   const sql = postgres(options.url, {
     max: options.pool.max,
     idle_timeout: options.pool.idleTimeoutSec,
     connect_timeout: options.pool.connectTimeoutSec,
-    connection: { application_name: options.applicationName ?? options.schema },
+    // The driver's default backoff reaches 20 s after a few failures: far too slow to follow a failover.
+    backoff: reconnectDelaySec,
+    connection: {
+      application_name: options.applicationName ?? options.schema,
+      statement_timeout: statementTimeoutMs,
+      idle_in_transaction_session_timeout: statementTimeoutMs,
+    },
     // postgres.js prints every NOTICE with console.log by default ("schema already exists, skipping", ...).
     onnotice: (notice) => logger.debug({ notice: notice.message, code: notice.code }, "postgres notice"),
   });

@@ -1,4 +1,5 @@
 import { AppError } from "@shared/errors";
+import { isConnectionLoss } from "@shared/errors/connection.ts";
 
 /** The fields of a PostgreSQL error (postgres.js `PostgresError`) a repository may want to branch on. */
 export interface PgErrorInfo {
@@ -9,22 +10,6 @@ export interface PgErrorInfo {
   column?: string;
   detail?: string;
 }
-
-const connectionErrorCodes = new Set([
-  // postgres.js
-  "CONNECT_TIMEOUT",
-  "CONNECTION_CLOSED",
-  "CONNECTION_ENDED",
-  "CONNECTION_DESTROYED",
-  // sockets and DNS
-  "ECONNREFUSED",
-  "ECONNRESET",
-  "ETIMEDOUT",
-  "EPIPE",
-  "ENOTFOUND",
-  "EAI_AGAIN",
-  "EHOSTUNREACH",
-]);
 
 const invalidArgumentStates = new Set([
   "22P02", // invalid_text_representation, e.g. "abc" for a uuid
@@ -83,7 +68,7 @@ export function isDriverBackgroundError(reason: unknown): boolean {
   if (!(reason instanceof Error)) return false;
   const code = (reason as { code?: unknown }).code;
   if (typeof code !== "string") return false;
-  return reason.name === "PostgresError" || connectionErrorCodes.has(code);
+  return reason.name === "PostgresError" || isConnectionLoss(reason);
 }
 
 /**
@@ -103,7 +88,7 @@ export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
   const coded = findCoded(err);
   if (!coded) return null;
-  if (connectionErrorCodes.has(coded.code) || coded.code.startsWith("08")) {
+  if (isConnectionLoss(err)) {
     return new AppError("unavailable", "The database is unavailable", { cause: err });
   }
   const pg = pgErrorOf(err);

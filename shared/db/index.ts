@@ -1,4 +1,11 @@
-export { createDatabase, type Database, type DatabaseOptions, type PoolOptions, type Tx } from "./database.ts";
+export {
+  createDatabase,
+  type Database,
+  type DatabaseOptions,
+  type PoolOptions,
+  reconnectDelaySec,
+  type Tx,
+} from "./database.ts";
 export {
   createDatabaseIfMissing,
   DatabaseUrlRequiredError,
@@ -36,4 +43,5 @@ export {
 } from "./migrate.ts";
 // The macro itself is imported from "./migrations.macro.ts" with { type: "macro" }; only its type is re-exported.
 export type { EmbeddedMigration } from "./migrations.macro.ts";
+export { type ConnectionRetry, retryOnConnectionLoss } from "./retry.ts";
 export { afterCommit, executorOf, inTransaction, type TransactionOptions } from "./transaction.ts";

@@ -150,6 +150,8 @@ export async function migrate(options: MigrateOptions): Promise<AppliedMigration
   const conn = await sql.reserve();
   let locked = false;
   try {
+    // Waiting for another instance's migrations, or one long migration, may outlast the pool's statement timeout.
+    await conn`select set_config('statement_timeout', '0', false)`;
     const [got] = await conn`select pg_try_advisory_lock(hashtext(${k1}), hashtext(${k2})) as ok`;
     if (!got?.ok) {
       logger.info({ schema }, "waiting for the migration lock held by another instance");
@@ -198,6 +200,7 @@ export async function migrate(options: MigrateOptions): Promise<AppliedMigration
       // A broken connection releases the lock by itself; then this fails and there is nothing to do.
       await conn`select pg_advisory_unlock(hashtext(${k1}), hashtext(${k2}))`.catch(() => {});
     }
+    await conn`reset statement_timeout`.catch(() => {});
     conn.release();
   }
 }

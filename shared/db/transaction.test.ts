@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, test } from "bun:test";
 import { createTestDatabase, type TestDatabase } from "@shared/testing/db.ts";
+import { sql } from "drizzle-orm";
 import { createDatabase, type Database } from "./database.ts";
+import { toAppError } from "./errors.ts";
 import { widgets } from "./fixtures/tables.ts";
 import { migrate } from "./migrate.ts";
 import { embedMigrations } from "./migrations.macro.ts" with { type: "macro" };
@@ -20,7 +22,9 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await database.close();
+  // A transaction whose session was killed keeps its reserved connection in postgres.js's pool: ending the
+  // pool waits for it until the timeout.
+  await database.close(1);
   await tdb.drop();
 });
 
@@ -114,5 +118,58 @@ describe("inTransaction", () => {
     await expect(failed).rejects.toThrow("undo");
     afterCommit(database, () => seen.push("no transaction: at once"));
     expect(seen).toEqual(["inner sees 0", "no transaction: at once"]);
+  });
+});
+
+describe("inTransaction with retry", () => {
+  const killOwnSession = (tx: Parameters<Parameters<typeof inTransaction>[1]>[0]) =>
+    tx.execute(sql`select pg_terminate_backend(pg_backend_pid())`);
+
+  test("runs the whole transaction again when its connection died before COMMIT, and commits it once", async () => {
+    let attempts = 0;
+    await inTransaction(
+      database,
+      async (tx) => {
+        attempts++;
+        await tx.insert(widgets).values({ name: `try-${attempts}`, price: 1 });
+        if (attempts === 1) await killOwnSession(tx);
+      },
+      { retry: { delayMs: 10 } },
+    );
+    expect(attempts).toBe(2);
+    expect(await names()).toEqual(["try-2"]);
+  });
+
+  test("without retry the lost connection is thrown, as unavailable, and nothing is written", async () => {
+    const err = await inTransaction(database, async (tx) => {
+      await tx.insert(widgets).values({ name: "lost", price: 1 });
+      await killOwnSession(tx);
+    }).catch((e: unknown) => e);
+    expect(toAppError(err)?.code).toBe("unavailable");
+    expect(await names()).toEqual([]);
+  });
+
+  test("a connection lost during COMMIT is not retried: its outcome is unknown", async () => {
+    // A deferred constraint trigger runs at COMMIT and ends its own session there: the COMMIT's answer is lost.
+    await database.sql
+      .unsafe(`
+      create table if not exists kit_fixture.commit_killer (id int);
+      create or replace function kit_fixture.kill_at_commit() returns trigger language plpgsql as
+        $$ begin perform pg_terminate_backend(pg_backend_pid()); return null; end $$;
+      drop trigger if exists kill_at_commit on kit_fixture.commit_killer;
+      create constraint trigger kill_at_commit after insert on kit_fixture.commit_killer
+        deferrable initially deferred for each row execute function kit_fixture.kill_at_commit();`)
+      .simple();
+    let attempts = 0;
+    const err = await inTransaction(
+      database,
+      async (tx) => {
+        attempts++;
+        await tx.execute(sql`insert into kit_fixture.commit_killer values (1)`);
+      },
+      { retry: { delayMs: 10 } },
+    ).catch((e: unknown) => e);
+    expect(attempts).toBe(1);
+    expect(toAppError(err)?.code).toBe("unavailable");
   });
 });

@@ -1,10 +1,23 @@
 import type { PgDatabase } from "drizzle-orm/pg-core";
 import type { PostgresJsQueryResultHKT } from "drizzle-orm/postgres-js";
 import type { Database, Tx } from "./database.ts";
+import { type ConnectionRetry, retryOnConnectionLoss } from "./retry.ts";
 
 /** Options of `inTransaction` for the outermost transaction; ignored when an outer one is reused. */
 export interface TransactionOptions {
   isolationLevel?: "read committed" | "repeatable read" | "serializable";
+  /**
+   * Runs the whole transaction again when the connection was lost before its COMMIT was sent (so nothing
+   * was written), e.g. to a primary that just died. Only for functions whose every effect is inside the
+   * transaction. A loss during COMMIT is never retried: the outcome is unknown, and the caller answers
+   * `unavailable` so that its client retries with its Idempotency-Key.
+   */
+  retry?: ConnectionRetry;
+}
+
+/** A connection lost while COMMIT was under way: thrown past `retryOnConnectionLoss`, then unwrapped. */
+class CommitOutcomeUnknown extends Error {
+  readonly code = "COMMIT_OUTCOME_UNKNOWN";
 }
 
 /**
@@ -24,10 +37,36 @@ export function inTransaction<TTables extends Record<string, unknown>, T>(
 ): Promise<T> {
   const outer = database.txContext.getStore();
   if (outer) return fn(outer);
+  if (!options.retry) return runOnce(database, fn, options);
+  const attempt = async () => {
+    let committing = false;
+    try {
+      return await runOnce(database, fn, options, () => {
+        committing = true;
+      });
+    } catch (err) {
+      throw committing ? new CommitOutcomeUnknown("connection lost during COMMIT", { cause: err }) : err;
+    }
+  };
+  return retryOnConnectionLoss(attempt, options.retry).catch((err: unknown) => {
+    throw err instanceof CommitOutcomeUnknown ? err.cause : err;
+  });
+}
+
+function runOnce<TTables extends Record<string, unknown>, T>(
+  database: Database<TTables>,
+  fn: (tx: Tx<TTables>) => Promise<T>,
+  options: TransactionOptions,
+  onBodyDone?: () => void,
+): Promise<T> {
   let opened: Tx<TTables> | undefined;
   const run = (tx: Tx<TTables>) => {
     opened = tx;
-    return database.txContext.run(tx, () => fn(tx));
+    return database.txContext.run(tx, async () => {
+      const result = await fn(tx);
+      onBodyDone?.();
+      return result;
+    });
   };
   // drizzle turns any config object, even an empty one, into a `set transaction` statement
   const done = options.isolationLevel

@@ -1,5 +1,6 @@
 import { type Context, type Span, SpanKind, type Tracer } from "@opentelemetry/api";
-import { AppError, httpStatusOf } from "../errors/index.ts";
+import { asAppError } from "../errors/connection.ts";
+import { type AppError, httpStatusOf } from "../errors/index.ts";
 import type { AccessLog } from "../log/access.ts";
 import { activeContext, extractTraceContext, recordFailure, withActiveSpan } from "../telemetry/context.ts";
 import type { CallContext, Endpoint } from "./contract.ts";
@@ -21,9 +22,9 @@ export interface EndpointObservationOptions {
   accessLog?: AccessLog;
 }
 
-/** The result code of a failed call: an AppError's code, `internal` for anything else. */
+/** The result code of a failed call, as its transport will answer it (`asAppError`). */
 function codeOf(err: unknown): string {
-  return err instanceof AppError ? err.code : "internal";
+  return asAppError(err).code;
 }
 
 /**

@@ -1,3 +1,4 @@
+import { asAppError } from "../errors/connection.ts";
 import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
 import { textFieldErrorOf } from "../errors/text.ts";
 import { identityFromHeaders, identityHeaderNames, writeIdentityHeaders } from "../identity/caller.ts";
@@ -75,7 +76,7 @@ export async function dispatch(endpoint: Endpoint, payload: Uint8Array, ctx: Cal
     const output = await endpoint.handle(parsed.data, ctx);
     return { body: encodeJson(output) };
   } catch (err) {
-    const appError = err instanceof AppError ? err : new AppError("internal", "unexpected error", { cause: err });
+    const appError = asAppError(err);
     const problem = toProblem(appError, { instance: endpoint.name, requestId: ctx.requestId });
     return { body: encodeJson(problem), error: { status: httpStatusOf(appError.code), description: problem.detail } };
   }

@@ -76,6 +76,7 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   let running = true;
   let leaderPid: number | null = null;
+  let leaderSession = "";
   let lastHousekeeping = 0;
 
   // One pending wake-up: a NOTIFY that arrives mid-round makes the next wait return at once. Backoff
@@ -122,17 +123,22 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   async function lead(): Promise<boolean> {
     if (leaderPid !== null) {
       try {
-        const [row] = await leaderSql<{ pid: number }[]>`select pg_backend_pid() as pid`;
-        if (row?.pid === leaderPid) return true;
+        // The pid alone may come again on another server (a promoted standby) where this relay holds no
+        // lock and no LISTEN: the server's start time tells the two apart.
+        const [row] = await leaderSql<{ session: string }[]>`
+          select pg_backend_pid() || '@' || pg_postmaster_start_time() as session`;
+        if (row?.session === leaderSession) return true;
       } catch {}
       logger.warn(log({ pid: leaderPid }), "outbox relay lost the lead (its session ended)");
       leaderPid = null;
     }
-    const [row] = await leaderSql<{ ok: boolean; pid: number }[]>`
-      select pg_try_advisory_lock(hashtext(${k1}), hashtext(${k2})) as ok, pg_backend_pid() as pid`;
+    const [row] = await leaderSql<{ ok: boolean; pid: number; session: string }[]>`
+      select pg_try_advisory_lock(hashtext(${k1}), hashtext(${k2})) as ok, pg_backend_pid() as pid,
+        pg_backend_pid() || '@' || pg_postmaster_start_time() as session`;
     if (!row?.ok) return false;
     await leaderSql.unsafe(`listen ${ident(outboxChannel(schema))}`);
     leaderPid = row.pid;
+    leaderSession = row.session;
     // Rows committed while nobody listened are read by the round that follows.
     logger.info(log({ pid: leaderPid }), "outbox relay took the lead");
     return true;

@@ -1,5 +1,6 @@
 import type { Context } from "hono";
 import { HTTPException } from "hono/http-exception";
+import { asAppError } from "../errors/connection.ts";
 import { AppError, type FieldError, httpStatusOf, toProblem } from "../errors/index.ts";
 import { textFieldErrorOf } from "../errors/text.ts";
 import type { AppEnv } from "./env.ts";
@@ -19,9 +20,8 @@ export function problemResponse(c: Context<AppEnv>, err: AppError): Response {
 
 /** Converts anything thrown by a handler or middleware into the platform's error taxonomy. */
 export function toAppError(err: unknown): AppError {
-  if (err instanceof AppError) return err;
   if (err instanceof HTTPException) return fromHttpException(err);
-  return new AppError("internal", "unexpected error", { cause: err });
+  return asAppError(err);
 }
 
 function fromHttpException(err: HTTPException): AppError {

@@ -1,4 +1,4 @@
-import { beforeKey, type Database, executorOf, inTransaction, toAppError } from "@shared/db";
+import { beforeKey, type Database, executorOf, inTransaction, retryOnConnectionLoss, toAppError } from "@shared/db";
 import { enqueueEvent } from "@shared/events/outbox.ts";
 import { and, asc, desc, eq, inArray, lt, type SQL, sql } from "drizzle-orm";
 import { orderCancelled, orderCancelledPayload, orderPlaced, orderPlacedPayload } from "./orders.events.ts";
@@ -31,6 +31,9 @@ export function orderFromRows(row: OrderRow, lines: readonly OrderLineRow[]): Or
   };
 }
 
+/** Every effect of the repository's transactions is inside them: one that lost its connection before COMMIT runs again. */
+const retryable = { retry: {} };
+
 /** The PostgreSQL implementation of OrdersRepo. */
 export class PgOrdersRepo implements OrdersRepo {
   constructor(private readonly database: Database) {}
@@ -43,40 +46,46 @@ export class PgOrdersRepo implements OrdersRepo {
   async insert(order: Order, meta?: RequestMeta): Promise<Order> {
     try {
       // The order, its lines and (when inserted as placed) its `orders.order.placed` outbox row commit together.
-      await inTransaction(this.database, async (tx) => {
-        await tx.insert(orders).values({
-          id: order.id,
-          userId: order.userId,
-          status: order.status,
-          currency: order.currency,
-          totalMinor: order.totalMinor,
-          createdAt: order.createdAt,
-          updatedAt: order.updatedAt,
-          stockReleased: false,
-        });
-        await tx.insert(orderLines).values(
-          order.lines.map((line, lineNo) => ({
-            orderId: order.id,
-            lineNo,
-            productId: line.productId,
-            sku: line.sku,
-            name: line.name,
-            quantity: line.quantity,
-            unitPriceMinor: line.unitPriceMinor,
-          })),
-        );
-        if (order.status === "placed") await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(order), meta);
-      });
+      await inTransaction(
+        this.database,
+        async (tx) => {
+          await tx.insert(orders).values({
+            id: order.id,
+            userId: order.userId,
+            status: order.status,
+            currency: order.currency,
+            totalMinor: order.totalMinor,
+            createdAt: order.createdAt,
+            updatedAt: order.updatedAt,
+            stockReleased: false,
+          });
+          await tx.insert(orderLines).values(
+            order.lines.map((line, lineNo) => ({
+              orderId: order.id,
+              lineNo,
+              productId: line.productId,
+              sku: line.sku,
+              name: line.name,
+              quantity: line.quantity,
+              unitPriceMinor: line.unitPriceMinor,
+            })),
+          );
+          if (order.status === "placed") await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(order), meta);
+        },
+        retryable,
+      );
       return structuredClone(order);
     } catch (err) {
       throw toAppError(err) ?? err;
     }
   }
 
-  async get(id: string): Promise<Order | null> {
-    const [row] = await this.db.select().from(orders).where(eq(orders.id, id)).limit(1);
-    if (!row) return null;
-    return orderFromRows(row, await this.linesOf([id]));
+  get(id: string): Promise<Order | null> {
+    return retryOnConnectionLoss(async () => {
+      const [row] = await this.db.select().from(orders).where(eq(orders.id, id)).limit(1);
+      if (!row) return null;
+      return orderFromRows(row, await this.linesOf([id]));
+    });
   }
 
   async updateStatus(
@@ -86,31 +95,39 @@ export class PgOrdersRepo implements OrdersRepo {
   ): Promise<Order | null> {
     try {
       // The event a status change announces (placed, cancelled) commits with it.
-      return await inTransaction(this.database, async (tx) => {
-        const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for("update").limit(1);
-        if (!row) return null;
-        const current = orderFromRows(row, await this.linesOf([id]));
-        const next = change(current);
-        const [updated] = await tx
-          .update(orders)
-          .set({ status: next.status, updatedAt: next.updatedAt })
-          .where(eq(orders.id, id))
-          .returning();
-        const result = { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
-        if (result.status !== current.status && result.status === "placed") {
-          await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(result), meta);
-        }
-        if (result.status !== current.status && result.status === "cancelled") {
-          await enqueueEvent(tx, outbox, orderCancelled, orderCancelledPayload(result), meta);
-        }
-        return result;
-      });
+      return await inTransaction(
+        this.database,
+        async (tx) => {
+          const [row] = await tx.select().from(orders).where(eq(orders.id, id)).for("update").limit(1);
+          if (!row) return null;
+          const current = orderFromRows(row, await this.linesOf([id]));
+          const next = change(current);
+          const [updated] = await tx
+            .update(orders)
+            .set({ status: next.status, updatedAt: next.updatedAt })
+            .where(eq(orders.id, id))
+            .returning();
+          const result = { ...current, status: updated!.status as OrderStatus, updatedAt: updated!.updatedAt };
+          if (result.status !== current.status && result.status === "placed") {
+            await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(result), meta);
+          }
+          if (result.status !== current.status && result.status === "cancelled") {
+            await enqueueEvent(tx, outbox, orderCancelled, orderCancelledPayload(result), meta);
+          }
+          return result;
+        },
+        retryable,
+      );
     } catch (err) {
       throw toAppError(err) ?? err;
     }
   }
 
-  async list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]> {
+  list(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]> {
+    return retryOnConnectionLoss(() => this.listOnce(filter, before, limit));
+  }
+
+  private async listOnce(filter: OrderFilter, before: PageCursor | null, limit: number): Promise<Order[]> {
     const where: (SQL | undefined)[] = [];
     if (filter.userId !== undefined) where.push(eq(orders.userId, filter.userId));
     if (filter.status !== undefined) where.push(eq(orders.status, filter.status));
@@ -129,17 +146,21 @@ export class PgOrdersRepo implements OrdersRepo {
 
   async confirm(order: Order, updatedAt: Date, meta?: RequestMeta): Promise<Order | null> {
     try {
-      return await inTransaction(this.database, async (tx) => {
-        const [row] = await tx
-          .update(orders)
-          .set({ status: "placed", updatedAt })
-          .where(and(eq(orders.id, order.id), eq(orders.status, "pending")))
-          .returning({ id: orders.id });
-        if (!row) return null;
-        const placed: Order = { ...structuredClone(order), status: "placed", updatedAt };
-        await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(placed), meta);
-        return placed;
-      });
+      return await inTransaction(
+        this.database,
+        async (tx) => {
+          const [row] = await tx
+            .update(orders)
+            .set({ status: "placed", updatedAt })
+            .where(and(eq(orders.id, order.id), eq(orders.status, "pending")))
+            .returning({ id: orders.id });
+          if (!row) return null;
+          const placed: Order = { ...structuredClone(order), status: "placed", updatedAt };
+          await enqueueEvent(tx, outbox, orderPlaced, orderPlacedPayload(placed), meta);
+          return placed;
+        },
+        retryable,
+      );
     } catch (err) {
       throw toAppError(err) ?? err;
     }
