@@ -22,8 +22,6 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  // A transaction whose session was killed keeps its reserved connection in postgres.js's pool: ending the
-  // pool waits for it until the timeout.
   await database.close(1);
   await tdb.drop();
 });
@@ -171,5 +169,28 @@ describe("inTransaction with retry", () => {
     ).catch((e: unknown) => e);
     expect(attempts).toBe(1);
     expect(toAppError(err)?.code).toBe("unavailable");
+  });
+
+  test("a pool whose every transaction lost its session serves the next query at once", async () => {
+    // Three times the pool's size, half of them at the same time: a lost session must hand its connection back.
+    const lose = () => inTransaction(database, killOwnSession).catch((e: unknown) => toAppError(e)?.code);
+    const codes = [];
+    for (let round = 0; round < 6; round++) codes.push(...(await Promise.all([lose(), lose()])));
+    expect(codes).toEqual(Array(12).fill("unavailable"));
+    const answer = await Promise.race([
+      database.sql`select 1 as one`.then((rows) => rows[0]?.one),
+      Bun.sleep(2_000).then(() => "no answer within 2 s"),
+    ]);
+    expect(answer).toBe(1);
+  });
+
+  test("a statement issued after the session died fails and never runs outside the transaction", async () => {
+    const err = await inTransaction(database, async (tx) => {
+      await killOwnSession(tx).catch(() => undefined);
+      await tx.insert(widgets).values({ name: "after the session died", price: 1 });
+    }).catch((e: unknown) => e);
+    expect(toAppError(err)?.code).toBe("unavailable");
+    await Bun.sleep(50);
+    expect(await names()).toEqual([]);
   });
 });
