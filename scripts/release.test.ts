@@ -1,7 +1,7 @@
 // `bun run release` end to end: an arm64 and an Alpine (musl) bundle of catalog, their sums verified with
 // sha256sum, the arm64 binary's header read as AArch64, and the musl binary run under musl's loader.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { ROOT } from "../shared/build/compile.ts";
 import { elfMachines, readElf } from "../shared/build/targets.ts";
@@ -42,6 +42,7 @@ describe("bun run release --target linux-arm64 --target linux-x64-musl catalog",
   };
 
   beforeAll(() => {
+    mkdirSync(join(ROOT, "dist"), { recursive: true });
     out = mkdtempSync(join(ROOT, "dist", ".release-test-"));
     unpacked = join(out, "unpacked");
     const r = run(
@@ -60,7 +61,7 @@ describe("bun run release --target linux-arm64 --target linux-x64-musl catalog",
       { ...process.env, VERSION: version },
     );
     expect(r.code, r.out + r.err).toBe(0);
-    Bun.spawnSync(["mkdir", "-p", unpacked]);
+    mkdirSync(unpacked);
     for (const target of ["linux-arm64", "linux-x64-musl"]) {
       const t = run(["tar", "-xzf", join(out, `shop-${version}-${target}.tar.gz`), "-C", unpacked], out);
       expect(t.code, t.err).toBe(0);
