@@ -60,6 +60,29 @@ describe("the systemd units", () => {
     },
   );
 
+  test("the example env files parse, with the ports every service has on a shared host", () => {
+    const ports: Record<string, [string, string | undefined]> = {
+      gateway: ["8080", undefined],
+      users: ["8081", "9081"],
+      auth: ["8082", "9082"],
+      catalog: ["8083", "9083"],
+      orders: ["8084", "9084"],
+      notifier: ["8085", "9085"],
+    };
+    for (const svc of services) {
+      const env = parseEnvFile(readFileSync(join(dir, "env", `${svc}.env`), "utf8"));
+      const [http, grpc] = ports[svc]!;
+      expect(env[svc === "gateway" ? "GATEWAY_PORT" : "PORT"], svc).toBe(http);
+      expect(env.GRPC_PORT, svc).toBe(grpc);
+      expect(env.NATS_URL, svc).toStartWith("nats://");
+      // secrets come as credentials, never from the env file
+      expect(
+        Object.keys(env).filter((k) => /DATABASE_URL|PASSWORD|SECRET|TOKEN/.test(k)),
+        svc,
+      ).toEqual([]);
+    }
+  });
+
   test("pass systemd-analyze verify, with the binaries they name present", async () => {
     expect(existsSync(systemdAnalyze), `${systemdAnalyze} is missing: apt-get install systemd`).toBe(true);
     // verify checks that every Exec* program exists; /opt/shop/bin is not this machine's, so the units are
