@@ -3,10 +3,12 @@
 // service, dist/<svc>-<version>-<os>-<arch>, with a sha256sum-format checksum file beside it.
 // The work is done by shared/build/compile.ts; this is its command line.
 //
-// Options: --outdir DIR (default dist), --fixture NAME (build scripts/fixtures/NAME/main.ts instead of a
-// service; used to test this pipeline), --no-bytecode, --no-minify.
+// Options: --outdir DIR (default dist), --target T (cross-compile: linux-x64, linux-arm64, linux-x64-musl,
+// linux-arm64-musl; the artifact name ends in it), --fixture NAME (build scripts/fixtures/NAME/main.ts instead
+// of a service; used to test this pipeline), --no-bytecode, --no-minify.
 import { relative } from "node:path";
 import { buildBinary, fixtureEntry, listServices, resolveVersion, serviceEntry } from "../shared/build/compile.ts";
+import { isReleaseTarget, type ReleaseTarget, releaseTargets } from "../shared/build/targets.ts";
 
 interface Cli {
   names: string[];
@@ -14,6 +16,7 @@ interface Cli {
   outdir: string;
   bytecode: boolean;
   minify: boolean;
+  target?: ReleaseTarget;
 }
 
 function parseArgs(argv: string[]): Cli {
@@ -27,10 +30,16 @@ function parseArgs(argv: string[]): Cli {
     };
     if (arg === "--outdir") cli.outdir = value();
     else if (arg === "--fixture") cli.fixtures.push(value());
-    else if (arg === "--no-bytecode") cli.bytecode = false;
+    else if (arg === "--target") {
+      const t = value();
+      if (!isReleaseTarget(t)) throw new Error(`build: unknown target ${t} (${releaseTargets.join(", ")})`);
+      cli.target = t;
+    } else if (arg === "--no-bytecode") cli.bytecode = false;
     else if (arg === "--no-minify") cli.minify = false;
     else if (arg === "--help" || arg === "-h") {
-      console.log("usage: bun run build [service...] [--outdir DIR] [--fixture NAME] [--no-bytecode] [--no-minify]");
+      console.log(
+        "usage: bun run build [service...] [--outdir DIR] [--target T] [--fixture NAME] [--no-bytecode] [--no-minify]",
+      );
       process.exit(0);
     } else if (arg.startsWith("-")) throw new Error(`build: unknown option ${arg}`);
     else cli.names.push(arg);
@@ -55,7 +64,14 @@ async function main(): Promise<void> {
   const version = resolveVersion();
   for (const t of targets) {
     const started = performance.now();
-    const bin = await buildBinary({ ...t, version, outdir: cli.outdir, bytecode: cli.bytecode, minify: cli.minify });
+    const bin = await buildBinary({
+      ...t,
+      version,
+      outdir: cli.outdir,
+      bytecode: cli.bytecode,
+      minify: cli.minify,
+      ...(cli.target ? { target: cli.target } : {}),
+    });
     const ms = Math.round(performance.now() - started);
     const mb = (bin.bytes / 1024 / 1024).toFixed(1);
     console.log(`built ${relative(process.cwd(), bin.path)} (${mb} MiB, ${ms} ms) sha256 ${bin.sha256}`);

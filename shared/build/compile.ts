@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, join, relative, resolve } from "node:path";
+import { bunTargetOf, hostTarget, type ReleaseTarget } from "./targets.ts";
 
 /** Repository root. */
 export const ROOT = resolve(import.meta.dir, "..", "..");
@@ -35,6 +36,8 @@ export interface BuildOptions {
   /** Precompile to JavaScriptCore bytecode (faster start; top-level await works because output is ESM). */
   bytecode?: boolean;
   minify?: boolean;
+  /** Platform to cross-compile for (Bun fetches that runtime from npm once); default: this machine's. */
+  target?: ReleaseTarget;
 }
 
 function git(args: string[], env: Record<string, string | undefined>): string | null {
@@ -70,7 +73,7 @@ export function resolveVersion(env: Record<string, string | undefined> = process
 
 /** `linux-x64` style platform suffix of artifacts built on this machine. */
 export function platformSuffix(): string {
-  return `${process.platform}-${process.arch}`;
+  return hostTarget();
 }
 
 /** Services that have an entry point, sorted by name. */
@@ -92,9 +95,14 @@ export function fixtureEntry(name: string): string {
   return join(ROOT, "scripts", "fixtures", name, "main.ts");
 }
 
-/** Artifact path for a name and version. */
-export function artifactPath(name: string, version: string, outdir = join(ROOT, "dist")): string {
-  return join(outdir, `${name}-${version}-${platformSuffix()}`);
+/** Artifact path for a name and version, for this machine's platform unless a target is given. */
+export function artifactPath(
+  name: string,
+  version: string,
+  outdir = join(ROOT, "dist"),
+  target: string = platformSuffix(),
+): string {
+  return join(outdir, `${name}-${version}-${target}`);
 }
 
 /**
@@ -110,7 +118,7 @@ export async function buildBinary(opts: BuildOptions): Promise<BuiltBinary> {
   const version = opts.version ?? resolveVersion();
   const outdir = resolve(ROOT, opts.outdir ?? "dist");
   mkdirSync(outdir, { recursive: true });
-  const outfile = artifactPath(opts.name, version, outdir);
+  const outfile = artifactPath(opts.name, version, outdir, opts.target);
   const entry = resolve(ROOT, opts.entry);
   if (!existsSync(entry)) throw new Error(`build: entry point not found: ${relative(ROOT, entry)}`);
 
@@ -119,10 +127,11 @@ export async function buildBinary(opts: BuildOptions): Promise<BuiltBinary> {
     target: "bun",
     // ESM, not Bun's CommonJS default for bytecode: CommonJS bytecode builds reject top-level await.
     format: "esm",
-    // Only set a target when cross-compiling: naming the host target is harmless, but any other
-    // target makes Bun download a runtime, which this network does not allow.
+    // A target only when one is asked for: any other than the host's makes Bun fetch that runtime
+    // from the npm registry (cached afterwards); a plain build must work offline.
     compile: {
       outfile,
+      ...(opts.target && opts.target !== platformSuffix() ? { target: bunTargetOf(opts.target) } : {}),
       autoloadDotenv: false,
       autoloadBunfig: false,
       autoloadTsconfig: false,
