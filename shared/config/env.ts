@@ -8,6 +8,7 @@ export const standardEnvMap: Readonly<Record<string, string>> = {
   PORT: "http.port",
   DATABASE_URL: "db.url",
   NATS_URL: "nats.url",
+  GRPC_PORT: "grpc.port",
   LOG_LEVEL: "log.level",
   LOG_PRETTY: "log.pretty",
   ...otelEnvMap,
