@@ -2,8 +2,9 @@
 // `bun run check`: everything CI enforces, in one command, cheapest first:
 //   format + lint (biome check), typecheck (tsc --noEmit -p .), import rules (scripts/import-rules.ts),
 //   import cycles (scripts/cycles.ts), repeated code (scripts/copies.ts, jscpd), drift of openapi/
-//   (scripts/drift.ts), lint of openapi/ (scripts/spec-lint.ts: Redocly, AsyncAPI parser), drift of
-//   drizzle/, then the tests (scripts/test.ts). Every tool is a pinned devDependency and runs offline.
+//   (scripts/drift.ts), lint of openapi/ (scripts/spec-lint.ts: Redocly, AsyncAPI parser), drift of proto/,
+//   `buf lint` and `buf breaking` on proto/ (scripts/protos.ts), drift of drizzle/, then the tests
+//   (scripts/test.ts). Every tool is a pinned devDependency and runs offline.
 // Every step runs even when an earlier one failed, so one run shows every problem.
 //   --no-tests   skip the tests (CI runs them separately through `npm test`)
 //   --fix        let biome write its fixes first
@@ -13,6 +14,7 @@ import { reportCopies } from "./copies.ts";
 import { reportCycles } from "./cycles.ts";
 import { checkAsyncapi, checkMigrations, checkOpenapi, servicesWithEntry, servicesWithSchema } from "./drift.ts";
 import { checkTree } from "./import-rules.ts";
+import { breakingProtos, checkProto, lintProtos, servicesWithContracts } from "./protos.ts";
 import { reportSpecLint } from "./spec-lint.ts";
 
 const args = new Set(process.argv.slice(2));
@@ -47,6 +49,28 @@ const steps: [string, () => boolean | Promise<boolean>][] = [
     },
   ],
   ["lint: openapi/ (Redocly recommended, AsyncAPI parser)", () => reportSpecLint()],
+  [
+    "drift: proto/",
+    async () => {
+      const results = await Promise.all(servicesWithContracts().map((service) => checkProto({ service })));
+      for (const r of results)
+        console.log(`${r.ok ? "ok  " : "FAIL"} ${r.name}${r.ok ? "" : `\n  ${r.problems.join("\n  ")}`}`);
+      return results.every((r) => r.ok);
+    },
+  ],
+  [
+    "lint: proto/ (buf lint, buf breaking)",
+    () => {
+      const lint = lintProtos();
+      console.log(lint.ok ? "ok   buf lint" : `FAIL buf lint\n${lint.output}`);
+      const breaking = breakingProtos();
+      const against = breaking.against ? ` against ${breaking.against}` : "";
+      console.log(
+        `${breaking.ok ? "ok  " : "FAIL"} buf breaking${against}${breaking.output ? `\n${breaking.output}` : ""}`,
+      );
+      return lint.ok && breaking.ok;
+    },
+  ],
   [
     "drift: drizzle/",
     () => {

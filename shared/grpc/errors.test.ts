@@ -12,7 +12,7 @@ import { AppError, type ErrorCode, errorCodes, grpcStatus, grpcStatusOf, httpSta
 import { createHttpApp } from "../http/index.ts";
 import { errorCodeOf } from "../testing/errors.ts";
 import { natsForTests, natsTestUrl } from "../testing/nats.ts";
-import { itemsSchema } from "./fixtures.ts";
+import { itemsSchema } from "./items.fixtures.ts";
 import { type GrpcServer, serveGrpc } from "./server.ts";
 import { type GrpcTransport, grpcTransport } from "./transport.ts";
 

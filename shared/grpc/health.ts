@@ -6,9 +6,10 @@ import {
   type sendUnaryData,
   status,
 } from "@grpc/grpc-js";
-import { Reader, Writer } from "protobufjs";
+import protobuf, { Reader, Writer } from "protobufjs";
 import { checkReadiness, type ReadinessOptions } from "../health/index.ts";
 import { fileDescriptorOf } from "./descriptor.ts";
+import { parseFile } from "./schema.ts";
 
 const healthProto = `syntax = "proto3";
 package grpc.health.v1;
@@ -69,6 +70,15 @@ const method = (name: string, responseStream: boolean) => ({
   responseDeserialize: pass,
   originalName: name,
 });
+
+/** The encoded FileDescriptorProto of `grpc/health/v1/health.proto`, for reflection. */
+function healthDescriptor(): Uint8Array {
+  const name = "grpc/health/v1/health.proto";
+  const root = new protobuf.Root();
+  parseFile(root, name, healthProto);
+  root.resolveAll();
+  return fileDescriptorOf(root, { name, packageName: "grpc.health.v1", dependencies: [], syntax: "proto3" });
+}
 
 /** The health service of one gRPC listener. */
 export interface GrpcHealth {
@@ -146,7 +156,7 @@ export function grpcHealth(options: {
   };
 
   return {
-    fileDescriptorProto: fileDescriptorOf("grpc/health/v1/health.proto", healthProto),
+    fileDescriptorProto: healthDescriptor(),
     addTo(server) {
       server.addService(
         { Check: method("Check", false), Watch: method("Watch", true) },

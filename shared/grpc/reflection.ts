@@ -1,7 +1,7 @@
 // gRPC server reflection, v1 and v1alpha (the same messages), answered from embedded FileDescriptorProtos.
 import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
 import { Reader, Writer } from "protobufjs";
-import type { GrpcServiceSchema } from "./service-schema.ts";
+import type { GrpcServiceSchema } from "./schema.ts";
 
 /** What reflection knows: files by name, the file declaring each symbol, the services it lists. */
 export interface ReflectionIndex {

@@ -7,8 +7,8 @@ import { observeEndpoint } from "../endpoint/middleware.ts";
 import { forwardedIdentityCheck } from "../identity/index.ts";
 import { errorCodeOf } from "../testing/errors.ts";
 import { problemTrailer } from "./call.ts";
-import { itemsSchema } from "./fixtures.ts";
 import { decodeHealthResponse, encodeHealthRequest, servingStatus } from "./health.ts";
+import { itemsPath, itemsSchema } from "./items.fixtures.ts";
 import { type GrpcServer, type GrpcServerOptions, serveGrpc } from "./server.ts";
 import { grpcTransport } from "./transport.ts";
 
@@ -51,7 +51,7 @@ function rawCall(client: Client, path: string, body: Uint8Array, metadata = new 
   });
 }
 
-const getItem = "/test.items.v1.ItemsService/GetItem";
+const getItem = itemsPath();
 const ctx = { identity: { userId: U1, roles: [] }, requestId: "grpc-test" };
 
 describe("an endpoint served over gRPC", () => {
@@ -95,7 +95,7 @@ describe("an endpoint served over gRPC", () => {
 
   test("answers an unknown method with UNIMPLEMENTED", async () => {
     const { raw } = await start();
-    expect((await rawCall(raw, "/test.items.v1.ItemsService/Nope", new Uint8Array())).code).toBe(status.UNIMPLEMENTED);
+    expect((await rawCall(raw, "/shop.test.v1.TestService/Nope", new Uint8Array())).code).toBe(status.UNIMPLEMENTED);
     expect((await rawCall(raw, "/no.Such/Thing", new Uint8Array())).code).toBe(status.UNIMPLEMENTED);
   });
 
@@ -195,7 +195,7 @@ describe("gRPC health", () => {
       return answer.reply ? decodeHealthResponse(answer.reply) : `status ${answer.code}`;
     };
     expect(await ask("")).toBe(servingStatus.SERVING);
-    expect(await ask("test.items.v1.ItemsService")).toBe(servingStatus.SERVING);
+    expect(await ask("shop.test.v1.TestService")).toBe(servingStatus.SERVING);
     up = false;
     expect(await ask("")).toBe(servingStatus.NOT_SERVING);
     expect(await ask("no.Such")).toBe(`status ${status.NOT_FOUND}`);

@@ -17,7 +17,7 @@ import type { HeaderReader } from "../identity/index.ts";
 import { callContextOf, metadataValue, statusOfFailure } from "./call.ts";
 import { type GrpcHealth, grpcHealth } from "./health.ts";
 import { addReflection } from "./reflection.ts";
-import type { GrpcMethod, GrpcServiceSchema } from "./service-schema.ts";
+import type { GrpcMethod, GrpcServiceSchema } from "./schema.ts";
 
 interface LoggerLike {
   info(obj: object, msg?: string): void;

@@ -1,7 +1,7 @@
 import { describe } from "bun:test";
 import { freePort } from "../db/index.ts";
 import { clientFaultSuite } from "../testing/client-faults.ts";
-import { itemsSchema } from "./fixtures.ts";
+import { itemsSchema } from "./items.fixtures.ts";
 import { serveGrpc } from "./server.ts";
 import { grpcTransport } from "./transport.ts";
 

@@ -4,7 +4,7 @@ import type { RequestTransport } from "../endpoint/client.ts";
 import { decodeJson, encodeJson } from "../endpoint/wire.ts";
 import { AppError } from "../errors/index.ts";
 import { errorOfStatus, metadataOf } from "./call.ts";
-import type { GrpcMethod, GrpcServiceSchema } from "./service-schema.ts";
+import type { GrpcMethod, GrpcServiceSchema } from "./schema.ts";
 
 /** A RequestTransport that can also be closed (its HTTP/2 connection). */
 export interface GrpcTransport extends RequestTransport {
