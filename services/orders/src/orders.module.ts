@@ -12,6 +12,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import ordersProto from "../../../proto/shop/orders/v1/orders.proto" with { type: "text" };
 import { type OrdersConfig, ordersConfigSchema } from "./config.ts";
 import { createApp } from "./orders.app.ts";
 import { catalogClient } from "./orders.catalog.ts";
@@ -59,11 +60,14 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     logger: rt.logger,
   });
   const sweeper = startReservationSweeper({ orders, policy: rt.config.reservation, logger: rt.logger });
+  const appOptions = serviceAppOptions(rt, metrics, { busReady: true });
   return serveService(rt, {
     name: "orders",
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
-    app: createApp({ endpoints, idempotency, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, idempotency, ...appOptions }),
+    grpc: { proto: ordersProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
     metrics,
     busEndpoints: [endpoints.get],
     background: [sweeper, relay, purge],

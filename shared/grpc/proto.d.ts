@@ -1,0 +1,5 @@
+// `with { type: "text" }` imports of the generated protos resolve to their text (embedded in compiled binaries).
+declare module "*.proto" {
+  const text: string;
+  export default text;
+}
