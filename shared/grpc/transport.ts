@@ -31,6 +31,10 @@ export function grpcTransport(options: {
   const client = new Client(options.address, credentials.createInsecure(), {
     "grpc.max_receive_message_length": max,
     "grpc.max_send_message_length": max,
+    // a restarted server is found again within a second, not grpc-js's default of up to two minutes;
+    // calls while it is away fail at once (no wait for ready), so the breaker sees them
+    "grpc.initial_reconnect_backoff_ms": 100,
+    "grpc.max_reconnect_backoff_ms": 1000,
   });
   return {
     request(subject, payload, headers, timeoutMs) {
