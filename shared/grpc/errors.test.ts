@@ -36,8 +36,8 @@ const expected: Record<ErrorCode, [number, keyof typeof grpcJsStatus]> = {
 
 /** An endpoint that fails with the code named by its input id. */
 const failing = (contract: EndpointContract) =>
-  implement(contract, async (raw) => {
-    const input = raw as { id: string };
+  implement(contract, async (value) => {
+    const input = value as { id: string };
     const code = input.id as ErrorCode;
     if (code === "internal") throw new Error("a secret driver message");
     throw new AppError(code, `failed with ${code}`);

@@ -27,8 +27,8 @@ const fresh = (): EndpointContract =>
 /** An items endpoint that answers `unavailable` for its first `failures` calls, then the item; `calls` counts runs. */
 function flaky(contract: EndpointContract, failures: number, delayMs = 0) {
   const calls = { n: 0 };
-  const endpoint = implement(contract, async (raw) => {
-    const input = raw as { id: string };
+  const endpoint = implement(contract, async (value) => {
+    const input = value as { id: string };
     calls.n++;
     if (delayMs) await Bun.sleep(delayMs);
     if (calls.n <= failures) throw new AppError("unavailable", "down for now");
