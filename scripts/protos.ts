@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { bufBin } from "../shared/build/buf.ts";
 import { ROOT } from "../shared/build/compile.ts";
 import {
   contractsIn,
@@ -18,8 +19,8 @@ import {
 } from "../shared/grpc/index.ts";
 import type { DriftResult } from "./drift.ts";
 
-/** The buf binary installed from npm. */
-export const bufBin = join(ROOT, "node_modules", ".bin", "buf");
+/** The buf binary from npm (see shared/build/buf.ts). */
+export { bufBin };
 
 /** Services with a `src/<svc>.contract.ts` (the gateway has none). */
 export function servicesWithContracts(root = ROOT): string[] {

@@ -299,7 +299,7 @@ function fieldOf(build: Build, parent: ProtoMessage, spec: FieldSpec): ProtoFiel
     build.imports.add(STRUCT_FILE);
     return { ...field, type: valueType, repeated: false, absent: "undefined", comments: [...comments, nullNote] };
   }
-  if (kind === "value") return { ...field, absent: "undefined" };
+  if (kind === "value" && !typed.repeated) return { ...field, absent: "undefined" };
   if (nullable) {
     field.absent = "null";
     comments.push("Unset means null.");

@@ -1,4 +1,4 @@
-// `with { type: "text" }` imports of the generated protos resolve to their text (embedded in compiled binaries).
+// `with { type: "text" }` imports of the generated .proto files resolve to their text (embedded in binaries).
 declare module "*.proto" {
   const text: string;
   export default text;

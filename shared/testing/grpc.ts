@@ -2,6 +2,7 @@
 // service's generated proto declares.
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { bufBin } from "../build/buf.ts";
 import { ROOT } from "../build/compile.ts";
 import { packageNameOf, protoPathOf, serviceNameOf } from "../grpc/naming.ts";
 
@@ -21,7 +22,7 @@ export interface BufCurlResult {
 export function bufCurl(port: number, args: string[], rpc = ""): BufCurlResult {
   const p = Bun.spawnSync(
     [
-      join(ROOT, "node_modules", ".bin", "buf"),
+      bufBin,
       "curl",
       "--protocol",
       "grpc",
