@@ -45,7 +45,8 @@ FROM runtime-${RUNTIME}
 COPY --from=build /out/service /usr/local/bin/service
 # The binary ignores .env and bunfig.toml; configuration comes from the environment and flags.
 ENV PORT=8080
-EXPOSE 8080
+# HTTP, and gRPC (h2c) when GRPC_PORT is set (compose: 9090)
+EXPOSE 8080 9090
 USER 65532:65532
 WORKDIR /tmp
 # The binary asks its own readiness endpoint (/readyz; the gateway's /__health): no curl in the image.

@@ -7,6 +7,7 @@
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { bufBin } from "../shared/build/buf.ts";
 import { ROOT } from "../shared/build/compile.ts";
 import {
   contractsIn,
@@ -18,24 +19,8 @@ import {
 } from "../shared/grpc/index.ts";
 import type { DriftResult } from "./drift.ts";
 
-const bufArch: Record<string, string> = { x64: "x64", arm64: process.platform === "linux" ? "aarch64" : "arm64" };
-
-/**
- * The buf binary installed from npm: the platform package's native binary (`@bufbuild/buf-linux-x64`), so
- * no node is needed; else the npm shim in node_modules/.bin.
- */
-export const bufBin =
-  [
-    join(
-      ROOT,
-      "node_modules",
-      "@bufbuild",
-      `buf-${process.platform}-${bufArch[process.arch] ?? process.arch}`,
-      "bin",
-      "buf",
-    ),
-    join(ROOT, "node_modules", ".bin", "buf"),
-  ].find((path) => existsSync(path)) ?? join(ROOT, "node_modules", ".bin", "buf");
+/** The buf binary from npm (see shared/build/buf.ts). */
+export { bufBin };
 
 /** Services with a `src/<svc>.contract.ts` (the gateway has none). */
 export function servicesWithContracts(root = ROOT): string[] {

@@ -1,12 +1,17 @@
-// One endpoint, two transports: users.get served by the same users process over HTTP (GET /users/{id},
-// driven by wrk) and over NATS request-reply (subject users.get, driven by a Bun client keeping the same
-// number of requests in flight), side by side in one run. The users service is pinned to CPU 0, the
+// One endpoint, three transports: users.get served by the same users process over HTTP (GET /users/{id},
+// driven by wrk), over NATS request-reply (subject users.get) and over gRPC (users.v1 Get, h2c, one
+// channel), the last two driven by a Bun client keeping the same number of requests in flight, side by
+// side in one run. The users service is pinned to CPU 0, the
 // load generators to CPU 1; a private nats-server and PostgreSQL float. Loopback only, bounded.
 // Usage: bun bench/endpoint/run.ts [seconds=5] [concurrency=32]
 import { resolve } from "node:path";
+import { Client, credentials, Metadata } from "@grpc/grpc-js";
 import { connect, headers } from "@nats-io/transport-node";
+import { usersGet } from "@shared/contracts/users.ts";
+import { grpcServiceSchemaOf } from "@shared/grpc";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
+import usersProto from "../../proto/shop/users/v1/users.proto" with { type: "text" };
 import { startPrivateNats } from "../../shared/testing/nats-server.ts";
 import { createBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, waitFor } from "../lib/wrk.ts";
@@ -27,9 +32,17 @@ const database = await createBenchDatabase("bench_endpoint");
 const dbUrl = database.url;
 const nats = await startPrivateNats();
 const port = await freePort();
+const grpcPort = await freePort();
 const users = Bun.spawn(["taskset", "-c", "0", "bun", "services/users/src/main.ts", "serve"], {
   cwd: root,
-  env: { ...process.env, PORT: String(port), DATABASE_URL: dbUrl, NATS_URL: nats.url, LOG_LEVEL: "info" },
+  env: {
+    ...process.env,
+    PORT: String(port),
+    GRPC_PORT: String(grpcPort),
+    DATABASE_URL: dbUrl,
+    NATS_URL: nats.url,
+    LOG_LEVEL: "info",
+  },
   stdout: "ignore",
   stderr: "inherit",
 });
@@ -38,13 +51,9 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? Number.NaN;
 }
 
-async function natsLoad(ids: string[], durationS: number) {
-  // The load generator runs in this process; pin it away from the service.
-  Bun.spawnSync(["taskset", "-pc", "1", String(process.pid)]);
-  const nc = await connect({ servers: nats.url });
-  const h = headers();
-  h.set("x-user-id", adminId);
-  h.set("x-user-roles", "admin");
+/** Keeps `concurrency` calls in flight for `durationS`; `call` resolves true for an answer that is an error. */
+async function closedLoop(durationS: number, call: (n: number) => Promise<boolean>) {
+  const cpuBefore = process.cpuUsage();
   const latencies: number[] = [];
   let errors = 0;
   const deadline = performance.now() + durationS * 1000;
@@ -52,11 +61,9 @@ async function natsLoad(ids: string[], durationS: number) {
   await Promise.all(
     Array.from({ length: concurrency }, async () => {
       while (performance.now() < deadline) {
-        const id = ids[n++ % ids.length]!;
         const t = performance.now();
         try {
-          const msg = await nc.request("users.get", JSON.stringify({ id }), { timeout: 2000, headers: h });
-          if (msg.headers?.get("Nats-Service-Error-Code")) errors++;
+          if (await call(n++)) errors++;
         } catch {
           errors++;
         }
@@ -64,15 +71,52 @@ async function natsLoad(ids: string[], durationS: number) {
       }
     }),
   );
-  await nc.close();
+  const cpu = process.cpuUsage(cpuBefore);
   latencies.sort((a, b) => a - b);
   return {
+    clientCpuUs: (cpu.user + cpu.system) / latencies.length,
     requests: latencies.length,
     rps: latencies.length / durationS,
     p50: percentile(latencies, 50),
     p99: percentile(latencies, 99),
     errors,
   };
+}
+
+async function natsLoad(ids: string[], durationS: number) {
+  const nc = await connect({ servers: nats.url });
+  const h = headers();
+  h.set("x-user-id", adminId);
+  h.set("x-user-roles", "admin");
+  const result = await closedLoop(durationS, async (n) => {
+    const id = ids[n % ids.length]!;
+    const msg = await nc.request("users.get", JSON.stringify({ id }), { timeout: 2000, headers: h });
+    return Boolean(msg.headers?.get("Nats-Service-Error-Code"));
+  });
+  await nc.close();
+  return result;
+}
+
+async function grpcLoad(ids: string[], durationS: number) {
+  const method = grpcServiceSchemaOf("users", [usersGet], usersProto).methods[0]!;
+  const requests = ids.map((id) => Buffer.from(method.encodeRequest({ id })));
+  const client = new Client(`127.0.0.1:${grpcPort}`, credentials.createInsecure());
+  const metadata = new Metadata();
+  metadata.set("x-user-id", adminId);
+  metadata.set("x-user-roles", "admin");
+  const pass = (b: Buffer) => b;
+  const result = await closedLoop(
+    durationS,
+    (n) =>
+      new Promise<boolean>((resolve) => {
+        const options = { deadline: Date.now() + 2000 };
+        client.makeUnaryRequest(method.path, pass, pass, requests[n % requests.length]!, metadata, options, (err) =>
+          resolve(err !== null),
+        );
+      }),
+  );
+  client.close();
+  return result;
 }
 
 try {
@@ -86,9 +130,20 @@ try {
     script,
     `local ids = {${ids.map((id) => `"${id}"`).join(",")}}\nlocal n = 0\nrequest = function()\n  n = n + 1\n  return wrk.format("GET", "/users/" .. ids[(n % #ids) + 1], { ["x-user-id"] = "${adminId}", ["x-user-roles"] = "admin" })\nend\n`,
   );
-  const rows: { name: string; rps: number; p50: number; p99: number; cpuUs: number; errors: number }[] = [];
+  const rows: {
+    name: string;
+    rps: number;
+    p50: number;
+    p99: number;
+    cpuUs: number;
+    clientCpuUs?: number;
+    errors: number;
+  }[] = [];
+  // The load generators run in this process; pin it away from the service.
+  Bun.spawnSync(["taskset", "-pc", "1", String(process.pid)]);
   await runWrk({ url: `http://127.0.0.1:${port}`, seconds: 1, connections: concurrency, cpu: 1, script });
   await natsLoad(ids, 1);
+  await grpcLoad(ids, 1);
   for (let round = 0; round < 2; round++) {
     let before = cpuSeconds(users.pid);
     const http = await runWrk({ url: `http://127.0.0.1:${port}`, seconds, connections: concurrency, cpu: 1, script });
@@ -108,18 +163,32 @@ try {
       p50: viaNats.p50,
       p99: viaNats.p99,
       cpuUs: ((cpuSeconds(users.pid) - before) * 1e6) / viaNats.requests,
+      clientCpuUs: viaNats.clientCpuUs,
       errors: viaNats.errors,
+    });
+    before = cpuSeconds(users.pid);
+    const viaGrpc = await grpcLoad(ids, seconds);
+    rows.push({
+      name: "gRPC users.v1 Get",
+      rps: viaGrpc.rps,
+      p50: viaGrpc.p50,
+      p99: viaGrpc.p99,
+      cpuUs: ((cpuSeconds(users.pid) - before) * 1e6) / viaGrpc.requests,
+      clientCpuUs: viaGrpc.clientCpuUs,
+      errors: viaGrpc.errors,
     });
   }
   console.log(`users.get, ${concurrency} in flight, ${seconds}s per run, 2 rounds (service on CPU 0, load on CPU 1)`);
-  console.log("transport               req/s   p50 ms   p99 ms   service CPU us/req  errors");
+  // the Bun load generator's own CPU per call: when it nears its core's capacity, req/s measures the client
+  console.log("transport               req/s   p50 ms   p99 ms   service CPU us/req  client CPU us/req  errors");
   for (const r of rows) {
     console.log(
-      `${r.name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(20)}  ${r.errors}`,
+      `${r.name.padEnd(22)} ${r.rps.toFixed(0).padStart(6)} ${r.p50.toFixed(2).padStart(8)} ${r.p99.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(20)} ${(r.clientCpuUs?.toFixed(1) ?? "wrk").padStart(18)}  ${r.errors}`,
     );
   }
   const best = (prefix: string) => Math.max(...rows.filter((r) => r.name.startsWith(prefix)).map((r) => r.rps));
   console.log(`ratio NATS/HTTP (best runs): ${(best("NATS") / best("HTTP")).toFixed(2)}`);
+  console.log(`ratio gRPC/HTTP (best runs): ${(best("gRPC") / best("HTTP")).toFixed(2)}`);
 } finally {
   users.kill("SIGTERM");
   await users.exited;

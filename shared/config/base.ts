@@ -73,6 +73,26 @@ export function natsConfigSchema() {
     });
 }
 
+/** The `grpc` section: the second listener (HTTP/2 without TLS) serving the service's contracts; off without a port. */
+export function grpcConfigSchema() {
+  return z.object({
+    host: z.string().default("0.0.0.0"),
+    port: z.number().int().min(0).max(65535).optional().describe("gRPC (h2c) port; unset: no gRPC listener"),
+    maxMessageBytes: z
+      .number()
+      .int()
+      .positive()
+      .default(4 * 1024 * 1024)
+      .describe("largest request or reply message; a larger one answers RESOURCE_EXHAUSTED"),
+    defaultTimeoutMs: z
+      .number()
+      .int()
+      .positive()
+      .default(30_000)
+      .describe("budget of a call that comes without grpc-timeout"),
+  });
+}
+
 /** The sections every service has, as a zod shape to spread into a service's own object. */
 export function baseConfigShape(defaults: { port: number }) {
   return {
@@ -80,6 +100,7 @@ export function baseConfigShape(defaults: { port: number }) {
     db: dbConfigSchema().prefault({}),
     log: logConfigSchema().prefault({}),
     nats: natsConfigSchema().prefault({}),
+    grpc: grpcConfigSchema().prefault({}),
     /** Defence in depth: verify the access token the gateway forwards (off by default). */
     identity: identityConfigSchema().prefault({}),
     telemetry: telemetryConfigSchema().prefault({}),

@@ -17,6 +17,7 @@ export const standardEnvMap: Readonly<Record<string, string>> = {
   NATS_NKEY_FILE: "nats.nkeyFile",
   NATS_CA_FILE: "nats.caFile",
   MIGRATE_ON_START: "migrateOnStart",
+  GRPC_PORT: "grpc.port",
   LOG_LEVEL: "log.level",
   LOG_PRETTY: "log.pretty",
   ...otelEnvMap,

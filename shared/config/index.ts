@@ -3,6 +3,7 @@ export {
   baseConfigShape,
   dbConfigSchema,
   defineServiceConfig,
+  grpcConfigSchema,
   httpConfigSchema,
   logConfigSchema,
   natsConfigSchema,

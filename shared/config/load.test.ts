@@ -71,11 +71,19 @@ describe("loadConfig", () => {
   test("the usual environment names work in every service", () => {
     const config = loadConfig({
       schema,
-      env: { PORT: "8080", DATABASE_URL: "postgres://a@b/c", NATS_URL: "nats://n:4222", LOG_LEVEL: "debug" },
+      env: {
+        PORT: "8080",
+        DATABASE_URL: "postgres://a@b/c",
+        NATS_URL: "nats://n:4222",
+        LOG_LEVEL: "debug",
+        GRPC_PORT: "9083",
+      },
     });
     expect(config.http.port).toBe(8080);
     expect(config.db.url).toBe("postgres://a@b/c");
     expect(config.nats.url).toBe("nats://n:4222");
+    expect(config.grpc.port).toBe(9083);
+    expect(loadConfig({ schema, env: {} }).grpc.port).toBeUndefined();
     expect(config.log.level).toBe("debug");
   });
 

@@ -13,7 +13,7 @@ export interface EndpointClient<I extends z.ZodType = z.ZodType, O extends z.Zod
   call(input: z.input<I>, ctx: CallContext): Promise<z.output<O>>;
 }
 
-/** What moves a request to an endpoint by name and brings its answer back: NATS, or the in-process bus. */
+/** What moves a JSON-encoded request to an endpoint by name and brings its answer back: NATS, gRPC, or the in-process bus. */
 export interface RequestTransport {
   /** Sends an encoded request; resolves with the encoded reply or rejects with an AppError. */
   request(
@@ -51,8 +51,9 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
   const tracer = options.tracer ?? null;
   const spanOptions = { kind: SpanKind.CLIENT, attributes: { "rpc.method": contract.name } };
 
-  async function send(payload: Uint8Array, headers: Record<string, string>): Promise<z.output<O>> {
-    const deadline = Date.now() + options.timeoutMs;
+  async function send(payload: Uint8Array, headers: Record<string, string>, ctx: CallContext): Promise<z.output<O>> {
+    // the caller's own deadline (a gRPC caller's grpc-timeout) caps our budget: no one waits for the answer after it
+    const deadline = Math.min(Date.now() + options.timeoutMs, ctx.deadline ?? Number.POSITIVE_INFINITY);
     let lastError: AppError | undefined;
     for (let attempt = 0; attempt < attempts; attempt++) {
       const left = deadline - Date.now();
@@ -92,13 +93,13 @@ export function createClient<I extends z.ZodType, O extends z.ZodType>(
       }
       const payload = encodeJson(parsed.data);
       const headers = headersOf(ctx, ids);
-      if (tracer === null || ctx.sampled === false) return send(payload, headers);
+      if (tracer === null || ctx.sampled === false) return send(payload, headers, ctx);
       // One client span for the call, retries included; the callee continues it from the headers.
       const parent = activeContext();
       const span = tracer.startSpan(contract.name, spanOptions, parent);
       injectTraceContext(trace.setSpan(parent, span), headers);
       try {
-        return await send(payload, headers);
+        return await send(payload, headers, ctx);
       } catch (err) {
         recordFailure(span, err);
         throw err;

@@ -37,6 +37,8 @@ export interface CallContext {
   traceparent?: string;
   /** The caller's `tracestate`, forwarded with `traceparent`. */
   tracestate?: string;
+  /** When the caller stops waiting (epoch ms): a gRPC call's `grpc-timeout`, or the server's default budget. Calls made for this one get no more time. */
+  deadline?: number;
 }
 
 /** A contract bound to the function that serves it (the go-kit "endpoint"). */

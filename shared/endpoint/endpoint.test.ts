@@ -2,6 +2,7 @@ import { describe, expect, test } from "bun:test";
 import pino from "pino";
 import { AppError } from "../errors/index.ts";
 import { createHttpApp } from "../http/index.ts";
+import { clientFaultSuite } from "../testing/client-faults.ts";
 import { errorCodeOf } from "../testing/errors.ts";
 import { createBreaker } from "./breaker.ts";
 import { createClient, type RequestTransport } from "./client.ts";
@@ -118,6 +119,17 @@ describe("the endpoint client's resilience", () => {
     expect(await client.call({ id: "a" }, ctxOf(U1))).toMatchObject({ id: "a" });
     expect(breaker.state()).toBe("closed");
   });
+});
+
+describe("the endpoint client through the in-process bus", () => {
+  clientFaultSuite(
+    async (_contract, endpoints) => {
+      const bus = new LocalBus();
+      bus.serve(endpoints);
+      return { transport: bus, stop: async () => {} };
+    },
+    async () => ({ transport: new LocalBus(), stop: async () => {} }),
+  );
 });
 
 describe("an endpoint served on a message transport", () => {

@@ -9,7 +9,7 @@ import type { CallContext, Endpoint } from "./contract.ts";
 export type EndpointMiddleware = (next: Endpoint) => Endpoint;
 
 /** The transport label of `endpoint_request_duration_seconds` and of the endpoint span. */
-export type TransportName = "http" | "nats" | "local";
+export type TransportName = "http" | "nats" | "grpc" | "local";
 
 /** What the observing middleware records to. */
 export interface EndpointObservationOptions {

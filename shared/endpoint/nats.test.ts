@@ -2,6 +2,7 @@
 
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { clientFaultSuite } from "../testing/client-faults.ts";
 import { errorCodeOf } from "../testing/errors.ts";
 import { natsForTests, natsTestUrl } from "../testing/nats.ts";
 import { createClient } from "./client.ts";
@@ -120,6 +121,21 @@ describe.skipIf(!withNats)("an endpoint served over NATS", () => {
     expect(await errorCodeOf(client.call({ id: "a" }, ctx))).toBe("unavailable");
     expect(performance.now() - started).toBeLessThan(1000);
   });
+});
+
+describe.skipIf(!withNats)("the endpoint client over NATS", () => {
+  clientFaultSuite(
+    async (_contract, endpoints) => {
+      const service = await serveOverNats({
+        nc,
+        service: { name: "faults", version: "1.0.0" },
+        endpoints,
+        logger: silent,
+      });
+      return { transport: natsTransport(nc), stop: async () => void (await service.stop()) };
+    },
+    async () => ({ transport: natsTransport(nc), stop: async () => {} }),
+  );
 });
 
 test("build versions become semver for the micro protocol", () => {

@@ -1,5 +1,5 @@
 import { asAppError } from "../errors/connection.ts";
-import { AppError, httpStatusOf, isErrorCode, toProblem } from "../errors/index.ts";
+import { AppError, httpStatusOf, isErrorCode, type Problem, toProblem } from "../errors/index.ts";
 import { textFieldErrorOf } from "../errors/text.ts";
 import { identityFromHeaders, identityHeaderNames, writeIdentityHeaders } from "../identity/caller.ts";
 import { formatTraceparent, type IdSource, spanInTrace, traceIdOf } from "../trace/traceparent.ts";
@@ -54,6 +54,28 @@ export interface Reply {
 }
 
 /**
+ * The endpoint's input from a decoded request: validated by the contract, text fields checked; the one
+ * check every message transport applies before the handler runs.
+ */
+export function validInput(endpoint: Endpoint, raw: unknown): unknown {
+  const parsed = endpoint.input.safeParse(raw);
+  if (!parsed.success) {
+    throw new AppError("invalid_argument", "Request is invalid", {
+      fields: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })),
+    });
+  }
+  const text = textFieldErrorOf(parsed.data, []);
+  if (text !== null) throw new AppError("invalid_argument", "Request is invalid", { fields: [text] });
+  return parsed.data;
+}
+
+/** Any failure of a call as the AppError it answers (anything else is `internal`, its cause kept) and its problem. */
+export function failureOf(err: unknown, endpoint: Endpoint, ctx: CallContext): { error: AppError; problem: Problem } {
+  const error = asAppError(err);
+  return { error, problem: toProblem(error, { instance: endpoint.name, requestId: ctx.requestId }) };
+}
+
+/**
  * Serves one encoded request with an endpoint: decode and validate the input, run the handler, encode the
  * output. Every failure becomes an error reply with the same problem body HTTP would send.
  */
@@ -65,20 +87,11 @@ export async function dispatch(endpoint: Endpoint, payload: Uint8Array, ctx: Cal
     } catch {
       throw new AppError("invalid_argument", "Malformed JSON in request");
     }
-    const parsed = endpoint.input.safeParse(raw);
-    if (!parsed.success) {
-      throw new AppError("invalid_argument", "Request is invalid", {
-        fields: parsed.error.issues.map((i) => ({ path: `/${i.path.map(String).join("/")}`, message: i.message })),
-      });
-    }
-    const text = textFieldErrorOf(parsed.data, []);
-    if (text !== null) throw new AppError("invalid_argument", "Request is invalid", { fields: [text] });
-    const output = await endpoint.handle(parsed.data, ctx);
+    const output = await endpoint.handle(validInput(endpoint, raw), ctx);
     return { body: encodeJson(output) };
   } catch (err) {
-    const appError = asAppError(err);
-    const problem = toProblem(appError, { instance: endpoint.name, requestId: ctx.requestId });
-    return { body: encodeJson(problem), error: { status: httpStatusOf(appError.code), description: problem.detail } };
+    const { error, problem } = failureOf(err, endpoint, ctx);
+    return { body: encodeJson(problem), error: { status: httpStatusOf(error.code), description: problem.detail } };
   }
 }
 

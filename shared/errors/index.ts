@@ -1,6 +1,7 @@
 /**
  * The platform's one error taxonomy. Every layer throws `AppError` with a code from this closed union;
- * each transport maps the code once (HTTP: `httpStatusOf`, NATS: the code travels as is).
+ * each transport maps the code once, from one table (HTTP: `httpStatusOf`, gRPC: `grpcStatusOf`, NATS: the
+ * code travels as is with its HTTP status).
  */
 export const errorCodes = [
   "invalid_argument",
@@ -28,21 +29,47 @@ export interface FieldError {
   message: string;
 }
 
-const statusByCode: Record<ErrorCode, number> = {
-  invalid_argument: 400,
-  unauthenticated: 401,
-  permission_denied: 403,
-  not_found: 404,
-  method_not_allowed: 405,
-  conflict: 409,
-  precondition_failed: 412,
-  payload_too_large: 413,
-  unsupported_media_type: 415,
-  unprocessable_content: 422,
-  too_many_requests: 429,
-  internal: 500,
-  unavailable: 503,
-  timeout: 504,
+/** gRPC status codes (grpc/grpc doc/statuscodes.md), named as in the spec. */
+export const grpcStatus = {
+  OK: 0,
+  CANCELLED: 1,
+  UNKNOWN: 2,
+  INVALID_ARGUMENT: 3,
+  DEADLINE_EXCEEDED: 4,
+  NOT_FOUND: 5,
+  ALREADY_EXISTS: 6,
+  PERMISSION_DENIED: 7,
+  RESOURCE_EXHAUSTED: 8,
+  FAILED_PRECONDITION: 9,
+  ABORTED: 10,
+  OUT_OF_RANGE: 11,
+  UNIMPLEMENTED: 12,
+  INTERNAL: 13,
+  UNAVAILABLE: 14,
+  DATA_LOSS: 15,
+  UNAUTHENTICATED: 16,
+} as const;
+
+/**
+ * The one table from error code to every transport: the HTTP status (NATS error replies carry it too,
+ * with the code itself in the problem body) and the gRPC status (the code itself travels in the
+ * `shop-problem-bin` trailer, so codes sharing a gRPC status still come back apart).
+ */
+const transportCodes: Record<ErrorCode, { http: number; grpc: number }> = {
+  invalid_argument: { http: 400, grpc: grpcStatus.INVALID_ARGUMENT },
+  unauthenticated: { http: 401, grpc: grpcStatus.UNAUTHENTICATED },
+  permission_denied: { http: 403, grpc: grpcStatus.PERMISSION_DENIED },
+  not_found: { http: 404, grpc: grpcStatus.NOT_FOUND },
+  method_not_allowed: { http: 405, grpc: grpcStatus.UNIMPLEMENTED },
+  conflict: { http: 409, grpc: grpcStatus.ABORTED },
+  precondition_failed: { http: 412, grpc: grpcStatus.FAILED_PRECONDITION },
+  payload_too_large: { http: 413, grpc: grpcStatus.RESOURCE_EXHAUSTED },
+  unsupported_media_type: { http: 415, grpc: grpcStatus.INVALID_ARGUMENT },
+  unprocessable_content: { http: 422, grpc: grpcStatus.FAILED_PRECONDITION },
+  too_many_requests: { http: 429, grpc: grpcStatus.RESOURCE_EXHAUSTED },
+  internal: { http: 500, grpc: grpcStatus.INTERNAL },
+  unavailable: { http: 503, grpc: grpcStatus.UNAVAILABLE },
+  timeout: { http: 504, grpc: grpcStatus.DEADLINE_EXCEEDED },
 };
 
 const titleByCode: Record<ErrorCode, string> = {
@@ -84,7 +111,33 @@ export function isErrorCode(value: unknown): value is ErrorCode {
 
 /** The HTTP status for an error code. */
 export function httpStatusOf(code: ErrorCode): number {
-  return statusByCode[code];
+  return transportCodes[code].http;
+}
+
+/** The gRPC status for an error code. */
+export function grpcStatusOf(code: ErrorCode): number {
+  return transportCodes[code].grpc;
+}
+
+/** Statuses a bare answer (no problem with it) can only mean that the call failed, as a NATS timeout does. */
+const failedCallStatuses = new Set<number>([
+  grpcStatus.CANCELLED,
+  grpcStatus.UNKNOWN,
+  grpcStatus.DEADLINE_EXCEEDED,
+  grpcStatus.UNIMPLEMENTED,
+  grpcStatus.INTERNAL,
+  grpcStatus.UNAVAILABLE,
+  grpcStatus.DATA_LOSS,
+]);
+
+/**
+ * The error code of a gRPC status that came without a problem (made by the library or a proxy): a
+ * failed call (deadline, unknown method, protocol error) is `unavailable`; any other status maps back
+ * through the table to its first code.
+ */
+export function errorCodeOfGrpcStatus(status: number): ErrorCode {
+  if (failedCallStatuses.has(status)) return "unavailable";
+  return errorCodes.find((code) => transportCodes[code].grpc === status) ?? "unavailable";
 }
 
 /** The short human title for an error code (RFC 9457 `title`). */

@@ -39,7 +39,8 @@ export interface GrpcServiceSchema {
 
 const toObjectOptions: protobuf.IConversionOptions = { longs: Number, enums: Number, defaults: false };
 
-function parseFile(root: protobuf.Root, name: string, text: string): protobuf.IParserResult {
+/** Parses proto text into `root` under the file name `name`, so its descriptor can be built (`fileDescriptorOf`). */
+export function parseFile(root: protobuf.Root, name: string, text: string): protobuf.IParserResult {
   const parse = protobuf.parse as typeof protobuf.parse & { filename: string | null };
   parse.filename = name;
   try {

@@ -9,7 +9,12 @@ export {
   writeIdentityHeaders,
 } from "./caller.ts";
 export { type IdentityConfig, identityConfigSchema, identityOptionsOf } from "./config.ts";
-export { type ForwardedIdentityOptions, verifyForwardedIdentity } from "./middleware.ts";
+export {
+  type ForwardedIdentityOptions,
+  forwardedIdentityCheck,
+  type HeaderReader,
+  verifyForwardedIdentity,
+} from "./middleware.ts";
 export {
   type AccessTokenVerifier,
   type AccessTokenVerifierOptions,

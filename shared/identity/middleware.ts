@@ -15,24 +15,28 @@ const rolesOf = (header: string | undefined) => [...new Set(parseRoles(header))]
 
 const sameRoles = (a: string[], b: string[]) => a.length === b.length && a.every((r, i) => r === b[i]);
 
+/** Reads one request header or metadata value by its lower-case name. */
+export type HeaderReader = (name: string) => string | undefined;
+
 /**
- * Defence in depth behind the gateway: a request that carries `X-User-Id` must also carry the access
- * token the gateway forwarded (`Authorization: Bearer …`), the token must verify against the auth
- * service's JWKS, and its `sub` and `roles` must equal `X-User-Id` and `X-User-Roles`; otherwise the
- * request answers 401 problem+json. Requests without identity headers pass (the route decides).
- *
- * @example
- * app.use(verifyForwardedIdentity({ enabled: config.identity.verify, jwksUrl, issuer: "shop-auth", audience: "shop" }));
+ * Defence in depth behind the gateway, for any transport's headers: a call that carries `X-User-Id` must
+ * also carry the access token the gateway forwarded (`Authorization: Bearer …`), the token must verify
+ * against the auth service's JWKS, and its `sub` and `roles` must equal `X-User-Id` and `X-User-Roles`;
+ * otherwise it throws `unauthenticated`. Calls without identity headers pass (the endpoint decides).
+ * Null when verification is off.
+ * @example const check = forwardedIdentityCheck(options); if (check) await check((name) => metadata.get(name));
  */
-export function verifyForwardedIdentity(options: ForwardedIdentityOptions): MiddlewareHandler {
-  if (!options.enabled) return async (_c, next) => next();
+export function forwardedIdentityCheck(
+  options: ForwardedIdentityOptions,
+): ((header: HeaderReader) => Promise<void>) | null {
+  if (!options.enabled) return null;
   const verify = createAccessTokenVerifier(options);
-  return async (c, next) => {
-    const userId = c.req.header(identityHeaderNames.userId);
-    const rolesHeader = c.req.header(identityHeaderNames.roles);
-    if (userId === undefined && rolesHeader === undefined) return next();
+  return async (header) => {
+    const userId = header(identityHeaderNames.userId);
+    const rolesHeader = header(identityHeaderNames.roles);
+    if (userId === undefined && rolesHeader === undefined) return;
     if (userId === undefined) throw new AppError("unauthenticated", "X-User-Roles arrived without X-User-Id");
-    const token = bearer.exec(c.req.header("authorization") ?? "")?.[1];
+    const token = bearer.exec(header("authorization") ?? "")?.[1];
     if (!token) throw new AppError("unauthenticated", "The forwarded identity comes without its access token");
     const verified = await verify(token);
     if (verified.sub.toLowerCase() !== userId.trim().toLowerCase()) {
@@ -41,6 +45,21 @@ export function verifyForwardedIdentity(options: ForwardedIdentityOptions): Midd
     if (!sameRoles(rolesOf(verified.roles.join(",")), rolesOf(rolesHeader))) {
       throw new AppError("unauthenticated", "X-User-Roles does not match the access token");
     }
+  };
+}
+
+/**
+ * The HTTP middleware of {@link forwardedIdentityCheck}: a request whose identity headers do not match
+ * its forwarded access token answers 401 problem+json.
+ *
+ * @example
+ * app.use(verifyForwardedIdentity({ enabled: config.identity.verify, jwksUrl, issuer: "shop-auth", audience: "shop" }));
+ */
+export function verifyForwardedIdentity(options: ForwardedIdentityOptions): MiddlewareHandler {
+  const check = forwardedIdentityCheck(options);
+  if (check === null) return async (_c, next) => next();
+  return async (c, next) => {
+    await check((name) => c.req.header(name));
     return next();
   };
 }

@@ -2,8 +2,10 @@ import type { OpenAPIHono } from "@hono/zod-openapi";
 import type { BaseConfig } from "../config/index.ts";
 import { type EmbeddedMigration, explainUnusableDatabase, migrate } from "../db/index.ts";
 import { type Endpoint, observeEndpoint } from "../endpoint/index.ts";
+import { type GrpcServer, grpcServiceSchemaOf, serveGrpc } from "../grpc/index.ts";
+import type { ReadinessCheck } from "../health/index.ts";
 import { type AppEnv, serveHttp } from "../http/index.ts";
-import { identityOptionsOf, verifyForwardedIdentity } from "../identity/index.ts";
+import { forwardedIdentityCheck, identityOptionsOf, verifyForwardedIdentity } from "../identity/index.ts";
 import { drainServer } from "../lifecycle/index.ts";
 import { createMetrics, type Metrics } from "../metrics/index.ts";
 import type { ServiceAppOptions } from "./app.ts";
@@ -68,6 +70,13 @@ export async function serveService<C extends BaseConfig>(
     /** Where bus-served calls record `endpoint_request_duration_seconds`. */
     metrics?: Metrics;
     background?: readonly ({ stop(): Promise<void> } | null)[];
+    /**
+     * The contracts served over gRPC when `grpc.port` is set: the service's generated proto text (embedded:
+     * `import proto from "…/catalog.proto" with { type: "text" }`) and the endpoints behind its rpcs.
+     */
+    grpc?: { proto: string; endpoints: readonly Endpoint[] };
+    /** What gRPC health answers from (the HTTP app's `readiness`). */
+    readiness?: Record<string, ReadinessCheck>;
   },
 ): Promise<RunningService> {
   const observe = observeEndpoint({
@@ -82,14 +91,49 @@ export async function serveService<C extends BaseConfig>(
         options.busEndpoints.map(observe),
       )
     : null;
+  const grpc = await startGrpc(rt, options);
   const server = serveHttp(options.app, rt.config.http);
   rt.logger.info({ url: server.url.toString() }, "serving");
   return {
     url: server.url,
     async stop() {
-      await served?.stop();
+      await Promise.all([served?.stop(), grpc?.stop(rt.config.http.drainMs)]);
       await drainServer(server, rt.config.http.drainMs);
       for (const work of options.background ?? []) await work?.stop();
     },
   };
+}
+
+/**
+ * The gRPC listener of a service when `grpc.port` is set: its endpoints through the same middleware
+ * (transport `grpc`), identity metadata checked as the HTTP edge checks the headers.
+ */
+async function startGrpc<C extends BaseConfig>(
+  rt: ServiceRuntime<C>,
+  options: {
+    name: string;
+    grpc?: { proto: string; endpoints: readonly Endpoint[] };
+    metrics?: Metrics;
+    readiness?: Record<string, ReadinessCheck>;
+  },
+): Promise<GrpcServer | null> {
+  const config = rt.config.grpc;
+  if (config.port === undefined || !options.grpc) return null;
+  const observe = observeEndpoint({
+    transport: "grpc",
+    tracer: rt.telemetry?.tracer,
+    metrics: options.metrics,
+    accessLog: rt.accessLog,
+  });
+  return serveGrpc({
+    host: config.host,
+    port: config.port,
+    schema: grpcServiceSchemaOf(options.name, options.grpc.endpoints, options.grpc.proto),
+    endpoints: options.grpc.endpoints.map(observe),
+    maxMessageBytes: config.maxMessageBytes,
+    defaultTimeoutMs: config.defaultTimeoutMs,
+    identity: forwardedIdentityCheck(identityOptionsOf(rt.config.identity)),
+    readiness: { checks: options.readiness ?? { database: () => rt.database.ping() } },
+    logger: rt.logger,
+  });
 }

@@ -76,7 +76,13 @@ export function buildService(name: string, opts: BuildServiceOptions = {}): Prom
 
 async function buildIfStale(name: string, version: string, entry: string, outdir: string): Promise<string> {
   const target = artifactPath(name, version, outdir);
-  const inputs = [dirname(dirname(entry)), join(ROOT, "shared"), join(ROOT, "drizzle"), join(ROOT, "bun.lock")];
+  const inputs = [
+    dirname(dirname(entry)),
+    join(ROOT, "shared"),
+    join(ROOT, "drizzle"),
+    join(ROOT, "proto"),
+    join(ROOT, "bun.lock"),
+  ];
   const stamp = `${target}.stamp`;
   const wanted = `${version} ${newestMtime(inputs)} ${entry}`;
   if (existsSync(target) && existsSync(stamp) && (await Bun.file(stamp).text()) === wanted) return target;

@@ -4,8 +4,9 @@ import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { Validator } from "@seriousme/openapi-schema-validator";
 import postgres from "postgres";
-import { buildService, copyAlone, type RunningBinary, startBinary } from "./binary.ts";
+import { buildService, copyAlone, freePort, type RunningBinary, startBinary } from "./binary.ts";
 import { createTestDatabase, type TestDatabase } from "./db.ts";
+import { bufCurl, rpcsOfProto } from "./grpc.ts";
 import { parsePrometheusText } from "./prometheus.ts";
 
 /** Options of {@link smokeTestBinary}. */
@@ -24,6 +25,8 @@ export interface SmokeContext {
   readonly binary: string;
   readonly databaseUrl: string;
   readonly app: RunningBinary;
+  /** The port of the binary's gRPC listener (`GRPC_PORT`). */
+  readonly grpcPort: number;
   /** Runs the copied binary once with a clean environment plus `env`. */
   run(args: string[], env?: Record<string, string>): { code: number; out: string; err: string };
 }
@@ -46,6 +49,7 @@ export function smokeTestBinary(name: string, options: SmokeTestOptions = {}): S
   let binary = "";
   let tdb: TestDatabase | undefined;
   let app: RunningBinary | undefined;
+  let grpcPort = 0;
   let sql: postgres.Sql | undefined;
 
   const run = (args: string[], env: Record<string, string> = {}) => {
@@ -60,10 +64,11 @@ export function smokeTestBinary(name: string, options: SmokeTestOptions = {}): S
     // Migrated here rather than by serve, so the serve below proves it starts on a migrated database.
     const migrated = run(["migrate", "up"], { DATABASE_URL: tdb.url, LOG_LEVEL: "warn" });
     if (migrated.code !== 0) throw new Error(`${name} migrate up failed:\n${migrated.out}\n${migrated.err}`);
+    grpcPort = await freePort();
     app = await startBinary({
       path: binary,
       args: ["serve"],
-      env: { DATABASE_URL: tdb.url, LOG_LEVEL: "info", ...options.env },
+      env: { DATABASE_URL: tdb.url, LOG_LEVEL: "info", GRPC_PORT: String(grpcPort), ...options.env },
     });
   }, 180_000);
 
@@ -135,6 +140,20 @@ export function smokeTestBinary(name: string, options: SmokeTestOptions = {}): S
       expect(samples.some((s) => s.name === "process_resident_memory_bytes")).toBe(true);
     });
 
+    test("serves every rpc of its proto over gRPC, listed by reflection (buf curl --list-methods)", () => {
+      const listed = bufCurl(grpcPort, ["--list-methods"]);
+      expect(listed.err).toBe("");
+      const methods = listed.out.trim().split("\n");
+      expect(methods.filter((m) => !m.startsWith("grpc.health.v1."))).toEqual(rpcsOfProto(name));
+      expect(methods).toContain("grpc.health.v1.Health/Check");
+    });
+
+    test("answers grpc.health.v1.Health/Check SERVING", () => {
+      const health = bufCurl(grpcPort, ["-d", "{}"], "grpc.health.v1.Health/Check");
+      expect(health.err).toBe("");
+      expect(JSON.parse(health.out)).toEqual({ status: "SERVING" });
+    });
+
     test("log lines are JSON naming the TypeScript source of the caller", () => {
       const line = app!.stdout.find((l) => l.includes('"msg":"serving"'));
       expect(line).toBeDefined();
@@ -157,6 +176,9 @@ export function smokeTestBinary(name: string, options: SmokeTestOptions = {}): S
     get app() {
       if (!app) throw new Error("smokeTestBinary: the binary runs only once beforeAll has run");
       return app;
+    },
+    get grpcPort() {
+      return grpcPort;
     },
     run,
   };

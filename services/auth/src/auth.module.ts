@@ -13,6 +13,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import authProto from "../../../proto/shop/auth/v1/auth.proto" with { type: "text" };
 import { createApp } from "./auth.app.ts";
 import { makeAuthEndpoints } from "./auth.endpoints.ts";
 import { PgKeyStore } from "./auth.keys.repo.ts";
@@ -113,10 +114,15 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
   }
   logger.info({ kids: await keys.kids() }, "signing keys ready");
   const pruning = startPruning(auth, config.prune.everySec * 1000, logger);
+  const endpoints = makeAuthEndpoints(auth, keys, { trustedProxies });
+  const appOptions = serviceAppOptions(rt, metrics);
   return serveService(rt, {
     name: "auth",
     description: "Accounts and sessions",
-    app: createApp({ endpoints: makeAuthEndpoints(auth, keys, { trustedProxies }), ...serviceAppOptions(rt, metrics) }),
+    app: createApp({ endpoints, ...appOptions }),
+    grpc: { proto: authProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
+    metrics,
     background: [pruning, relay],
   });
 }

@@ -3,6 +3,7 @@
 // binary, then bad input that must leave the tables unchanged.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { parsePrometheusText } from "@shared/testing";
+import { bufCurl } from "@shared/testing/grpc.ts";
 import { smokeTestBinary } from "@shared/testing/smoke.ts";
 import postgres from "postgres";
 
@@ -43,6 +44,58 @@ describe("the catalog binary", () => {
     });
     expect(again.status).toBe(304);
     expect(await again.text()).toBe("");
+  });
+});
+
+/** A proto JSON value (int64 as a string, defaults left out) in the contract's JSON shape, field by field of `like`. */
+function asContractJson(value: Record<string, unknown>, like: Record<string, unknown>): Record<string, unknown> {
+  const defaults = { number: 0, boolean: false, string: "" } as Record<string, unknown>;
+  return Object.fromEntries(
+    Object.entries(like).map(([k, v]) => {
+      const got = value[k] ?? defaults[typeof v];
+      return [k, typeof v === "number" ? Number(got) : got];
+    }),
+  );
+}
+
+describe("the catalog binary over gRPC (buf curl, schemas by reflection)", () => {
+  const rpc = "shop.catalog.v1.CatalogService/ProductsGet";
+
+  test("products-get returns the same products as HTTP's batch-get", async () => {
+    const created = await fetch(`${smoke.app.url}/products`, {
+      method: "POST",
+      headers: { ...admin, ...json },
+      body: JSON.stringify({ ...chair, sku: "GRPC-1" }),
+    });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const missing = "0190d9a4-6b1e-7c3a-9f51-00000000ffff";
+    const body = JSON.stringify({ ids: [id, missing] });
+    const viaHttp = (await (
+      await fetch(`${smoke.app.url}/products/batch-get`, { method: "POST", headers: json, body })
+    ).json()) as { products: Record<string, unknown>[]; missing: string[] };
+    const called = bufCurl(smoke.grpcPort, ["-d", body], rpc);
+    expect(called.err).toBe("");
+    const viaGrpc = JSON.parse(called.out) as { products: Record<string, unknown>[]; missing: string[] };
+    expect(viaHttp.products).toHaveLength(1);
+    expect(viaGrpc.missing).toEqual(viaHttp.missing);
+    expect(viaGrpc.products.map((p, i) => asContractJson(p, viaHttp.products[i]!))).toEqual(viaHttp.products);
+  });
+
+  test("a bad argument answers INVALID_ARGUMENT with the problem's detail", () => {
+    const called = bufCurl(smoke.grpcPort, ["-d", '{"ids":["nope"]}'], rpc);
+    expect(called.code).not.toBe(0);
+    expect(JSON.parse(called.err)).toEqual({ code: "invalid_argument", message: "Request is invalid" });
+  });
+
+  test("its gRPC calls are counted under transport grpc", async () => {
+    const samples = parsePrometheusText(await (await fetch(`${smoke.app.url}/metrics`)).text());
+    const grpcCalls = samples.filter(
+      (s) => s.name === "endpoint_request_duration_seconds_count" && s.labels.transport === "grpc",
+    );
+    expect(grpcCalls.find((s) => s.labels.endpoint === "catalog.products.get" && s.labels.code === "ok")?.value).toBe(
+      1,
+    );
   });
 });
 

@@ -12,6 +12,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import catalogProto from "../../../proto/shop/catalog/v1/catalog.proto" with { type: "text" };
 import { createApp } from "./catalog.app.ts";
 import { makeCatalogEndpoints } from "./catalog.endpoints.ts";
 import { publishProductChanged } from "./catalog.events.ts";
@@ -44,15 +45,13 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
     everyMs: rt.config.idempotency.purgeEveryMs,
     logger: rt.logger,
   });
+  const appOptions = serviceAppOptions(rt, metrics, { busReady: true });
   return serveService(rt, {
     name: "catalog",
     description: "Products and prices",
-    app: createApp({
-      endpoints,
-      cache: rt.config.cache,
-      idempotency,
-      ...serviceAppOptions(rt, metrics, { busReady: true }),
-    }),
+    app: createApp({ endpoints, cache: rt.config.cache, idempotency, ...appOptions }),
+    grpc: { proto: catalogProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
     metrics,
     busEndpoints: [
       endpoints.productsGet,

@@ -10,6 +10,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import notifierProto from "../../../proto/shop/notifier/v1/notifier.proto" with { type: "text" };
 import { type NotifierConfig, notifierConfigSchema } from "./config.ts";
 import { createApp } from "./notifier.app.ts";
 import { startNotifierConsumers } from "./notifier.consumer.ts";
@@ -41,11 +42,16 @@ export async function startNotifier(rt: ServiceRuntime<NotifierConfig>): Promise
       })
     : null;
   if (!consumers) rt.logger.warn("no NATS URL: the notifier consumes no events (durable consumers need JetStream)");
+  const endpoints = makeNotifierEndpoints(notifier);
+  const appOptions = serviceAppOptions(rt, metrics);
   return serveService(rt, {
     name: "notifier",
     description: "Notifications",
     // NATS is not a readiness check: listing notifications works while it is down, and consumers resume.
-    app: createApp({ endpoints: makeNotifierEndpoints(notifier), ...serviceAppOptions(rt, metrics) }),
+    app: createApp({ endpoints, ...appOptions }),
+    grpc: { proto: notifierProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
+    metrics,
     background: [consumers],
   });
 }

@@ -9,6 +9,8 @@ import {
 } from "@shared/contracts/catalog.ts";
 import { type Breaker, createBreaker, createClient, type RequestTransport } from "@shared/endpoint";
 import { AppError } from "@shared/errors";
+import { grpcServiceSchemaOf, grpcTransport } from "@shared/grpc";
+import catalogProto from "../../../proto/shop/catalog/v1/catalog.proto" with { type: "text" };
 import type { CatalogProduct, RequestMeta, StockLine } from "./orders.model.ts";
 import type { CatalogClient } from "./orders.service.ts";
 
@@ -85,6 +87,32 @@ export function catalogClient(options: CatalogClientOptions): CatalogClient {
       }
     },
   };
+}
+
+/** The catalog contracts orders calls. */
+const catalogContracts = [
+  catalogProductsGet,
+  catalogStockReserve,
+  catalogStockRelease,
+  catalogStockHeld,
+  catalogStockKeep,
+] as const;
+
+/**
+ * The transport orders reaches catalog by, as configured: the request bus (NATS or in-process), or
+ * catalog's gRPC listener at `grpcUrl` with catalog's generated proto (embedded). `close` ends the gRPC
+ * channel; the bus belongs to the runtime.
+ */
+export function catalogTransportOf(
+  config: { transport: "nats" | "grpc"; grpcUrl?: string },
+  bus: RequestTransport,
+): { transport: RequestTransport; stop(): Promise<void> } {
+  if (config.transport === "nats" || config.grpcUrl === undefined) return { transport: bus, stop: async () => {} };
+  const transport = grpcTransport({
+    address: config.grpcUrl,
+    schema: grpcServiceSchemaOf("catalog", catalogContracts, catalogProto),
+  });
+  return { transport, stop: async () => transport.close() };
 }
 
 /** The buyer's `unavailable`, with what catalog said kept as the cause for the log. */

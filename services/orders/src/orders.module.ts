@@ -12,9 +12,10 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import ordersProto from "../../../proto/shop/orders/v1/orders.proto" with { type: "text" };
 import { type OrdersConfig, ordersConfigSchema } from "./config.ts";
 import { createApp } from "./orders.app.ts";
-import { catalogClient } from "./orders.catalog.ts";
+import { catalogClient, catalogTransportOf } from "./orders.catalog.ts";
 import { makeOrdersEndpoints } from "./orders.endpoints.ts";
 import { withKillAfterReserve } from "./orders.fault.ts";
 import { PgOrdersRepo } from "./orders.repo.ts";
@@ -46,8 +47,9 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
         registry: metrics.registry,
       })
     : null;
+  const toCatalog = catalogTransportOf(rt.config.catalog, rt.bus.transport);
   const catalog = withKillAfterReserve(
-    catalogClient({ transport: rt.bus.transport, ...rt.config.catalog, tracer: rt.telemetry?.tracer }),
+    catalogClient({ ...rt.config.catalog, transport: toCatalog.transport, tracer: rt.telemetry?.tracer }),
     process.env,
   );
   const orders = new OrdersService(new PgOrdersRepo(rt.database), catalog, rt.config.reservation);
@@ -59,14 +61,17 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     logger: rt.logger,
   });
   const sweeper = startReservationSweeper({ orders, policy: rt.config.reservation, logger: rt.logger });
+  const appOptions = serviceAppOptions(rt, metrics, { busReady: true });
   return serveService(rt, {
     name: "orders",
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
-    app: createApp({ endpoints, idempotency, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, idempotency, ...appOptions }),
+    grpc: { proto: ordersProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
     metrics,
     busEndpoints: [endpoints.get],
-    background: [sweeper, relay, purge],
+    background: [sweeper, relay, purge, toCatalog],
   });
 }
 

@@ -10,6 +10,7 @@ import {
   serviceAppOptions,
   serviceMetrics,
 } from "@shared/service";
+import usersProto from "../../../proto/shop/users/v1/users.proto" with { type: "text" };
 import { type UsersConfig, usersConfigSchema } from "./config.ts";
 import { createApp } from "./users.app.ts";
 import { startUsersConsumer } from "./users.consumer.ts";
@@ -40,10 +41,13 @@ export async function startUsers(rt: ServiceRuntime<UsersConfig>): Promise<Runni
       })
     : null;
   const endpoints = makeUsersEndpoints(users);
+  const appOptions = serviceAppOptions(rt, metrics, { busReady: true });
   return serveService(rt, {
     name: "users",
     description: "User profiles",
-    app: createApp({ endpoints, ...serviceAppOptions(rt, metrics, { busReady: true }) }),
+    app: createApp({ endpoints, ...appOptions }),
+    grpc: { proto: usersProto, endpoints: Object.values(endpoints) },
+    readiness: appOptions.readiness,
     metrics,
     busEndpoints: [endpoints.get],
     background: [consumer],
