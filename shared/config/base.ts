@@ -41,9 +41,27 @@ export function logConfigSchema() {
   });
 }
 
-/** The `nats` section: no `url` means the in-process bus. */
+/**
+ * The `nats` section: no `url` means the in-process bus. `url` names one server, several separated by commas
+ * (`NATS_URL=nats://h1:4222,nats://h2:4222`), or a list in a config file; clients are given them all.
+ */
 export function natsConfigSchema() {
-  return z.object({ url: secret(z.string()).optional() });
+  return z.object({ url: secret(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional() });
+}
+
+/** The `events` section: how the streams a service creates are stored. */
+export function eventsConfigSchema() {
+  return z.object({
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(1)
+      .describe(
+        "replicas of every stream the service creates (3 on a NATS cluster); raised on an existing stream at the next start",
+      ),
+  });
 }
 
 /** The sections every service has, as a zod shape to spread into a service's own object. */
@@ -53,6 +71,7 @@ export function baseConfigShape(defaults: { port: number }) {
     db: dbConfigSchema().prefault({}),
     log: logConfigSchema().prefault({}),
     nats: natsConfigSchema().prefault({}),
+    events: eventsConfigSchema().prefault({}),
     /** Defence in depth: verify the access token the gateway forwards (off by default). */
     identity: identityConfigSchema().prefault({}),
     telemetry: telemetryConfigSchema().prefault({}),

@@ -8,6 +8,7 @@ export const standardEnvMap: Readonly<Record<string, string>> = {
   PORT: "http.port",
   DATABASE_URL: "db.url",
   NATS_URL: "nats.url",
+  NATS_STREAM_REPLICAS: "events.replicas",
   LOG_LEVEL: "log.level",
   LOG_PRETTY: "log.pretty",
   ...otelEnvMap,

@@ -3,6 +3,7 @@ import type { RequestTransport } from "./client.ts";
 import type { Endpoint } from "./contract.ts";
 import { LocalBus } from "./local.ts";
 import { natsTransport, serveOverNats } from "./nats.ts";
+import { natsConnectOptions } from "./nats-connect.ts";
 
 /** Who serves: the name, version and description shown by `$SRV.INFO`. */
 export interface ServiceIdentity {
@@ -62,21 +63,16 @@ export function localBus(bus: LocalBus = new LocalBus()): EndpointBus {
 }
 
 /**
- * Connects the bus a config asks for: NATS when a URL is given (reconnecting forever, named after the
- * service), else a private in-process bus.
+ * Connects the bus a config asks for: NATS when a URL is given (every server of a list, reconnecting
+ * forever, named after the service), else a private in-process bus.
  */
 export async function connectBus(options: {
-  natsUrl?: string;
+  natsUrl?: string | readonly string[];
   name: string;
   logger: LoggerLike;
 }): Promise<EndpointBus> {
   if (!options.natsUrl) return localBus();
-  const nc = await connect({
-    servers: options.natsUrl,
-    name: options.name,
-    maxReconnectAttempts: -1,
-    timeout: 5000,
-  });
+  const nc = await connect(natsConnectOptions({ url: options.natsUrl, name: options.name }));
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" || s.type === "error") options.logger.warn({ nats: s.type }, "nats connection");

@@ -27,4 +27,5 @@ export {
   type TransportName,
 } from "./middleware.ts";
 export { natsTransport, semverOf, serveOverNats } from "./nats.ts";
+export { natsConnectOptions, natsServers } from "./nats-connect.ts";
 export { contextOf, dispatch, headersOf } from "./wire.ts";

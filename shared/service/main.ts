@@ -70,7 +70,9 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     const bus = await connectBus({ natsUrl: config.nats.url, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
     const natsUrl = config.nats.url;
-    const eventBus = natsUrl ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger }) : undefined;
+    const eventBus = natsUrl
+      ? await connectEventBus({ natsUrl, name: `${module.name}-events`, logger, replicas: config.events.replicas })
+      : undefined;
     const events = eventBus && telemetry.tracer ? traceEvents(eventBus, telemetry.tracer) : eventBus;
     if (events) lifecycle.onStop("events", () => events.close());
     const access = createAccessLogger({

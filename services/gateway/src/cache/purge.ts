@@ -1,4 +1,5 @@
 import { connect } from "@nats-io/transport-node";
+import { natsServers } from "@shared/endpoint/nats-connect.ts";
 
 /** The subject the catalog publishes product changes on (core NATS). */
 export const DEFAULT_PURGE_SUBJECT = "catalog.product.changed";
@@ -25,6 +26,7 @@ export interface PurgeLogger {
  * // on shutdown: await purger.close();
  */
 export async function subscribePurge(opts: {
+  /** One server URL, or several separated by commas. */
   natsUrl: string;
   subject?: string;
   cache: Purgeable | Purgeable[];
@@ -42,7 +44,7 @@ export async function subscribePurge(opts: {
   };
 
   const nc = await connect({
-    servers: opts.natsUrl,
+    servers: natsServers(opts.natsUrl),
     name: opts.name ?? "gateway-cache-purge",
     maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
