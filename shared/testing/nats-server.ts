@@ -124,6 +124,8 @@ export async function startPrivateNats(): Promise<PrivateNats> {
 export interface ClusterNode {
   name: string;
   url: string;
+  /** The node's HTTP monitoring endpoint (`/varz`, `/connz`, `/jsz`). */
+  monitorUrl: string;
   readonly pid: number;
   /** Kills the node with SIGKILL (its store stays until the cluster stops). */
   kill(): Promise<void>;
@@ -169,11 +171,12 @@ export async function startPrivateNatsCluster(options: { size?: number } = {}): 
   const bin = requireBinary();
   const size = options.size ?? 3;
   const clusterName = `test-${crypto.randomUUID().slice(0, 8)}`;
-  const specs: { name: string; port: number; routePort: number; store: string }[] = [];
+  const specs: { name: string; port: number; routePort: number; monitorPort: number; store: string }[] = [];
   for (let i = 0; i < size; i++) {
     specs.push({
       name: `n${i + 1}`,
       port: await freePort(),
+      monitorPort: await freePort(),
       routePort: await freePort(),
       store: mkdtempSync(join(tmpdir(), "nats-cluster-")),
     });
@@ -183,12 +186,14 @@ export async function startPrivateNatsCluster(options: { size?: number } = {}): 
   const nodes = specs.map((s) => {
     const url = `nats://127.0.0.1:${s.port}`;
     const server = serverNode(bin, url, [
-      ...["-a", "127.0.0.1", "-p", String(s.port), "-js", "-sd", s.store, "--server_name", s.name],
+      ...["-a", "127.0.0.1", "-p", String(s.port), "-m", String(s.monitorPort), "-js", "-sd", s.store],
+      ...["--server_name", s.name],
       ...["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${s.routePort}`, "--routes", routes],
     ]);
     const node: ClusterNode = {
       name: s.name,
       url,
+      monitorUrl: `http://127.0.0.1:${s.monitorPort}`,
       get pid() {
         return server.pid;
       },
