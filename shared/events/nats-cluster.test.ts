@@ -1,13 +1,23 @@
 // The kit against a 3-node nats-server cluster on loopback: a connection given every server moves to
-// another when its own dies, and the streams a bus provisions get the configured replicas, also when
-// they existed with fewer.
+// another when its own dies, the streams a bus provisions get the configured replicas (also when they
+// existed with fewer, and when several instances create them at once), and a durable consumer resumes
+// soon when the node leading it dies.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
+import { createDatabase } from "@shared/db";
 import { natsConnectOptions } from "@shared/endpoint";
-import { type PrivateNatsCluster, privateNatsAvailable, startPrivateNatsCluster } from "@shared/testing";
+import {
+  type ClusterNode,
+  createTestDatabase,
+  type PrivateNatsCluster,
+  privateNatsAvailable,
+  startPrivateNatsCluster,
+} from "@shared/testing";
+import { pgSchema } from "drizzle-orm/pg-core";
 import { connectEventBus } from "./bus.ts";
-import { uniqueToken, until } from "./fixtures.ts";
+import { createEventTables, testEvent, uniqueToken, until } from "./fixtures.ts";
+import { inboxTable } from "./tables.ts";
 
 const silent = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -113,6 +123,102 @@ describe.skipIf(!privateNatsAvailable())("the kit on a NATS cluster", () => {
       }
     } finally {
       await nc.close();
+    }
+  }, 90_000);
+
+  test("a durable consumer resumes within seconds on the new leader when its consumer leader's node dies", async () => {
+    const tdb = await createTestDatabase({ prefix: "events_cluster_consumer" });
+    const database = createDatabase({
+      url: tdb.url,
+      schema: "x",
+      pool: { max: 4, idleTimeoutSec: 0, connectTimeoutSec: 5 },
+    });
+    const token = uniqueToken();
+    await createEventTables(database.sql, token);
+    const event = testEvent(token);
+    const stream = `${token}_events`.toUpperCase();
+    const durable = `${token}_c`;
+    const handled = new Set<number>();
+    const bus = await connectEventBus({
+      natsUrl: cluster.url,
+      name: "consumer-test",
+      logger: silent,
+      replicas: 3,
+      streams: [{ name: stream, subjects: [`${token}.thing.>`] }],
+    });
+    const nc = await connect({ servers: cluster.url.split(",") });
+    const jsm = await jetstreamManager(nc);
+    const publish = async (n: number) => {
+      const e = {
+        id: Bun.randomUUIDv7(),
+        subject: event.subject,
+        version: 1,
+        payload: { n },
+        headers: {},
+        occurredAt: new Date(),
+      };
+      // while the stream elects a new leader a publish has nowhere to go: the relay would retry it the same way
+      await until(
+        `event ${n} stored`,
+        () =>
+          bus.publisher.publish(e).then(
+            () => true,
+            () => false,
+          ),
+        15_000,
+      );
+    };
+    let victim: ClusterNode | undefined;
+    const consumer = await bus.consume({
+      stream,
+      durable,
+      events: [event],
+      database,
+      inbox: inboxTable(pgSchema(token)),
+      logger: silent,
+      handle: async (e) => {
+        handled.add(e.payload.n);
+      },
+    });
+    try {
+      await publish(0);
+      await until("the first event is handled", () => handled.has(0));
+      // The consumer's client on one node, its leader on another: the pull requests sit on the leader alone.
+      const clientNode = async () => {
+        for (const node of cluster.nodes) {
+          const connz = (await (await fetch(`${node.monitorUrl}/connz`)).json()) as {
+            connections?: { name?: string }[];
+          };
+          if (connz.connections?.some((c) => c.name === "consumer-test")) return node.name;
+        }
+        return undefined;
+      };
+      const client = await clientNode();
+      let leader = (await jsm.consumers.info(stream, durable)).cluster?.leader;
+      for (let i = 0; i < 10 && leader === client; i++) {
+        await nc.request(`$JS.API.CONSUMER.LEADER.STEPDOWN.${stream}.${durable}`, "", { timeout: 2_000 });
+        await Bun.sleep(500);
+        leader = (await jsm.consumers.info(stream, durable)).cluster?.leader;
+      }
+      expect(leader).not.toBe(client);
+      victim = cluster.nodes.find((node) => node.name === leader)!;
+      await victim.kill();
+      const killedAt = Date.now();
+      for (let n = 1; n <= 5; n++) await publish(n);
+      const storedAt = Date.now();
+      await until("the later events are handled", () => [1, 2, 3, 4, 5].every((n) => handled.has(n)), 40_000);
+      console.log(
+        `[cluster] stored ${storedAt - killedAt} ms after the kill, handled ${Date.now() - storedAt} ms after that`,
+      );
+      // Two missed heartbeats of a 30 s pull take up to 30 s to notice; of a 5 s pull, up to about 5.
+      expect(Date.now() - storedAt).toBeLessThan(12_000);
+    } finally {
+      await consumer.stop();
+      await bus.close();
+      await nc.close();
+      await database.close();
+      await tdb.drop();
+      await victim?.start();
     }
   }, 90_000);
 });
