@@ -5,6 +5,8 @@
 // once the other instance's relay has taken over, started again. In the end every accepted placement is
 // exactly one placed order with exactly one notification.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect } from "@nats-io/transport-node";
 import {
@@ -37,6 +39,8 @@ describe.skipIf(!privateNatsAvailable())("several instances on a NATS cluster un
   let tdb: TestDatabase;
   let sql: postgres.Sql;
   const instances: Instance[] = [];
+  /** Folders of the binaries copied alone, removed at the end. */
+  const copies: string[] = [];
 
   beforeAll(async () => {
     [cluster, tdb] = await Promise.all([startPrivateNatsCluster(), createTestDatabase({ prefix: "events_cluster" })]);
@@ -48,6 +52,7 @@ describe.skipIf(!privateNatsAvailable())("several instances on a NATS cluster un
     await sql?.end({ timeout: 2 });
     await cluster?.stop();
     await tdb?.drop();
+    for (const dir of copies) rmSync(dir, { recursive: true, force: true });
   }, 60_000);
 
   async function instance(name: string, bin: string, env: Record<string, string>): Promise<Instance> {
@@ -94,6 +99,7 @@ describe.skipIf(!privateNatsAvailable())("several instances on a NATS cluster un
     const [ordersBin, notifierBin, catalogBin] = (await Promise.all(
       ["orders", "notifier", "catalog"].map((s) => buildService(s).then(copyAlone)),
     )) as [string, string, string];
+    copies.push(...[ordersBin, notifierBin, catalogBin].map((bin) => dirname(bin)));
     log(`built in ${Date.now() - started} ms`);
     const catalog = await instance("catalog", catalogBin, {});
     const created = await fetch(`${catalog.url}/products`, {
