@@ -8,14 +8,13 @@
 // --a REV also runs the orders service of git revision REV (a temporary worktree beside this checkout's
 // node_modules, its own database) against the same catalog in the same rounds, A/B/A/B, so placing with
 // the reservation is measured against the placing of REV in one run.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
 import { startPrivateNats } from "../../shared/testing/nats-server.ts";
 import { checkout } from "../lib/checkout.ts";
 import { type BenchDatabase, createBenchDatabase } from "../lib/database.ts";
+import { placeOrdersScript, probeOrder, seedProducts } from "../lib/orders-load.ts";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");
@@ -24,14 +23,7 @@ const revAt = argv.indexOf("--a");
 const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
 const seconds = Number(argv[0] ?? 5);
 const connections = Number(argv[1] ?? 16);
-const productCount = 1000;
-const userCount = 200;
 const rounds = 2;
-
-/** The id of product number n (0-based). */
-function productId(n: number): string {
-  return `0190d9a4-6b1e-7c3a-9f51-${n.toString(16).padStart(12, "0")}`;
-}
 
 const children: { kill(signal?: number | NodeJS.Signals): void; exited: Promise<number> }[] = [];
 const watchdog = setTimeout(
@@ -49,35 +41,6 @@ function spawn(cmd: string[], env: Record<string, string>, cwd = root) {
   return proc;
 }
 
-function loadScript(): string {
-  const users = Array.from(
-    { length: userCount },
-    (_, i) => `"0190d9a4-6b1e-7c3a-9f51-a${i.toString(16).padStart(11, "0")}"`,
-  );
-  const products = Array.from({ length: productCount }, (_, n) => `"${productId(n)}"`);
-  const file = join(mkdtempSync(join(tmpdir(), "bench-orders-")), "place.lua");
-  writeFileSync(
-    file,
-    `local users = {${users.join(",")}}
-local products = {${products.join(",")}}
-local n = 0
-request = function()
-  n = n + 1
-  local lines = {}
-  local count = (n % 3) + 1
-  for i = 1, count do
-    local p = products[((n * 7 + i * 131) % #products) + 1]
-    lines[i] = '{"productId":"' .. p .. '","quantity":' .. ((n + i) % 5 + 1) .. '}'
-  end
-  local body = '{"lines":[' .. table.concat(lines, ",") .. ']}'
-  local headers = { ["content-type"] = "application/json", ["x-user-id"] = users[(n % #users) + 1], ["x-user-roles"] = "user" }
-  return wrk.format("POST", "/orders", headers, body)
-end
-`,
-  );
-  return file;
-}
-
 /** Starts catalog on its database, migrated, with every product in plenty of stock. */
 async function startCatalog(db: BenchDatabase, natsUrl: string) {
   const port = await freePort();
@@ -89,17 +52,7 @@ async function startCatalog(db: BenchDatabase, natsUrl: string) {
     LOG_LEVEL: "warn",
   });
   await waitFor(`http://127.0.0.1:${port}/readyz`, 30_000);
-  const sql = postgres(db.url, { max: 1, onnotice: () => {} });
-  const rows = Array.from({ length: productCount }, (_, n) => ({
-    id: productId(n),
-    sku: `SKU-${n}`,
-    name: `Product ${n}`,
-    price_minor: 100 + n,
-    currency: "EUR",
-    stock: 1_000_000_000,
-  }));
-  await sql`insert into catalog.products ${sql(rows)}`;
-  await sql.end();
+  await seedProducts(db.url);
   return proc;
 }
 
@@ -122,13 +75,7 @@ async function measure(name: string, cwd: string, db: BenchDatabase, natsUrl: st
   try {
     const url = `http://127.0.0.1:${port}`;
     await waitFor(`${url}/readyz`, 30_000);
-    // One order proves the whole path (catalog over NATS, PostgreSQL) before measuring.
-    const probe = await fetch(`${url}/orders`, {
-      method: "POST",
-      headers: { "content-type": "application/json", "x-user-id": productId(0), "x-user-roles": "user" },
-      body: JSON.stringify({ lines: [{ productId: productId(1), quantity: 1 }] }),
-    });
-    if (probe.status !== 201) throw new Error(`${name}: probe order answered ${probe.status}: ${await probe.text()}`);
+    await probeOrder(url);
     await runWrk({ url, seconds: 1, connections, cpu: 1, script });
     const sql = postgres(db.url, { max: 1, onnotice: () => {} });
     const count = async () => (await sql`select count(*)::int as n from orders.orders`)[0]!.n as number;
@@ -154,7 +101,7 @@ async function measure(name: string, cwd: string, db: BenchDatabase, natsUrl: st
 const nats = await startPrivateNats();
 const databases: BenchDatabase[] = [];
 const previous = rev ? checkout(rev, "bench-orders-rev") : null;
-const script = loadScript();
+const script = placeOrdersScript();
 try {
   const catalogDb = await createBenchDatabase("bench_orders_catalog");
   const ordersDb = await createBenchDatabase("bench_orders");

@@ -43,14 +43,15 @@ export function logConfigSchema() {
 }
 
 /**
- * The `nats` section: no `url` means the in-process bus. At most one way to authenticate: user and
- * password, a token, a `.creds` file (JWT and NKey seed) or an NKey seed file; `caFile` verifies a
- * `tls://` server.
+ * The `nats` section: no `url` means the in-process bus. `url` names one server, several separated by commas
+ * (`NATS_URL=nats://h1:4222,nats://h2:4222`), or a list in a config file; clients are given them all. At
+ * most one way to authenticate: user and password, a token, a `.creds` file (JWT and NKey seed) or an NKey
+ * seed file; `caFile` verifies a `tls://` server.
  */
 export function natsConfigSchema() {
   return z
     .object({
-      url: secret(z.string()).optional(),
+      url: secret(z.union([z.string().min(1), z.array(z.string().min(1)).min(1)])).optional(),
       user: z.string().optional(),
       password: secret(z.string()).optional(),
       token: secret(z.string()).optional(),
@@ -71,6 +72,21 @@ export function natsConfigSchema() {
         });
       }
     });
+}
+
+/** The `events` section: how the streams a service creates are stored. */
+export function eventsConfigSchema() {
+  return z.object({
+    replicas: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .default(1)
+      .describe(
+        "replicas of every stream the service creates (3 on a NATS cluster); raised on an existing stream at the next start",
+      ),
+  });
 }
 
 /** The `grpc` section: the second listener (HTTP/2 without TLS) serving the service's contracts; off without a port. */
@@ -100,6 +116,7 @@ export function baseConfigShape(defaults: { port: number }) {
     db: dbConfigSchema().prefault({}),
     log: logConfigSchema().prefault({}),
     nats: natsConfigSchema().prefault({}),
+    events: eventsConfigSchema().prefault({}),
     grpc: grpcConfigSchema().prefault({}),
     /** Defence in depth: verify the access token the gateway forwards (off by default). */
     identity: identityConfigSchema().prefault({}),

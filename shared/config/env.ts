@@ -16,6 +16,7 @@ export const standardEnvMap: Readonly<Record<string, string>> = {
   NATS_CREDS_FILE: "nats.credsFile",
   NATS_NKEY_FILE: "nats.nkeyFile",
   NATS_CA_FILE: "nats.caFile",
+  NATS_STREAM_REPLICAS: "events.replicas",
   MIGRATE_ON_START: "migrateOnStart",
   GRPC_PORT: "grpc.port",
   LOG_LEVEL: "log.level",

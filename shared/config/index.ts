@@ -3,6 +3,7 @@ export {
   baseConfigShape,
   dbConfigSchema,
   defineServiceConfig,
+  eventsConfigSchema,
   grpcConfigSchema,
   httpConfigSchema,
   logConfigSchema,

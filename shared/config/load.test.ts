@@ -87,6 +87,23 @@ describe("loadConfig", () => {
     expect(config.log.level).toBe("debug");
   });
 
+  test("NATS_URL may list several servers, a config file a list, and NATS_STREAM_REPLICAS sets events.replicas", () => {
+    const fromEnv = loadConfig({
+      schema,
+      env: { NATS_URL: "nats://a:4222,nats://b:4222", NATS_STREAM_REPLICAS: "3" },
+    });
+    expect(fromEnv.nats.url).toBe("nats://a:4222,nats://b:4222");
+    expect(fromEnv.events.replicas).toBe(3);
+    const path = file("cluster.yaml", "nats:\n  url: [nats://a:4222, nats://b:4222]\nevents:\n  replicas: 3\n");
+    const fromFile = loadConfig({ schema, argv: ["--config", path], env: {} });
+    expect(fromFile.nats.url).toEqual(["nats://a:4222", "nats://b:4222"]);
+    expect(fromFile.events.replicas).toBe(3);
+    expect(loadConfig({ schema, env: {} }).events.replicas).toBe(1);
+    expect(configError(() => loadConfig({ schema, env: { NATS_STREAM_REPLICAS: "0" } })).message).toContain(
+      "events.replicas",
+    );
+  });
+
   test("prefixed environment names reach nested and camelCase keys and win over the usual names", () => {
     const config = loadConfig({
       schema,

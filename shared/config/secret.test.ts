@@ -61,4 +61,17 @@ describe("secret and redact", () => {
     expect(shown.nats.url).toBe("nats://u:[redacted]@n:4222");
     expect(shown.http.port).toBe(3004);
   });
+
+  test("each URL of a NATS server list keeps its shape with only its password hidden", () => {
+    const service = defineServiceConfig("orders", {}, { port: 3004 });
+    const env = { NATS_URL: "nats://u:pw@a:4222,nats://b:4222" };
+    expect(redact(service, loadConfig({ schema: service, env })).nats.url).toBe(
+      "nats://u:[redacted]@a:4222,nats://b:4222",
+    );
+    const listed = {
+      ...loadConfig({ schema: service, env: {} }),
+      nats: { url: ["nats://u:pw@a:4222", "nats://b:4222"] },
+    };
+    expect(redact(service, listed).nats.url).toEqual(["nats://u:[redacted]@a:4222", "nats://b:4222"]);
+  });
 });

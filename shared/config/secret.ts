@@ -14,9 +14,13 @@ export function isSecret(schema: z.core.$ZodType): boolean {
   return metaOf(schema).secret === true;
 }
 
-/** A URL keeps its shape with only the password hidden; anything else is replaced whole. */
+/** A URL keeps its shape with only the password hidden (each of a list); anything else is replaced whole. */
 function redactValue(value: unknown): unknown {
   if (value === undefined || value === null) return value;
+  if (Array.isArray(value)) return value.map(redactValue);
+  if (typeof value === "string" && value.includes(",") && value.includes("://")) {
+    return value.split(",").map(redactValue).join(",");
+  }
   if (typeof value === "string" && value.includes("://") && URL.canParse(value)) {
     const url = new URL(value);
     if (!url.password) return value;

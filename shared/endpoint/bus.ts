@@ -63,8 +63,8 @@ export function localBus(bus: LocalBus = new LocalBus()): EndpointBus {
 }
 
 /**
- * Connects the bus a config asks for: NATS when its `nats` section has a URL (reconnecting forever, named
- * after the service), else a private in-process bus.
+ * Connects the bus a config asks for: NATS when its `nats` section has a URL (every server of a list,
+ * reconnecting forever, named after the service), else a private in-process bus.
  */
 export async function connectBus(options: {
   nats: NatsSettings;
@@ -73,10 +73,7 @@ export async function connectBus(options: {
 }): Promise<EndpointBus> {
   const { url } = options.nats;
   if (!url) return localBus();
-  const nc = await connectNats(
-    { ...options.nats, url },
-    { name: options.name, maxReconnectAttempts: -1, timeout: 5000 },
-  );
+  const nc = await connectNats({ ...options.nats, url }, { name: options.name });
   void (async () => {
     for await (const s of nc.status()) {
       if (s.type === "disconnect" || s.type === "error") options.logger.warn({ nats: s.type }, "nats connection");

@@ -36,14 +36,24 @@ export interface EventBus {
   close(): Promise<void>;
 }
 
-/** An EventBus over one NATS connection with JetStream. */
-export async function natsEventBus(nc: NatsConnection, logger: EventsLogger): Promise<EventBus> {
+/**
+ * An EventBus over one NATS connection with JetStream. `replicas` (default 1) applies to every stream it
+ * provisions whose spec names none; an existing stream is updated to it.
+ */
+export async function natsEventBus(
+  nc: NatsConnection,
+  logger: EventsLogger,
+  options: { replicas?: number } = {},
+): Promise<EventBus> {
   const js = jetstream(nc);
   const jsm = await jetstreamManager(nc);
   return {
     publisher: jetStreamPublisher(js, { nc }),
     async provision(streams) {
-      await provisionStreams(jsm, streams);
+      await provisionStreams(
+        jsm,
+        streams.map((s) => ({ ...s, replicas: s.replicas ?? options.replicas })),
+      );
     },
     consume: (spec) => startConsumer({ ...spec, js, jsm }),
     publishCore: (event, payload, ctx) => publishCore(nc, event, payload, ctx),
@@ -260,15 +270,17 @@ export function localEventBus(logger: EventsLogger, options: { maxLog?: number }
 }
 
 /**
- * Connects the event bus a config asks for: NATS with JetStream when its `nats` section has a URL
- * (reconnecting forever), else an in-process bus (optionally shared by all services of one process), and
- * provisions the given streams.
- * @example const events = await connectEventBus({ nats: config.nats, name: "orders", logger, streams });
+ * Connects the event bus a config asks for: NATS with JetStream when its `nats` section has a URL (every
+ * server of a list, reconnecting forever), else an in-process bus (optionally shared by all services of one
+ * process), and provisions the given streams.
+ * @example const events = await connectEventBus({ nats: config.nats, name: "orders", logger, replicas: 3, streams });
  */
 export async function connectEventBus(options: {
   nats: NatsSettings;
   name: string;
   logger: EventsLogger;
+  /** Replicas of every stream provisioned through the bus (config `events.replicas`; default 1). */
+  replicas?: number;
   streams?: readonly StreamSpec[];
   /** The in-process bus to use without a URL (the dev stack passes one shared bus to every service). */
   local?: EventBus;
@@ -278,11 +290,8 @@ export async function connectEventBus(options: {
   if (!url) {
     bus = options.local ?? localEventBus(options.logger);
   } else {
-    const nc = await connectNats(
-      { ...options.nats, url },
-      { name: options.name, maxReconnectAttempts: -1, timeout: 5_000 },
-    );
-    bus = await natsEventBus(nc, options.logger);
+    const nc = await connectNats({ ...options.nats, url }, { name: options.name });
+    bus = await natsEventBus(nc, options.logger, { replicas: options.replicas });
   }
   if (options.streams?.length) await bus.provision(options.streams);
   return bus;

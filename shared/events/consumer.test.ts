@@ -356,6 +356,42 @@ describe.skipIf(!useNats)("durable consumer against JetStream and PostgreSQL", (
     );
   });
 
+  test("two instances on one durable share its events: each is handled once, and both handle some", async () => {
+    const s = await setup();
+    const byInstance = [0, 0];
+    const instance = (i: number) =>
+      startConsumer({
+        js,
+        jsm,
+        stream: s.stream,
+        durable: `${s.token}_shared`,
+        events: [s.event],
+        database,
+        inbox: s.inbox,
+        logger: silent,
+        concurrency: 2,
+        handle: async (e, tx) => {
+          byInstance[i]!++;
+          // Slow enough that one instance cannot take everything while the other waits for its next pull.
+          await Bun.sleep(20);
+          await tx.execute(sql.raw(`insert into "${s.token}".handled values ('${e.id}', ${e.payload.n})`));
+        },
+      });
+    const consumers = [await instance(0), await instance(1)];
+    try {
+      for (let n = 0; n < 60; n++) await publisher().publish(outgoing(s.event.subject, n));
+      await until("60 events handled", async () => (await s.handled()).length >= 60);
+      await Bun.sleep(300);
+      const handled = await s.handled();
+      expect(handled.map((r) => r.n).sort((a, b) => a - b)).toEqual([...Array(60).keys()]);
+      expect(byInstance[0]! + byInstance[1]!).toBe(60);
+      expect(byInstance[0]).toBeGreaterThan(0);
+      expect(byInstance[1]).toBeGreaterThan(0);
+    } finally {
+      await Promise.all(consumers.map((c) => c.stop()));
+    }
+  });
+
   test("core events over NATS carry the payload, request id and trace id to the subscriber", async () => {
     const event = defineEvent({
       subject: `${uniqueToken()}.cache.purged`,

@@ -25,6 +25,8 @@ export interface DurableConsumerSpec<E extends EventContract, TTables extends Re
   filterSubjects?: string[];
   /** How long JetStream waits for an ack before redelivering (default 30 s). */
   ackWaitMs?: number;
+  /** How long one pull request waits at the server (default 5 s): a dead consumer leader is noticed within it. */
+  pullExpiresMs?: number;
   /** Messages handled at once (default 8): being handled in transactions, not yet acknowledged. */
   concurrency?: number;
   /**
@@ -128,7 +130,13 @@ export async function startConsumer<E extends EventContract, TTables extends Rec
   // Pulled and not yet acked: being handled (<= concurrency) plus the next batches waiting (<= concurrency).
   await provisionConsumer(jsm, stream, durable, filters, options.ackWaitMs ?? 30_000, Math.max(concurrency * 4, 64));
   const consumer = await js.consumers.get(stream, durable);
-  const messages: ConsumerMessages = await consumer.consume({ max_messages: concurrency });
+  // Pull requests live on the consumer's leader. When its node dies they are gone, and the client only notices
+  // after two missed heartbeats (half the expiry each): 30 s by default. Five seconds resumes on the new
+  // leader within about that, for one pull request per five seconds when idle.
+  const messages: ConsumerMessages = await consumer.consume({
+    max_messages: concurrency,
+    expires: options.pullExpiresMs ?? 5_000,
+  });
 
   async function deadLetter(msg: JsMsg, delivery: Delivery, error: string) {
     const h = natsHeaders();

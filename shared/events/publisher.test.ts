@@ -44,7 +44,7 @@ describe.skipIf(!useNats)("JetStream publisher", () => {
     const again = [batch[0]!, event(`${token}.nowhere.happened`, 999), batch[1]!];
     const results = await publisher.publishBatch!(again);
     expect(results[0]).toBeNull();
-    expect(results[1]?.message).toContain("no stream");
+    expect(results[1]?.message).toContain(`no stream captures ${token}.nowhere.happened`);
     expect(results[2]).toBeNull();
     const info = await jsm.streams.info(stream);
     expect(info.state.messages).toBe(300);

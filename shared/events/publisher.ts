@@ -46,11 +46,14 @@ function natsHeadersOf(event: OutgoingEvent) {
   return h;
 }
 
-/** The error in a JetStream PubAck (or a status reply such as 503, no stream for the subject), else null. */
-function pubAckError(msg: Msg): Error | null {
+/**
+ * The error in a JetStream PubAck to a message published on `subject` (or a status reply such as 503: no
+ * stream captures the subject where the client is connected, e.g. while the stream elects a leader), else null.
+ */
+function pubAckError(msg: Msg, subject: string): Error | null {
   const status = msg.headers?.code ?? 0;
   if (status >= 300) {
-    return new Error(status === 503 ? `no stream captures ${msg.subject}` : `publish failed: ${status}`);
+    return new Error(status === 503 ? `no stream captures ${subject} (yet)` : `publish failed: ${status}`);
   }
   if (!msg.data.length) return new Error("empty publish acknowledgement");
   try {
@@ -92,7 +95,7 @@ export function jetStreamPublisher(
   if (!nc) return publisher;
 
   const prefix = createInbox();
-  const waiting = new Map<string, (err: Error | null) => void>();
+  const waiting = new Map<string, { subject: string; done: (err: Error | null) => void }>();
   let sub: ReturnType<NatsConnection["subscribe"]> | null = null;
   let next = 0;
   publisher.publishBatch = async (events) => {
@@ -100,10 +103,10 @@ export function jetStreamPublisher(
       sub = nc.subscribe(`${prefix}.*`, {
         callback: (err, msg) => {
           if (err) return;
-          const done = waiting.get(msg.subject);
-          if (!done) return; // late: its batch timed out and will be re-sent
+          const entry = waiting.get(msg.subject);
+          if (!entry) return; // late: its batch timed out and will be re-sent
           waiting.delete(msg.subject);
-          done(pubAckError(msg));
+          entry.done(pubAckError(msg, entry.subject));
         },
       });
     }
@@ -113,7 +116,7 @@ export function jetStreamPublisher(
         new Promise<Error | null>((resolve) => {
           const reply = `${prefix}.${(next++).toString(36)}`;
           replies.push(reply);
-          waiting.set(reply, resolve);
+          waiting.set(reply, { subject: event.subject, done: resolve });
           try {
             nc.publish(event.subject, encoder.encode(JSON.stringify(event.payload)), {
               reply,
@@ -128,10 +131,10 @@ export function jetStreamPublisher(
     const timer = setTimeout(() => {
       const late = new Error(`no publish acknowledgement within ${timeout} ms`);
       for (const reply of replies) {
-        const done = waiting.get(reply);
-        if (!done) continue;
+        const entry = waiting.get(reply);
+        if (!entry) continue;
         waiting.delete(reply);
-        done(late);
+        entry.done(late);
       }
     }, timeout);
     try {

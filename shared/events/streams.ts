@@ -5,7 +5,7 @@ import {
   StorageType,
   type StreamConfig,
 } from "@nats-io/jetstream";
-import { nanos } from "@nats-io/transport-node";
+import { nanos, TimeoutError } from "@nats-io/transport-node";
 
 /** One stream as config declares it. */
 export interface StreamSpec {
@@ -47,39 +47,50 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && (err.code === 10059 || err.code === 10014);
 }
 
+/** A JetStream API answer that may come right when asked again: none in time, or a create that lost a race. */
+function isTransient(err: unknown): boolean {
+  return err instanceof TimeoutError || (err instanceof JetStreamApiError && err.code === 10058);
+}
+
+/** Creates the stream, or updates it when it exists; says which. */
+async function provisionOne(jsm: JetStreamManager, spec: StreamSpec): Promise<"created" | "updated"> {
+  const config = streamConfig(spec);
+  try {
+    await jsm.streams.info(spec.name);
+  } catch (err) {
+    if (!isNotFound(err)) throw err;
+    await jsm.streams.add(config);
+    return "created";
+  }
+  const { name, ...rest } = config;
+  await jsm.streams.update(name, rest);
+  return "updated";
+}
+
 /**
  * Creates each stream, or updates it to match the spec when it exists (idempotent; safe for several
- * instances starting at once). Returns the names it created and updated.
+ * instances starting at once). On a cluster, of several instances creating one stream at once some may
+ * get no answer in time, or "name already in use": such a stream is looked up and provisioned again,
+ * for up to `retryForMs` (default 30 s). Returns the names it created and updated.
  * @example await provisionStreams(jsm, [{ name: "ORDERS", subjects: ["orders.>"] }]);
  */
 export async function provisionStreams(
   jsm: JetStreamManager,
   specs: readonly StreamSpec[],
+  options: { retryForMs?: number } = {},
 ): Promise<{ created: string[]; updated: string[] }> {
-  const created: string[] = [];
-  const updated: string[] = [];
+  const done = { created: [] as string[], updated: [] as string[] };
   for (const spec of specs) {
-    const config = streamConfig(spec);
-    let exists = true;
-    try {
-      await jsm.streams.info(spec.name);
-    } catch (err) {
-      if (!isNotFound(err)) throw err;
-      exists = false;
-    }
-    if (!exists) {
+    const giveUpAt = Date.now() + (options.retryForMs ?? 30_000);
+    for (let attempt = 0; ; attempt++) {
       try {
-        await jsm.streams.add(config);
-        created.push(spec.name);
-        continue;
+        done[await provisionOne(jsm, spec)].push(spec.name);
+        break;
       } catch (err) {
-        // Another instance created it in between (10058: stream name already in use): update instead.
-        if (!(err instanceof JetStreamApiError && err.code === 10058)) throw err;
+        if (!isTransient(err) || Date.now() > giveUpAt) throw err;
+        await Bun.sleep(Math.min(100 * 2 ** attempt, 2_000));
       }
     }
-    const { name, ...rest } = config;
-    await jsm.streams.update(name, rest);
-    updated.push(spec.name);
   }
-  return { created, updated };
+  return done;
 }

@@ -11,7 +11,7 @@ import { ConfigError } from "../config/errors.ts";
 import { loadConfig } from "../config/load.ts";
 import { connectBus } from "../endpoint/bus.ts";
 import { type PrivateNats, privateNatsAvailable, startPrivateNats } from "../testing/nats-server.ts";
-import { connectNats, natsConnectOptions, natsSettingsFromEnv } from "./connect.ts";
+import { connectNats, natsConnectOptions, natsServers, natsSettingsFromEnv } from "./connect.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "nats-auth-test-"));
 const servers: PrivateNats[] = [];
@@ -186,6 +186,26 @@ describe.if(privateNatsAvailable())("NATS credentials from files", () => {
 });
 
 describe("natsConnectOptions", () => {
+  test("a comma list or a config list gives the client every server, and it reconnects forever unless told otherwise", () => {
+    const listed = natsConnectOptions({ url: "nats://h1:4222, nats://h2:4222,," }, { name: "orders" });
+    expect(listed).toMatchObject({ servers: ["nats://h1:4222", "nats://h2:4222"], name: "orders" });
+    expect(listed.maxReconnectAttempts).toBe(-1);
+    expect(listed.timeout).toBe(5_000);
+    expect(natsConnectOptions({ url: ["nats://h1:4222", "nats://h2:4222,nats://h3:4222"] }).servers).toEqual([
+      "nats://h1:4222",
+      "nats://h2:4222",
+      "nats://h3:4222",
+    ]);
+    const once = natsConnectOptions({ url: "nats://h1:4222" }, { maxReconnectAttempts: 0, timeout: 500 });
+    expect(once).toMatchObject({ maxReconnectAttempts: 0, timeout: 500 });
+    expect(natsServers(" nats://h1:4222 ")).toEqual(["nats://h1:4222"]);
+  });
+
+  test("a tls:// server anywhere in the list turns TLS on", () => {
+    expect(natsConnectOptions({ url: "nats://h1:4222,tls://h2:4222" }).tls).toEqual({});
+    expect(natsConnectOptions({ url: ["nats://h1:4222"] }).tls).toBeUndefined();
+  });
+
   test("a missing credentials, seed or CA file is a ConfigError naming the key", () => {
     const missing = join(dir, "missing");
     for (const key of ["credsFile", "nkeyFile", "caFile"] as const) {

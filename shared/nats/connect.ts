@@ -24,23 +24,32 @@ function readKeyFile(key: string, file: string): Uint8Array {
   }
 }
 
-/** The servers of `nats.url`. */
-function serversOf(url: string): string {
-  return url;
+/** Where the servers are: one URL, several separated by commas, or a list (a config file's `nats.url`). */
+export type NatsUrl = string | readonly string[];
+
+/**
+ * The servers a `nats.url` names: one URL, several separated by commas, or a list; blanks dropped.
+ * @example natsServers("nats://h1:4222, nats://h2:4222") // ["nats://h1:4222", "nats://h2:4222"]
+ */
+export function natsServers(url: NatsUrl): string[] {
+  const parts = typeof url === "string" ? url.split(",") : url.flatMap((u) => u.split(","));
+  return parts.map((u) => u.trim()).filter((u) => u !== "");
 }
 
 /**
- * The one place that turns the `nats` config section into the client's connection options: the servers,
- * one way to authenticate (user and password, token, `.creds` file, NKey seed file) and TLS (`tls://` URLs,
- * with `caFile` to trust a private CA). Files are read now, so a missing one fails at start. `extra`
- * carries the caller's own options (name, reconnect policy, timeout).
- * @example await connect(natsConnectOptions(config.nats, { name: "orders", maxReconnectAttempts: -1 }));
+ * The one place that turns the `nats` config section into the client's connection options: every server
+ * of the cluster (the client moves to another when its server goes), reconnecting forever with a 5 s
+ * connect timeout, one way to authenticate (user and password, token, `.creds` file, NKey seed file) and
+ * TLS (`tls://` URLs, with `caFile` to trust a private CA). Files are read now, so a missing one fails at
+ * start. `extra` carries the caller's own options (name, and any reconnect policy or timeout it wants instead).
+ * @example await connect(natsConnectOptions(config.nats, { name: "orders" }));
  */
 export function natsConnectOptions(
-  nats: NatsSettings & { url: string },
+  nats: NatsSettings & { url: NatsUrl },
   extra: Omit<ConnectionOptions, "servers"> = {},
 ): ConnectionOptions {
-  const options: ConnectionOptions = { ...extra, servers: serversOf(nats.url) };
+  const servers = natsServers(nats.url);
+  const options: ConnectionOptions = { maxReconnectAttempts: -1, timeout: 5_000, ...extra, servers };
   if (nats.user !== undefined) {
     options.user = nats.user;
     options.pass = nats.password;
@@ -60,7 +69,7 @@ export function natsConnectOptions(
   }
   if (nats.caFile) {
     options.tls = { ca: new TextDecoder().decode(readKeyFile("caFile", nats.caFile)) };
-  } else if (/(^|,)\s*tls:\/\//.test(nats.url)) {
+  } else if (servers.some((s) => s.startsWith("tls://"))) {
     options.tls = {};
   }
   return options;
@@ -68,10 +77,10 @@ export function natsConnectOptions(
 
 /**
  * Connects to NATS as the `nats` section says (see `natsConnectOptions`).
- * @example const nc = await connectNats(config.nats, { name: "orders", maxReconnectAttempts: -1, timeout: 5_000 });
+ * @example const nc = await connectNats(config.nats, { name: "orders" });
  */
 export function connectNats(
-  nats: NatsSettings & { url: string },
+  nats: NatsSettings & { url: NatsUrl },
   extra: Omit<ConnectionOptions, "servers"> = {},
 ): Promise<NatsConnection> {
   return connect(natsConnectOptions(nats, extra));

@@ -1,1 +1,8 @@
-export { connectNats, type NatsSettings, natsConnectOptions, natsSettingsFromEnv } from "./connect.ts";
+export {
+  connectNats,
+  type NatsSettings,
+  type NatsUrl,
+  natsConnectOptions,
+  natsServers,
+  natsSettingsFromEnv,
+} from "./connect.ts";

@@ -70,7 +70,12 @@ export function runServiceMain<C extends BaseConfig>(options: ServiceMainOptions
     const bus = await connectBus({ nats: config.nats, name: module.name, logger });
     lifecycle.onStop("bus", () => bus.close());
     const eventBus = config.nats.url
-      ? await connectEventBus({ nats: config.nats, name: `${module.name}-events`, logger })
+      ? await connectEventBus({
+          nats: config.nats,
+          name: `${module.name}-events`,
+          logger,
+          replicas: config.events.replicas,
+        })
       : undefined;
     const events = eventBus && telemetry.tracer ? traceEvents(eventBus, telemetry.tracer) : eventBus;
     if (events) lifecycle.onStop("events", () => events.close());

@@ -10,10 +10,14 @@ export {
 } from "./migrated-db.ts";
 export { natsForTests, natsTestUrl } from "./nats.ts";
 export {
+  type ClusterNode,
   natsServerBinary,
   type PrivateNats,
+  type PrivateNatsCluster,
+  type PrivateNatsOptions,
   privateNatsAvailable,
   startPrivateNats,
+  startPrivateNatsCluster,
 } from "./nats-server.ts";
 export { type PromSample, parsePrometheusText } from "./prometheus.ts";
 export { testAdminUrl } from "./server.ts";

@@ -1,4 +1,4 @@
-import { connectNats, type NatsSettings } from "@shared/nats";
+import { connectNats, type NatsSettings, type NatsUrl } from "@shared/nats";
 
 /** The subject the catalog publishes product changes on (core NATS). */
 export const DEFAULT_PURGE_SUBJECT = "catalog.product.changed";
@@ -25,8 +25,8 @@ export interface PurgeLogger {
  * // on shutdown: await purger.close();
  */
 export async function subscribePurge(opts: {
-  /** Where NATS is and how to authenticate (the kit's `nats` settings). */
-  nats: NatsSettings & { url: string };
+  /** Where NATS is (one server URL, several separated by commas, or a list) and how to authenticate. */
+  nats: NatsSettings & { url: NatsUrl };
   subject?: string;
   cache: Purgeable | Purgeable[];
   logger?: PurgeLogger;
@@ -44,7 +44,6 @@ export async function subscribePurge(opts: {
 
   const nc = await connectNats(opts.nats, {
     name: opts.name ?? "gateway-cache-purge",
-    maxReconnectAttempts: -1,
     reconnectTimeWait: 1000,
   });
   nc.subscribe(subject, {
