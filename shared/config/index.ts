@@ -13,4 +13,4 @@ export { envNameOf, standardEnvMap } from "./env.ts";
 export { ConfigError, type ConfigIssue } from "./errors.ts";
 export { standardFlagAliases } from "./flags.ts";
 export { type LoadConfigOptions, loadConfig } from "./load.ts";
-export { isSecret, REDACTED, redact, secret } from "./secret.ts";
+export { isSecret, REDACTED, redact, redactValue, secret } from "./secret.ts";

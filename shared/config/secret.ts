@@ -15,7 +15,7 @@ export function isSecret(schema: z.core.$ZodType): boolean {
 }
 
 /** A URL keeps its shape with only the password hidden (each of a list); anything else is replaced whole. */
-function redactValue(value: unknown): unknown {
+export function redactValue(value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (Array.isArray(value)) return value.map(redactValue);
   if (typeof value === "string" && value.includes(",") && value.includes("://")) {

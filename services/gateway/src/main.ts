@@ -1,6 +1,7 @@
 // The gateway's composition root: the only place that reads the environment, creates loggers, metrics,
 // the HTTP server, the NATS purge subscription and the reload watcher, and wires them together.
 import { buildVersion } from "@shared/build";
+import { redactValue } from "@shared/config";
 import { createLifecycle, drainServer, UNHANDLED_REJECTION } from "@shared/lifecycle";
 import { createAccessLog, createLogger, LineBuffer } from "@shared/log";
 import { createMetrics } from "@shared/metrics";
@@ -89,7 +90,10 @@ async function serve(loaded: LoadedConfig): Promise<void> {
         cache: everyCache,
         logger,
       }).catch((err) => {
-        logger.warn({ err: String(err), natsUrl }, "cache purge over NATS unavailable; entries expire by TTL only");
+        logger.warn(
+          { err: String(err), natsUrl: redactValue(natsUrl) },
+          "cache purge over NATS unavailable; entries expire by TTL only",
+        );
         return null;
       })
     : null;
