@@ -7,6 +7,33 @@ import { AppError, errorCodeOfGrpcStatus, grpcStatusOf, type Problem } from "../
 /** The trailer carrying the problem document of a failed call (JSON; `-bin`: any bytes may travel). */
 export const problemTrailer = "shop-problem-bin";
 
+/** A message grpc-js hands over as it is: the schema's codecs decode it. */
+export const passBytes = (b: Buffer): Buffer => b;
+
+/** A message's bytes as the Buffer grpc-js writes, without copying them. */
+export const asBuffer = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
+
+/**
+ * grpc-js's description of the method at `path` whose messages pass as bytes (the caller encodes and
+ * decodes them): what every rpc the kit serves or calls is registered with.
+ */
+export function bytesMethod(
+  path: string,
+  originalName: string,
+  streams: { requestStream?: boolean; responseStream?: boolean } = {},
+) {
+  return {
+    path,
+    requestStream: streams.requestStream ?? false,
+    responseStream: streams.responseStream ?? false,
+    requestSerialize: asBuffer,
+    requestDeserialize: passBytes,
+    responseSerialize: asBuffer,
+    responseDeserialize: passBytes,
+    originalName,
+  };
+}
+
 /** The first value of a metadata key as text, if any. */
 export function metadataValue(metadata: Metadata, name: string): string | undefined {
   const value = metadata.get(name)[0];

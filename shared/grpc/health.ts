@@ -8,6 +8,7 @@ import {
 } from "@grpc/grpc-js";
 import protobuf, { Reader, Writer } from "protobufjs";
 import { checkReadiness, type ReadinessOptions } from "../health/index.ts";
+import { bytesMethod } from "./call.ts";
 import { fileDescriptorOf } from "./descriptor.ts";
 import { parseFile } from "./schema.ts";
 
@@ -58,18 +59,8 @@ export function decodeHealthResponse(bytes: Uint8Array): number {
 }
 
 const encodeResponse = (value: ServingStatus) => Writer.create().uint32(8).int32(value).finish();
-const pass = (b: Buffer) => b;
-const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-const method = (name: string, responseStream: boolean) => ({
-  path: `/grpc.health.v1.Health/${name}`,
-  requestStream: false,
-  responseStream,
-  requestSerialize: toBuffer,
-  requestDeserialize: pass,
-  responseSerialize: toBuffer,
-  responseDeserialize: pass,
-  originalName: name,
-});
+const method = (name: string, responseStream: boolean) =>
+  bytesMethod(`/grpc.health.v1.Health/${name}`, name, { responseStream });
 
 /** The encoded FileDescriptorProto of `grpc/health/v1/health.proto`, for reflection. */
 function healthDescriptor(): Uint8Array {

@@ -1,6 +1,7 @@
 // gRPC server reflection, v1 and v1alpha (the same messages), answered from embedded FileDescriptorProtos.
 import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
 import { Reader, Writer } from "protobufjs";
+import { bytesMethod } from "./call.ts";
 import type { GrpcServiceSchema } from "./schema.ts";
 
 /** What reflection knows: files by name, the file declaring each symbol, the services it lists. */
@@ -116,9 +117,6 @@ export function answerReflection(index: ReflectionIndex, request: Uint8Array): U
   return w.finish();
 }
 
-const pass = (b: Buffer) => b;
-const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-
 /**
  * Adds `grpc.reflection.v1.ServerReflection` and `grpc.reflection.v1alpha.ServerReflection` to a server:
  * they list the schema's service and Health, and answer each symbol or file with its descriptor and imports.
@@ -143,16 +141,11 @@ export function addReflection(server: Server, schema: GrpcServiceSchema, healthD
   };
   for (const version of ["v1", "v1alpha"]) {
     const definition = {
-      ServerReflectionInfo: {
-        path: `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
-        requestStream: true,
-        responseStream: true,
-        requestSerialize: toBuffer,
-        requestDeserialize: pass,
-        responseSerialize: toBuffer,
-        responseDeserialize: pass,
-        originalName: "ServerReflectionInfo",
-      },
+      ServerReflectionInfo: bytesMethod(
+        `/grpc.reflection.${version}.ServerReflection/ServerReflectionInfo`,
+        "ServerReflectionInfo",
+        { requestStream: true, responseStream: true },
+      ),
     };
     server.addService(definition, { ServerReflectionInfo: handler });
   }

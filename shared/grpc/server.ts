@@ -14,7 +14,7 @@ import { failureOf, validInput } from "../endpoint/wire.ts";
 import { AppError } from "../errors/index.ts";
 import type { ReadinessOptions } from "../health/index.ts";
 import type { HeaderReader } from "../identity/index.ts";
-import { callContextOf, metadataValue, statusOfFailure } from "./call.ts";
+import { bytesMethod, callContextOf, metadataValue, statusOfFailure } from "./call.ts";
 import { type GrpcHealth, grpcHealth } from "./health.ts";
 import { addReflection } from "./reflection.ts";
 import type { GrpcMethod, GrpcServiceSchema } from "./schema.ts";
@@ -50,23 +50,6 @@ export interface GrpcServer {
   stop(drainMs: number): Promise<void>;
 }
 
-const passBytes = (b: Buffer) => b;
-const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
-
-/** grpc-js's description of one unary method whose messages pass as bytes (the schema's codecs do the rest). */
-function unaryDefinition(method: GrpcMethod) {
-  return {
-    path: method.path,
-    requestStream: false,
-    responseStream: false,
-    requestSerialize: toBuffer,
-    requestDeserialize: passBytes,
-    responseSerialize: toBuffer,
-    responseDeserialize: passBytes,
-    originalName: method.name,
-  };
-}
-
 /** Runs a handler within the call's deadline; past it the call answers `timeout` (DEADLINE_EXCEEDED). */
 async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
   let timer: Timer | undefined;
@@ -98,12 +81,12 @@ export async function serveGrpc(options: GrpcServerOptions): Promise<GrpcServer>
     "grpc.max_send_message_length": options.maxMessageBytes,
   });
   const byName = new Map(options.endpoints.map((e) => [e.name, e]));
-  const definition: Record<string, ReturnType<typeof unaryDefinition>> = {};
+  const definition: Record<string, ReturnType<typeof bytesMethod>> = {};
   const implementation: UntypedServiceImplementation = {};
   for (const method of schema.methods) {
     const endpoint = byName.get(method.contract.name);
     if (!endpoint) throw new Error(`no endpoint serves ${method.contract.name} (${method.path})`);
-    definition[method.name] = unaryDefinition(method);
+    definition[method.name] = bytesMethod(method.path, method.name);
     implementation[method.name] = (call: ServerUnaryCall<Buffer, unknown>, callback: sendUnaryData<Uint8Array>) => {
       const ctx = callContextOf(call.metadata, call.getDeadline(), options.defaultTimeoutMs);
       serveCall(method, endpoint, call.request, call.metadata, ctx).then(

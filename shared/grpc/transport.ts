@@ -3,16 +3,13 @@ import { Client, credentials, type ServiceError } from "@grpc/grpc-js";
 import type { RequestTransport } from "../endpoint/client.ts";
 import { decodeJson, encodeJson } from "../endpoint/wire.ts";
 import { AppError } from "../errors/index.ts";
-import { errorOfStatus, metadataOf } from "./call.ts";
+import { asBuffer, errorOfStatus, metadataOf, passBytes } from "./call.ts";
 import type { GrpcMethod, GrpcServiceSchema } from "./schema.ts";
 
 /** A RequestTransport that can also be closed (its HTTP/2 connection). */
 export interface GrpcTransport extends RequestTransport {
   close(): void;
 }
-
-const passBytes = (b: Buffer) => b;
-const toBuffer = (b: Uint8Array) => Buffer.from(b.buffer, b.byteOffset, b.byteLength);
 
 /**
  * Calls a service's contracts over one gRPC channel (h2c) to `address` (`host:port`): the request's
@@ -41,7 +38,7 @@ export function grpcTransport(options: {
       const method = methods.get(subject);
       if (!method)
         return Promise.reject(new AppError("unavailable", `${options.address} serves no rpc for ${subject}`));
-      const message = toBuffer(method.encodeRequest(decodeJson(payload)));
+      const message = asBuffer(method.encodeRequest(decodeJson(payload)));
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
           method.path,
