@@ -1,7 +1,7 @@
-import { readFileSync } from "node:fs";
 import type { z } from "zod";
 import { otelEnvMap } from "../telemetry/config.ts";
 import { ConfigError } from "./errors.ts";
+import { readSecretFile } from "./file.ts";
 import { leafPaths, schemaAt } from "./schema-walk.ts";
 import { isSecret } from "./secret.ts";
 
@@ -47,16 +47,6 @@ export function envNameOf(prefix: string, path: readonly string[]): string {
 /** The suffix of the variable that names a file holding a secret's value (Docker and Kubernetes secrets). */
 export const fileSuffix = "_FILE";
 
-/** A secret's value from the file `<name>_FILE` names, without its trailing newline; ConfigError naming the variable. */
-function readSecretFile(name: string, file: string, key: string): string {
-  try {
-    return readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError([{ key, message: `cannot read the file ${file} (${why})`, source: `env ${name}` }]);
-  }
-}
-
 /**
  * Raw values from the environment in increasing precedence: standard names, then the service's
  * `envMap`, then `<PREFIX>_<PATH>` (the most specific name wins). Empty strings count as unset.
@@ -79,7 +69,7 @@ export function readEnv(
           { key: path.join("."), message: `set ${name} or ${fileName}, not both`, source: `env ${name}` },
         ]);
       }
-      const value = readSecretFile(fileName, file, path.join("."));
+      const value = readSecretFile(file, { key: path.join("."), source: `env ${fileName}` });
       if (value !== "") entries.push({ path, raw: value, source: `env ${fileName}` });
       return;
     }

@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import {
   type ConnectionOptions,
   connect,
@@ -9,6 +8,7 @@ import {
 import { z } from "zod";
 import { natsConfigSchema } from "../config/base.ts";
 import { ConfigError } from "../config/errors.ts";
+import { readConfigFile } from "../config/file.ts";
 import { loadConfig } from "../config/load.ts";
 
 /** The resolved `nats` config section: where the servers are and how to authenticate to them. */
@@ -16,12 +16,7 @@ export type NatsSettings = z.output<ReturnType<typeof natsConfigSchema>>;
 
 /** A file a `nats.*File` key names, or a ConfigError naming the key. */
 function readKeyFile(key: string, file: string): Uint8Array {
-  try {
-    return readFileSync(file);
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError([{ key: `nats.${key}`, message: `cannot read the file ${file} (${why})`, source: "config" }]);
-  }
+  return readConfigFile(file, { key: `nats.${key}`, source: "config" });
 }
 
 /** Where the servers are: one URL, several separated by commas, or a list (a config file's `nats.url`). */

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
 import type { Tracer } from "@opentelemetry/api";
 import type { GrantFlags, Writer } from "../cli/index.ts";
-import { type BaseConfig, ConfigError } from "../config/index.ts";
+import { type BaseConfig, ConfigError, readSecretFile } from "../config/index.ts";
 import {
   createDatabase,
   type Database,
@@ -103,16 +102,9 @@ export function migrateCommands<C>(options: {
 /** A password from the file a `db grant` flag names, without its trailing newline; ConfigError naming the flag. */
 function readPasswordFile(flag: string, file: string | undefined): string | undefined {
   if (file === undefined) return undefined;
-  try {
-    const password = readFileSync(file, "utf8").replace(/[\r\n]+$/, "");
-    if (password) return password;
-    throw new Error("the file is empty");
-  } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code ?? (err as Error).message;
-    throw new ConfigError([
-      { key: "", message: `cannot read the password file ${file} (${why})`, source: `flag ${flag}` },
-    ]);
-  }
+  const password = readSecretFile(file, { key: "", source: `flag ${flag}` });
+  if (password) return password;
+  throw new ConfigError([{ key: "", message: `the password file ${file} is empty`, source: `flag ${flag}` }]);
 }
 
 /**
