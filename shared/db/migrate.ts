@@ -1,5 +1,5 @@
 import type postgres from "postgres";
-import { quoteIdent } from "./ident.ts";
+import { quoteIdent as ident } from "./ident.ts";
 import { type DbLogger, silentLogger } from "./logger.ts";
 import type { EmbeddedMigration } from "./migrations.macro.ts";
 
@@ -57,8 +57,6 @@ interface JournalRow {
 }
 
 type Conn = postgres.Sql | postgres.ReservedSql;
-
-const ident = quoteIdent;
 
 /** Both halves of the two-key advisory lock; the two-key space never overlaps single bigint keys used elsewhere. */
 const lockKeys = (schema: string) => ["shop.migrate", schema] as const;

@@ -1,4 +1,5 @@
 import postgres from "postgres";
+import { quoteIdent as ident } from "../db/ident.ts";
 import type { EventMetrics } from "./metrics.ts";
 import type { EventPublisher, OutgoingEvent } from "./publisher.ts";
 import { outboxChannel } from "./tables.ts";
@@ -42,7 +43,6 @@ export interface OutboxRelay {
   stop(): Promise<void>;
 }
 
-const ident = (name: string) => `"${name.replaceAll('"', '""')}"`;
 /** Two-key advisory lock: the two-key space never meets the single-key locks other code may take. */
 const lockKeys = (schema: string) => ["shop.outbox-relay", schema] as const;
 
@@ -75,8 +75,8 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const log = (obj: object) => ({ schema, ...obj });
 
   let running = true;
-  let leaderPid: number | null = null;
-  let leaderSession = "";
+  // The session holding the lock while this instance leads: its backend pid, and pid@server start time.
+  let leader: { pid: number; session: string } | null = null;
   let lastHousekeeping = 0;
 
   // One pending wake-up: a NOTIFY that arrives mid-round makes the next wait return at once. Backoff
@@ -121,26 +121,25 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
 
   /** True while this instance holds the lock on the same backend it was taken on. */
   async function lead(): Promise<boolean> {
-    if (leaderPid !== null) {
+    if (leader !== null) {
       try {
         // The pid alone may come again on another server (a promoted standby) where this relay holds no
         // lock and no LISTEN: the server's start time tells the two apart.
         const [row] = await leaderSql<{ session: string }[]>`
           select pg_backend_pid() || '@' || pg_postmaster_start_time() as session`;
-        if (row?.session === leaderSession) return true;
+        if (row?.session === leader.session) return true;
       } catch {}
-      logger.warn(log({ pid: leaderPid }), "outbox relay lost the lead (its session ended)");
-      leaderPid = null;
+      logger.warn(log({ pid: leader.pid }), "outbox relay lost the lead (its session ended)");
+      leader = null;
     }
     const [row] = await leaderSql<{ ok: boolean; pid: number; session: string }[]>`
       select pg_try_advisory_lock(hashtext(${k1}), hashtext(${k2})) as ok, pg_backend_pid() as pid,
         pg_backend_pid() || '@' || pg_postmaster_start_time() as session`;
     if (!row?.ok) return false;
     await leaderSql.unsafe(`listen ${ident(outboxChannel(schema))}`);
-    leaderPid = row.pid;
-    leaderSession = row.session;
+    leader = { pid: row.pid, session: row.session };
     // Rows committed while nobody listened are read by the round that follows.
-    logger.info(log({ pid: leaderPid }), "outbox relay took the lead");
+    logger.info(log({ pid: row.pid }), "outbox relay took the lead");
     return true;
   }
 
@@ -221,13 +220,13 @@ export function startOutboxRelay(options: OutboxRelayOptions): OutboxRelay {
   const done = loop();
   return {
     get leading() {
-      return leaderPid !== null;
+      return leader !== null;
     },
     async stop() {
       running = false;
       waiter?.done();
       await done;
-      leaderPid = null;
+      leader = null;
       // Ending the session releases the lock and the LISTEN; a follower takes over within lockRetryMs.
       await leaderSql.end({ timeout: 5 }).catch(() => {});
     },

@@ -1,4 +1,5 @@
 import { withDatabase } from "@shared/db/embedded.ts";
+import { quoteIdent } from "@shared/db/ident.ts";
 import postgres from "postgres";
 import { createdDatabases, testAdminUrl } from "./server.ts";
 
@@ -10,8 +11,6 @@ export interface TestDatabase {
   /** Drops the database, disconnecting anyone still on it. */
   drop(): Promise<void>;
 }
-
-const quote = (name: string) => `"${name.replaceAll('"', '""')}"`;
 
 async function withAdmin<T>(fn: (admin: postgres.Sql) => Promise<T>): Promise<T> {
   const admin = postgres(await testAdminUrl(), { max: 1, onnotice: () => {} });
@@ -37,7 +36,7 @@ export async function createTestDatabase(options: { prefix?: string } = {}): Pro
     .replace(/[^a-z0-9_]/g, "_")
     .slice(0, 30);
   const name = `${prefix}_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
-  await withAdmin((admin) => admin.unsafe(`create database ${quote(name)}`));
+  await withAdmin((admin) => admin.unsafe(`create database ${quoteIdent(name)}`));
   createdDatabases.add(name);
   const url = withDatabase(await testAdminUrl(), name);
   return {
@@ -52,5 +51,5 @@ export async function createTestDatabase(options: { prefix?: string } = {}): Pro
 
 /** Drops a test database by name (WITH FORCE: open connections are terminated). */
 export async function dropTestDatabase(name: string): Promise<void> {
-  await withAdmin((admin) => admin.unsafe(`drop database if exists ${quote(name)} with (force)`));
+  await withAdmin((admin) => admin.unsafe(`drop database if exists ${quoteIdent(name)} with (force)`));
 }
