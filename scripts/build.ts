@@ -8,7 +8,7 @@
 // of a service; used to test this pipeline), --no-bytecode, --no-minify.
 import { relative } from "node:path";
 import { buildBinary, fixtureEntry, listServices, resolveVersion, serviceEntry } from "../shared/build/compile.ts";
-import { isReleaseTarget, type ReleaseTarget, releaseTargets } from "../shared/build/targets.ts";
+import { type ReleaseTarget, releaseTargetOf } from "../shared/build/targets.ts";
 
 interface Cli {
   names: string[];
@@ -30,11 +30,8 @@ function parseArgs(argv: string[]): Cli {
     };
     if (arg === "--outdir") cli.outdir = value();
     else if (arg === "--fixture") cli.fixtures.push(value());
-    else if (arg === "--target") {
-      const t = value();
-      if (!isReleaseTarget(t)) throw new Error(`build: unknown target ${t} (${releaseTargets.join(", ")})`);
-      cli.target = t;
-    } else if (arg === "--no-bytecode") cli.bytecode = false;
+    else if (arg === "--target") cli.target = releaseTargetOf(value(), "build");
+    else if (arg === "--no-bytecode") cli.bytecode = false;
     else if (arg === "--no-minify") cli.minify = false;
     else if (arg === "--help" || arg === "-h") {
       console.log(

@@ -6,7 +6,7 @@
 import { relative } from "node:path";
 import { listServices, resolveVersion } from "../shared/build/compile.ts";
 import { buildRelease } from "../shared/build/release.ts";
-import { isReleaseTarget, type ReleaseTarget, releaseTargets } from "../shared/build/targets.ts";
+import { type ReleaseTarget, releaseTargetOf, releaseTargets } from "../shared/build/targets.ts";
 
 const usage = `usage: bun run release [--target T]... [--outdir DIR] [service...]
 targets: ${releaseTargets.join(", ")} (default: all)`;
@@ -30,8 +30,7 @@ export function parseReleaseArgs(argv: readonly string[], known: readonly string
       return v;
     };
     if (arg === "--target") {
-      const t = value();
-      if (!isReleaseTarget(t)) throw new Error(`release: unknown target ${t} (${releaseTargets.join(", ")})`);
+      const t = releaseTargetOf(value(), "release");
       if (!cli.targets.includes(t)) cli.targets.push(t);
     } else if (arg === "--outdir") cli.outdir = value();
     else if (arg === "--help" || arg === "-h") cli.help = true;

@@ -71,11 +71,6 @@ export function resolveVersion(env: Record<string, string | undefined> = process
   return "0.0.0-dev";
 }
 
-/** `linux-x64` style platform suffix of artifacts built on this machine. */
-export function platformSuffix(): string {
-  return hostTarget();
-}
-
 /** Services that have an entry point, sorted by name. */
 export function listServices(): string[] {
   const dir = join(ROOT, "services");
@@ -100,7 +95,7 @@ export function artifactPath(
   name: string,
   version: string,
   outdir = join(ROOT, "dist"),
-  target: string = platformSuffix(),
+  target: string = hostTarget(),
 ): string {
   return join(outdir, `${name}-${version}-${target}`);
 }
@@ -131,7 +126,7 @@ export async function buildBinary(opts: BuildOptions): Promise<BuiltBinary> {
     // from the npm registry (cached afterwards); a plain build must work offline.
     compile: {
       outfile,
-      ...(opts.target && opts.target !== platformSuffix() ? { target: bunTargetOf(opts.target) } : {}),
+      ...(opts.target && opts.target !== hostTarget() ? { target: bunTargetOf(opts.target) } : {}),
       autoloadDotenv: false,
       autoloadBunfig: false,
       autoloadTsconfig: false,

@@ -13,6 +13,12 @@ export function isReleaseTarget(value: string): value is ReleaseTarget {
   return (releaseTargets as readonly string[]).includes(value);
 }
 
+/** `value` as a release target; an error naming it and the known ones (prefixed by `tool`) otherwise. */
+export function releaseTargetOf(value: string, tool: string): ReleaseTarget {
+  if (!isReleaseTarget(value)) throw new Error(`${tool}: unknown target ${value} (${releaseTargets.join(", ")})`);
+  return value;
+}
+
 /** The platform this process runs on, in the same spelling (`linux-x64`; glibc is assumed, as Bun's own build). */
 export function hostTarget(): string {
   return `${process.platform}-${process.arch}`;

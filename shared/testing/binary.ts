@@ -15,7 +15,8 @@ import {
 } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, dirname, join } from "node:path";
-import { artifactPath, buildBinary, platformSuffix, ROOT, resolveVersion, serviceEntry } from "../build/compile.ts";
+import { artifactPath, buildBinary, ROOT, resolveVersion, serviceEntry } from "../build/compile.ts";
+import { hostTarget } from "../build/targets.ts";
 import { freePort } from "../db/embedded.ts";
 
 /** A TCP port on 127.0.0.1 that was free a moment ago (the kit's one, from `@shared/db`). */
@@ -105,7 +106,7 @@ async function buildIfStale(name: string, version: string, entry: string, outdir
 const KEEP_BUILDS = 4;
 
 function pruneOld(outdir: string, name: string, keep: string): void {
-  const suffix = `-${platformSuffix()}`;
+  const suffix = `-${hostTarget()}`;
   const builds = readdirSync(outdir)
     .filter((f) => f.startsWith(`${name}-`) && f.endsWith(suffix))
     .map((f) => join(outdir, f))
