@@ -1,5 +1,5 @@
 import { AppError } from "@shared/errors";
-import { isConnectionLoss } from "@shared/errors/connection.ts";
+import { codedCause, isConnectionLoss } from "@shared/errors/connection.ts";
 
 /** The fields of a PostgreSQL error (postgres.js `PostgresError`) a repository may want to branch on. */
 export interface PgErrorInfo {
@@ -25,27 +25,14 @@ const unavailableStates = new Set([
   "40001", // serialization_failure: retry the transaction
   "40P01", // deadlock_detected: retry the transaction
   "53300", // too_many_connections
-  "57P01", // admin_shutdown
-  "57P02", // crash_shutdown
-  "57P03", // cannot_connect_now (starting up)
+  // a server shutting down or starting (57P01-57P03) is a connection loss: `isConnectionLoss` answers it first
 ]);
-
-/** Walks `cause` links (drizzle wraps driver errors in `DrizzleQueryError`) to the first error carrying a code. */
-function findCoded(err: unknown): { code: string; [key: string]: unknown } | undefined {
-  let current: unknown = err;
-  for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
-    const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return current as { code: string };
-    current = (current as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
 
 const isSqlState = (code: string) => /^[0-9A-Z]{5}$/.test(code);
 
 /** The PostgreSQL error inside `err` (unwrapping drizzle), or null when `err` did not come from the server. */
 export function pgErrorOf(err: unknown): PgErrorInfo | null {
-  const coded = findCoded(err);
+  const coded = codedCause(err);
   if (!coded || !isSqlState(coded.code) || (coded as { name?: unknown }).name !== "PostgresError") return null;
   const text = (key: string) => (typeof coded[key] === "string" ? (coded[key] as string) : undefined);
   return {
@@ -86,7 +73,7 @@ export function isDriverBackgroundError(reason: unknown): boolean {
  */
 export function toAppError(err: unknown): AppError | null {
   if (err instanceof AppError) return err;
-  const coded = findCoded(err);
+  const coded = codedCause(err);
   if (!coded) return null;
   if (isConnectionLoss(err)) {
     return new AppError("unavailable", "The database is unavailable", { cause: err });
@@ -139,7 +126,7 @@ export interface ConnectTarget {
  * returned as they are.
  */
 export function explainUnusableDatabase(err: unknown, client: ConnectTarget): unknown {
-  const coded = findCoded(err);
+  const coded = codedCause(err);
   const why = coded ? unusableBecause(coded.code) : null;
   if (!coded || !why) return err;
   const { host, port, database } = client.options;

@@ -26,12 +26,15 @@ const serverGoneStates = new Set([
   "25006", // read_only_sql_transaction: the server reached is (now) a standby
 ]);
 
-/** The first `code` string along `err`'s `cause` chain (drivers and ORMs wrap each other's errors). */
-function codeAlongCauses(err: unknown): string | undefined {
+/**
+ * The first error along `err`'s `cause` chain that carries a `code` string (drivers and ORMs wrap each
+ * other's errors: drizzle's `DrizzleQueryError` around postgres.js's), up to five links deep.
+ */
+export function codedCause(err: unknown): { code: string; [key: string]: unknown } | undefined {
   let current: unknown = err;
   for (let depth = 0; depth < 5 && current && typeof current === "object"; depth++) {
     const code = (current as { code?: unknown }).code;
-    if (typeof code === "string") return code;
+    if (typeof code === "string") return current as { code: string };
     current = (current as { cause?: unknown }).cause;
   }
   return undefined;
@@ -43,7 +46,7 @@ function codeAlongCauses(err: unknown): string | undefined {
  * Nothing about the request was wrong, so it is worth retrying, by the caller or by its client.
  */
 export function isConnectionLoss(err: unknown): boolean {
-  const code = codeAlongCauses(err);
+  const code = codedCause(err)?.code;
   if (!code) return false;
   return connectionLossCodes.has(code) || serverGoneStates.has(code) || /^08[0-9A-Z]{3}$/.test(code);
 }
