@@ -1,6 +1,7 @@
 // gRPC server reflection, v1 and v1alpha (the same messages), answered from embedded FileDescriptorProtos.
 import type { Server, ServerDuplexStream } from "@grpc/grpc-js";
 import { Reader, Writer } from "protobufjs";
+import { grpcStatus } from "../errors/index.ts";
 import { bytesMethod } from "./call.ts";
 import type { GrpcServiceSchema } from "./schema.ts";
 
@@ -132,7 +133,7 @@ export function addReflection(server: Server, schema: GrpcServiceSchema, healthD
       try {
         answer = answerReflection(index, request);
       } catch {
-        call.emit("error", { code: 3, details: "Malformed ServerReflectionRequest" });
+        call.emit("error", { code: grpcStatus.INVALID_ARGUMENT, details: "Malformed ServerReflectionRequest" });
         return;
       }
       call.write(answer);
