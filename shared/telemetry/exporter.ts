@@ -50,7 +50,7 @@ class FetchTransport implements IExporterTransport {
     try {
       const res = await fetch(this.url, {
         method: "POST",
-        body,
+        body: body as Uint8Array<ArrayBuffer>,
         headers: this.headers,
         signal: AbortSignal.timeout(Math.max(1, timeoutMillis)),
       });
