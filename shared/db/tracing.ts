@@ -51,7 +51,7 @@ export function tracedClient<C extends Client>(client: C, tracer: Tracer, namesp
   // object inheriting the client's members with these three of its own serves it without a Proxy trap.
   const wrap = <T extends Client>(target: T): T => {
     const own = Object.create(target) as T & Record<string, unknown>;
-    own.unsafe = unsafe(target);
+    own.unsafe = unsafe(target) as never;
     own.begin = transaction(target, "begin");
     own.savepoint = transaction(target, "savepoint");
     return own;
