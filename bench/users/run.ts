@@ -1,11 +1,14 @@
 // GET a user by id: the users service (source build, full middleware: validation, request id, access
 // log, metrics) against a plain Bun.serve + postgres.js baseline doing the same query, side by side.
 // Servers are pinned to CPU 0, wrk to CPU 1.
-//   bun bench/users/run.ts [seconds] [connections] [--a REV] [--tracing]
+//   bun bench/users/run.ts [seconds] [connections] [--a REV] [--tracing] [--warmup SECONDS]
 // --a REV also runs the users service of git revision REV (checked out into a temporary worktree beside this
 // checkout's node_modules) in the same rounds, so a change is measured against the code before it in one run.
 // --tracing runs the service with tracing off and on at sampling ratios 0, 0.1 and 1.0 (spans exported to a
 // local OTLP sink), side by side in the same rounds, instead of the baseline.
+// --warmup (default 1 s) is the load each server takes before it is measured. At ratio 0.1 the traced path runs
+// for one request in ten, so its code reaches the optimizing JIT tiers only after several seconds: a longer
+// warm-up measures the steady state a long-running service is in, the default includes part of that warm-up.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -21,6 +24,8 @@ const revAt = argv.indexOf("--a");
 const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
 const tracingAt = argv.indexOf("--tracing");
 const tracing = tracingAt >= 0 && argv.splice(tracingAt, 1).length > 0;
+const warmupAt = argv.indexOf("--warmup");
+const warmup = warmupAt >= 0 ? Number(argv.splice(warmupAt, 2)[1]) : 1;
 const seconds = Number(argv[0] ?? 5);
 const connections = Number(argv[1] ?? 32);
 const database = await createBenchDatabase("bench_users");
@@ -46,7 +51,7 @@ async function measure(name: string, port: number, cmd: string[], env: Record<st
       "x-user-roles": "admin",
     });
     // Warm up JIT and pool, then measure.
-    await runWrk({ url: `http://127.0.0.1:${port}`, seconds: 1, connections, cpu: 1, script });
+    await runWrk({ url: `http://127.0.0.1:${port}`, seconds: warmup, connections, cpu: 1, script });
     const before = cpuSeconds(proc.pid);
     const r = await runWrk({ url: `http://127.0.0.1:${port}`, seconds, connections, cpu: 1, script });
     const cpuUs = ((cpuSeconds(proc.pid) - before) * 1e6) / Math.max(1, r.requests);
@@ -152,7 +157,9 @@ async function compareTracing(): Promise<void> {
   }
   const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
   const off = best("off");
-  console.log(`GET /users/{id} with tracing, ${connections} connections, ${seconds}s per run, best of 3`);
+  console.log(
+    `GET /users/{id} with tracing, ${connections} connections, ${seconds}s per run after ${warmup}s of warm-up, best of 3`,
+  );
   console.log("case        req/s     p50 ms   p99 ms   CPU us/req  vs off  errors");
   for (const [name] of cases) {
     const r = best(name);

@@ -1,9 +1,16 @@
-import { type Context, context, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
+import { type Attributes, type Context, context, type Span, SpanKind, type Tracer, trace } from "@opentelemetry/api";
 import type postgres from "postgres";
 import { recordFailure } from "../telemetry/context.ts";
 
 type Client = postgres.Sql | postgres.TransactionSql;
-type Settle = ((value: unknown) => unknown) | null | undefined;
+type Method = (...args: unknown[]) => Promise<unknown>;
+
+// The promise machinery of a postgres.js query without its `then`, which would send the query: a span
+// listens for the answer without sending anything and without changing the query object.
+const settle = Promise.prototype.then;
+// Distinct statements whose span attributes are kept; drizzle's are few, and raw SQL with inlined values
+// must not grow the table without bound.
+const maxStatements = 512;
 
 /** The span's parent: the active context, when it holds a recording span (a query outside any trace makes none). */
 function recordingParent(): Context | undefined {
@@ -11,70 +18,60 @@ function recordingParent(): Context | undefined {
   return trace.getSpan(parent)?.isRecording() ? parent : undefined;
 }
 
-function operationOf(text: string): string {
-  const start = text.search(/\S/);
-  const end = text.slice(start).search(/\s/);
-  return text.slice(start, end < 0 ? undefined : start + end).toUpperCase();
+/** The statement's first word, upper-cased (`SELECT`, `INSERT`, ...). */
+export function operationOf(text: string): string {
+  let start = 0;
+  while (start < text.length && text.charCodeAt(start) <= 32) start++;
+  let end = start;
+  while (end < text.length && text.charCodeAt(end) > 32) end++;
+  return text.slice(start, end).toUpperCase();
 }
 
 /**
  * The postgres.js client drizzle runs on, with a CLIENT span per query (`db.system.name` postgresql, the
  * parameterised statement as `db.query.text`, never the values) and one per transaction, each a child of
- * the span active when it starts. Queries outside any recording span pay one context lookup.
+ * the span active when it starts. A query outside any recording span costs one context lookup and nothing
+ * else: no wrapper around its promise, no change to the query object.
  */
 export function tracedClient<C extends Client>(client: C, tracer: Tracer, namespace: string): C {
   const base = { "db.system.name": "postgresql", "db.namespace": namespace };
-  // The replacements are made once per client (drizzle reads `unsafe` for every query).
+  const statements = new Map<string, { name: string; attributes: Attributes }>();
+  const statementOf = (text: string) => {
+    let known = statements.get(text);
+    if (known === undefined) {
+      const name = operationOf(text);
+      known = { name, attributes: { ...base, "db.operation.name": name, "db.query.text": text } };
+      if (statements.size >= maxStatements) statements.clear();
+      statements.set(text, known);
+    }
+    return known;
+  };
+
+  // drizzle reads `unsafe`, `begin` and `savepoint` from the client it was given, and `options` once: an
+  // object inheriting the client's members with these three of its own serves it without a Proxy trap.
   const wrap = <T extends Client>(target: T): T => {
-    const ownUnsafe = unsafe(target);
-    const begin = transaction(target, "begin");
-    const savepoint = transaction(target, "savepoint");
-    return new Proxy(target, {
-      get: (t, prop) =>
-        prop === "unsafe"
-          ? ownUnsafe
-          : prop === "begin"
-            ? begin
-            : prop === "savepoint"
-              ? savepoint
-              : Reflect.get(t, prop),
-    });
+    const own = Object.create(target) as T & Record<string, unknown>;
+    own.unsafe = unsafe(target) as never;
+    own.begin = transaction(target, "begin");
+    own.savepoint = transaction(target, "savepoint");
+    return own;
   };
 
   const unsafe = (t: Client) => (text: string, params?: unknown[], options?: postgres.UnsafeQueryOptions) => {
     const query = t.unsafe(text, params as postgres.ParameterOrJSON<never>[], options);
     const parent = recordingParent();
     if (!parent) return query;
-    const operation = operationOf(text);
-    const span = tracer.startSpan(
-      operation,
-      { kind: SpanKind.CLIENT, attributes: { ...base, "db.operation.name": operation, "db.query.text": text } },
-      parent,
-    );
-    const then = query.then;
-    let ended = false;
-    const end = (err?: unknown) => {
-      if (ended) return;
-      ended = true;
-      if (err !== undefined) recordFailure(span, err);
-      span.end();
-    };
+    const statement = statementOf(text);
+    const span = tracer.startSpan(statement.name, { kind: SpanKind.CLIENT, attributes: statement.attributes }, parent);
     // postgres.js sends a query when it is awaited: the span ends when its answer (or error) arrives.
-    // biome-ignore lint/suspicious/noThenProperty: the query is a promise already; its own `then` is wrapped
-    query.then = function (this: typeof query, onDone?: Settle, onFail?: Settle) {
-      return then.call(
-        this,
-        (rows: unknown) => {
-          end();
-          return onDone ? onDone(rows) : rows;
-        },
-        (err: unknown) => {
-          end(err);
-          if (onFail) return onFail(err);
-          throw err;
-        },
-      ) as never;
-    } as typeof query.then;
+    settle.call(
+      query,
+      () => span.end(),
+      (err: unknown) => {
+        recordFailure(span, err);
+        span.end();
+      },
+    );
     return query;
   };
 
@@ -82,7 +79,7 @@ export function tracedClient<C extends Client>(client: C, tracer: Tracer, namesp
     (t: Client, method: "begin" | "savepoint") =>
     (...args: unknown[]): Promise<unknown> => {
       const fn = args.pop() as (tx: postgres.TransactionSql) => unknown;
-      const call = (t as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[method]!.bind(t);
+      const call = (t as unknown as Record<string, Method>)[method]!.bind(t);
       const parent = recordingParent();
       if (!parent) return call(...args, (tx: postgres.TransactionSql) => fn(wrap(tx)));
       const span: Span = tracer.startSpan(

@@ -250,8 +250,9 @@ export function mountHttpEndpoint<O>(
       identity: identityOf(c),
       requestId: c.get("requestId"),
       traceId: c.get("traceId"),
+      // always set, so that every call's context has one shape whether its trace is recorded or not
+      sampled: c.get("unsampled") !== true,
     };
-    if (c.get("unsampled")) ctx.sampled = false;
     binding.authorize?.(ctx);
     const merged: Record<string, unknown> = {};
     const issues: FieldError[] = [];

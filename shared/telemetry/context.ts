@@ -83,8 +83,14 @@ export async function inSpan<T>(
   }
 }
 
+/** The ids a log line written inside a span carries: the span's own. */
+export interface LogIds {
+  trace_id: string;
+  span_id: string;
+}
+
 /** The ids a log line written now carries: the active span's, or undefined outside any span. */
-export function activeSpanIds(): { trace_id: string; span_id: string } | undefined {
+export function activeSpanIds(): LogIds | undefined {
   const span = trace.getSpan(context.active());
   if (span === undefined) return undefined;
   const { traceId, spanId } = span.spanContext();

@@ -13,6 +13,7 @@ export {
   extractTraceContext,
   injectTraceContext,
   inSpan,
+  type LogIds,
   recordFailure,
   withActiveSpan,
 } from "./context.ts";

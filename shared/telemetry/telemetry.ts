@@ -1,8 +1,6 @@
 import { context, TraceFlags, type Tracer } from "@opentelemetry/api";
 import { AsyncLocalStorageContextManager } from "@opentelemetry/context-async-hooks";
 import { type ExportResult, ExportResultCode } from "@opentelemetry/core";
-import { OTLPTraceExporter as JsonExporter } from "@opentelemetry/exporter-trace-otlp-http";
-import { OTLPTraceExporter as ProtobufExporter } from "@opentelemetry/exporter-trace-otlp-proto";
 import { resourceFromAttributes } from "@opentelemetry/resources";
 import {
   AlwaysOffSampler,
@@ -19,6 +17,7 @@ import {
 import { ATTR_SERVICE_NAME, ATTR_SERVICE_VERSION } from "@opentelemetry/semantic-conventions";
 import { ConfigError } from "../config/errors.ts";
 import { parseKeyValueList, type SamplerName, type TelemetryConfig, tracesUrlOf } from "./config.ts";
+import { createOtlpExporter } from "./exporter.ts";
 import { EdgeDecidedSampler, type Sampling, samplingOf } from "./sampling.ts";
 
 /** The tracing of one service: its tracer, what it lost, and the flush at shutdown. */
@@ -74,9 +73,12 @@ export function createTelemetry(options: TelemetryOptions): Telemetry {
     [ATTR_SERVICE_VERSION]: options.version,
     "service.instance.id": crypto.randomUUID(),
   });
-  const exporterOptions = { url, headers, timeoutMillis: config.batch.exportTimeoutMs };
-  const exporter =
-    config.protocol === "http/json" ? new JsonExporter(exporterOptions) : new ProtobufExporter(exporterOptions);
+  const exporter = createOtlpExporter({
+    url,
+    protocol: config.protocol,
+    headers,
+    timeoutMillis: config.batch.exportTimeoutMs,
+  });
   const counting = new CountingProcessor(exporter, config.batch, options.logger);
   const provider = new TracerProvider({
     resource,
@@ -137,6 +139,8 @@ class CountingProcessor implements SpanProcessor {
   dropped = 0;
   private pending = 0;
   private failing = false;
+  /** Exports handed over but not yet answered, so that a flush waits for them. */
+  private readonly sending = new Set<Promise<void>>();
   private readonly batch: BatchSpanProcessor;
   private readonly maxQueueSize: number;
 
@@ -177,20 +181,42 @@ class CountingProcessor implements SpanProcessor {
 
   private counted(exporter: SpanExporter): SpanExporter {
     return {
-      export: (spans, done) =>
-        exporter.export(spans, (result: ExportResult) => {
-          this.pending -= spans.length;
-          if (result.code === ExportResultCode.SUCCESS) {
-            this.failing = false;
-          } else {
-            this.dropped += spans.length;
-            if (!this.failing) this.logger?.warn({ err: result.error, spans: spans.length }, "span export failed");
-            this.failing = true;
-          }
-          done(result);
-        }),
-      shutdown: () => exporter.shutdown(),
-      forceFlush: () => exporter.forceFlush?.() ?? Promise.resolve(),
+      // Encoding a batch takes milliseconds: it runs on its own turn of the event loop, not inside the
+      // request whose span filled the batch.
+      export: (spans, done) => {
+        const sent = new Promise<void>((settled) =>
+          setImmediate(() =>
+            this.send(exporter, spans, (result) => {
+              settled();
+              done(result);
+            }),
+          ),
+        );
+        this.sending.add(sent);
+        sent.then(() => this.sending.delete(sent));
+      },
+      shutdown: async () => {
+        await Promise.all(this.sending);
+        await exporter.shutdown();
+      },
+      forceFlush: async () => {
+        await Promise.all(this.sending);
+        await exporter.forceFlush?.();
+      },
     };
+  }
+
+  private send(exporter: SpanExporter, spans: ReadableSpan[], done: (result: ExportResult) => void): void {
+    exporter.export(spans, (result: ExportResult) => {
+      this.pending -= spans.length;
+      if (result.code === ExportResultCode.SUCCESS) {
+        this.failing = false;
+      } else {
+        this.dropped += spans.length;
+        if (!this.failing) this.logger?.warn({ err: result.error, spans: spans.length }, "span export failed");
+        this.failing = true;
+      }
+      done(result);
+    });
   }
 }

@@ -66,8 +66,14 @@ export class HttpCacheFront implements CacheFront {
     private readonly metrics: PipelineMetrics,
   ) {}
 
-  send(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null, to: Sink<UpstreamAnswer>): void {
-    this.viaCache(be, call, prior).then(
+  send(
+    be: BackendRuntime,
+    call: UpstreamCall,
+    prior: PriorLookup | null,
+    to: Sink<UpstreamAnswer>,
+    noted?: (hit: boolean) => void,
+  ): void {
+    this.viaCache(be, call, prior, noted).then(
       (answer) => to.answer(answer),
       (err) => to.fail(err),
     );
@@ -126,7 +132,12 @@ export class HttpCacheFront implements CacheFront {
   }
 
   /** A GET through the backend's cache: fresh hits skip the backend; stale entries are revalidated. */
-  private async viaCache(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null): Promise<UpstreamAnswer> {
+  private async viaCache(
+    be: BackendRuntime,
+    call: UpstreamCall,
+    prior: PriorLookup | null,
+    noted: ((hit: boolean) => void) | undefined,
+  ): Promise<UpstreamAnswer> {
     const cache = be.cache!;
     const url = call.origin + call.path;
     // Vary names headers of the request the backend got (X-User-Roles from claims, say), not the client's
@@ -134,6 +145,7 @@ export class HttpCacheFront implements CacheFront {
     const found = prior !== null && prior.url === url ? prior.found : cache.lookup(url, sent);
     if (found.kind === "hit") {
       this.metrics.cacheHit(be.label);
+      noted?.(true);
       return this.fromCache(found.response);
     }
     const res = await answerOf(
@@ -150,8 +162,10 @@ export class HttpCacheFront implements CacheFront {
     const stored = cache.store(url, sent, { status: res.status, headers: headerRecord(res.headers), body });
     if (res.status === 304 && found.kind === "stale") {
       this.metrics.cacheHit(be.label);
+      noted?.(true);
       return this.fromCache(stored ?? found.response);
     }
+    noted?.(false);
     const headers: string[] = [];
     for (let i = 0; i < res.headers.length; i += 2) {
       const k = res.headers[i]!;

@@ -1,4 +1,5 @@
 // The compiled form of endpoints and backends: everything a request needs, resolved once per config.
+import type { LogIds } from "@shared/telemetry";
 import type { Data } from "../shaping/data.ts";
 import type { UrlTemplate } from "./backend.ts";
 import type { AllowList } from "./forward.ts";
@@ -9,11 +10,11 @@ export interface RequestView {
   headers: { get(name: string): string | null; has(name: string): boolean };
 }
 
-/** `qos/circuit-breaker` as the traffic module implements it. */
+/** `qos/circuit-breaker` as the traffic module implements it; `ids` are the calling request's, for the state-change line. */
 export interface Breaker {
-  allow(): boolean;
-  onSuccess(): void;
-  onFailure(): void;
+  allow(ids?: LogIds): boolean;
+  onSuccess(ids?: LogIds): void;
+  onFailure(ids?: LogIds): void;
   state(): "closed" | "open" | "half-open";
 }
 

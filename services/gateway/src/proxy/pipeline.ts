@@ -1,6 +1,7 @@
 // Running one endpoint: a pass-through call, or backends merged in parallel / in sequence, with KrakenD's
 // completeness header, error strategies and timeouts. Answers travel by calls (`Sink`), not promises.
 
+import type { LogIds } from "@shared/telemetry";
 import type { Data } from "../shaping/data.ts";
 import { renderOutput } from "../shaping/encoding.ts";
 import type { Sink } from "../transport/deferred.ts";
@@ -20,8 +21,17 @@ export interface PriorLookup {
 
 /** Sends a backend's GET through its `qos/http-cache` (the cache module implements it). */
 export interface CacheFront {
-  /** `prior` is reused when it was made for the same URL, so a miss is counted once. */
-  send(be: BackendRuntime, call: UpstreamCall, prior: PriorLookup | null, to: Sink<UpstreamAnswer>): void;
+  /**
+   * `prior` is reused when it was made for the same URL, so a miss is counted once. `noted` hears once
+   * whether the answer came from the cache (a fresh entry, or a stale one the backend confirmed).
+   */
+  send(
+    be: BackendRuntime,
+    call: UpstreamCall,
+    prior: PriorLookup | null,
+    to: Sink<UpstreamAnswer>,
+    noted?: (hit: boolean) => void,
+  ): void;
 }
 
 /** Everything about one client request its backend calls need, prepared by the server. */
@@ -44,6 +54,8 @@ export interface RequestScope {
   cached: PriorLookup | null;
   /** Client spans for the backend calls of a traced request; null when it is not traced. */
   trace: BackendTracer | null;
+  /** The ids a log line written for this request carries (its span's); undefined when tracing is off. */
+  readonly logIds: LogIds | undefined;
 }
 
 /** Opens a client span per backend call (the telemetry module implements it): the sink ends it. */
@@ -55,7 +67,7 @@ export interface BackendTracer {
     path: string,
     headers: HeaderLines,
     to: Sink<UpstreamAnswer>,
-  ): Sink<UpstreamAnswer> & { readonly headers: HeaderLines };
+  ): Sink<UpstreamAnswer> & { readonly headers: HeaderLines; note(name: string, value: string | boolean): void };
 }
 
 /** What one decoding backend call brought: its data, or why there is none. */
@@ -86,6 +98,7 @@ class BackendCall implements Sink<UpstreamAnswer> {
     private readonly started: number,
     private readonly maxBytes: number,
     private readonly done: (result: BackendResult) => void,
+    private readonly ids: LogIds | undefined,
   ) {}
 
   answer(answer: UpstreamAnswer): void {
@@ -106,8 +119,8 @@ class BackendCall implements Sink<UpstreamAnswer> {
   private settle(result: BackendResult): void {
     const be = this.be;
     if (be.breaker) {
-      if (result.ok) be.breaker.onSuccess();
-      else be.breaker.onFailure();
+      if (result.ok) be.breaker.onSuccess(this.ids);
+      else be.breaker.onFailure(this.ids);
     }
     this.metrics.backend(be.label, (performance.now() - this.started) / 1000, result.ok ? "ok" : result.failure.kind);
     this.done(result);
@@ -124,12 +137,20 @@ function callBackend(
   deadline: number,
   done: (result: BackendResult) => void,
 ): void {
-  if (be.breaker && !be.breaker.allow()) {
+  if (be.breaker && !be.breaker.allow(scope.logIds)) {
     done({ ok: false, failure: { kind: "circuit_open" } });
     return;
   }
   const maxBytes = be.maxBytes ?? Number.POSITIVE_INFINITY;
-  sendTo(be, scope, responses, deadline, maxBytes, false, new BackendCall(be, scope.metrics, started, maxBytes, done));
+  sendTo(
+    be,
+    scope,
+    responses,
+    deadline,
+    maxBytes,
+    false,
+    new BackendCall(be, scope.metrics, started, maxBytes, done, scope.logIds),
+  );
 }
 
 /** Sends one backend's request, through its cache for a GET when it has one; the answer, or the failure
@@ -154,14 +175,16 @@ function sendTo(
     return;
   }
   let headers = scope.headers;
+  let noted: ((hit: boolean) => void) | undefined;
   if (scope.trace !== null) {
     const traced = scope.trace.backend(be.label, method, origin, path, headers, sink);
     headers = traced.headers;
     sink = traced;
+    noted = (hit) => traced.note("gateway.cache.hit", hit);
   }
   if (be.cache && method === "GET") {
     const call = { origin, path, method, headers, body: null, deadline, maxBytes, stream: false };
-    scope.cache.send(be, call, scope.cached, sink);
+    scope.cache.send(be, call, scope.cached, sink, noted);
     return;
   }
   const body = bodyFor(method, scope.body);
@@ -190,8 +213,8 @@ class PassThroughCall implements Sink<UpstreamAnswer> {
   answer(answer: UpstreamAnswer): void {
     const be = this.ep.backends[0]!;
     if (be.breaker) {
-      if (answer.status >= 500) be.breaker.onFailure();
-      else be.breaker.onSuccess();
+      if (answer.status >= 500) be.breaker.onFailure(this.scope.logIds);
+      else be.breaker.onSuccess(this.scope.logIds);
     }
     const kind = answer.status >= 500 ? "status" : "ok";
     this.scope.metrics.backend(be.label, (performance.now() - this.started) / 1000, kind);
@@ -207,7 +230,7 @@ class PassThroughCall implements Sink<UpstreamAnswer> {
 
   fail(err: unknown): void {
     const be = this.ep.backends[0]!;
-    be.breaker?.onFailure();
+    be.breaker?.onFailure(this.scope.logIds);
     const failure = failureOf(err);
     this.scope.metrics.backend(be.label, (performance.now() - this.started) / 1000, failure.kind);
     this.to.answer(failureResponse(this.ep, failure, this.scope.requestId));
@@ -217,7 +240,7 @@ class PassThroughCall implements Sink<UpstreamAnswer> {
 /** A pass-through call: status, headers and body of the one backend reach the client. */
 export function runPassThrough(ep: EndpointRuntime, scope: RequestScope, to: Sink<Answer>): void {
   const be = ep.backends[0]!;
-  if (be.breaker && !be.breaker.allow()) {
+  if (be.breaker && !be.breaker.allow(scope.logIds)) {
     to.answer(problem("internal", "backend unavailable", scope.requestId));
     return;
   }

@@ -90,7 +90,8 @@ export function createGateway(opts: GatewayOptions): Gateway {
   const fetch = createGatewayHandler(ref, {
     logger,
     metrics,
-    accessLog: (opts.accessLog ?? true) ? (opts.accessWriter ?? ((entry) => logger.info(entry, "request"))) : null,
+    accessLog:
+      (opts.accessLog ?? true) ? (opts.accessWriter ?? ((entry) => logger.info(withLogIds(entry), "request"))) : null,
     upstream,
     tracing: opts.tracing,
     cache: new HttpCacheFront(upstream, metrics),
@@ -132,4 +133,9 @@ export function createGateway(opts: GatewayOptions): Gateway {
       });
     },
   };
+}
+
+/** An access entry as a pino line carries it: with `trace_id` and `span_id` when the request has a span, as the kit's access line does. */
+function withLogIds(entry: AccessEntry): AccessEntry & { trace_id?: string; span_id?: string } {
+  return entry.spanId === undefined ? entry : { ...entry, trace_id: entry.traceId, span_id: entry.spanId };
 }

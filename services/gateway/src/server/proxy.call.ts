@@ -1,7 +1,7 @@
 // One routed request, from its trace context to the access-log line: the scope the pipeline reads, the
 // steps that may wait (an uncached token, a request body), and how it ends (CORS, metrics, access log).
 import type { AccessEntry } from "@shared/log";
-import { sampledFlags, sampledRoot } from "@shared/telemetry";
+import { type LogIds, sampledFlags, sampledRoot } from "@shared/telemetry";
 import { childOf, formatTraceparent, type IdSource, parseTraceparent, type TraceParent } from "@shared/trace";
 import type { GatewayRuntime } from "../proxy/endpoint.build.ts";
 import type { AuthVerdict, EndpointRuntime, PipelineMetrics } from "../proxy/endpoint.types.ts";
@@ -127,6 +127,11 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
     this.cache = deps.cache;
   }
 
+  /** The ids every log line of this request carries: its span's, as in its access line and `traceparent`. */
+  get logIds(): LogIds | undefined {
+    return this.spanId === undefined ? undefined : { trace_id: this.traceId, span_id: this.spanId };
+  }
+
   /** What backends get: the client's trace continued with a span of ours (a new sampled trace without one). */
   get traceparent(): string {
     this.sentTrace ??= formatTraceparent(
@@ -165,9 +170,8 @@ export class ProxyCall extends Deferred<Answer> implements RequestScope, Sink<An
   /** An unexpected error: logged with its cause, ended as a masked 500. */
   endInError(err: unknown): Answer {
     const path = this.req.path;
-    const ids = this.spanId === undefined ? {} : { trace_id: this.traceId, span_id: this.spanId };
     this.deps.logger.error(
-      { err, requestId: this.requestId, traceId: this.traceId, ...ids, path },
+      { err, requestId: this.requestId, traceId: this.traceId, ...this.logIds, path },
       "unhandled gateway error",
     );
     return this.end(problem("internal", "unexpected error", this.requestId));

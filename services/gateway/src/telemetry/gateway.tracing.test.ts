@@ -3,7 +3,8 @@ import { afterAll, describe, expect, test } from "bun:test";
 import type { AccessEntry } from "@shared/log";
 import { createTelemetry } from "@shared/telemetry";
 import { startOtlpReceiver } from "@shared/telemetry/testing.ts";
-import { startBackend, startGateway, stopAll } from "../testing/harness.ts";
+import { createFeatures } from "../features.ts";
+import { memoryLogger, startBackend, startGateway, stopAll } from "../testing/harness.ts";
 import { gatewayTracing } from "./request.trace.ts";
 import { gatewayTelemetrySettings } from "./telemetry.config.ts";
 
@@ -15,10 +16,16 @@ afterAll(async () => {
 
 const users = startBackend(() => Response.json({ name: "ann" }));
 const orders = startBackend(() => Response.json({ orders: [1] }));
+const catalog = startBackend(() => Response.json({ products: [1] }, { headers: { "cache-control": "max-age=60" } }));
+const failing = startBackend(() => new Response("down", { status: 503 }));
 const clientTrace = "4bf92f3577b34da6a3ce929d0e0e4736";
 const clientSpan = "00f067aa0ba902b7";
 
-function gatewayWith(extra: Record<string, unknown>, env: Record<string, string>) {
+function gatewayWith(
+  extra: Record<string, unknown>,
+  env: Record<string, string>,
+  options: { accessWriter?: boolean; features?: ReturnType<typeof createFeatures> } = {},
+) {
   const settings = gatewayTelemetrySettings(extra, { OTEL_BSP_SCHEDULE_DELAY: "10", ...env });
   const telemetry = createTelemetry({
     config: { ...settings.telemetry, sampler: "always_on" },
@@ -43,10 +50,28 @@ function gatewayWith(extra: Record<string, unknown>, env: Record<string, string>
           output_encoding: "no-op",
           backend: [{ host: [users.url], url_pattern: "/users/{id}" }],
         },
+        {
+          // a cached backend behind a decoded (JSON) endpoint: no pass-through fast path
+          endpoint: "/api/products",
+          backend: [{ host: [catalog.url], url_pattern: "/products", extra_config: { "qos/http-cache": {} } }],
+        },
+        {
+          endpoint: "/api/failing",
+          output_encoding: "no-op",
+          backend: [
+            {
+              host: [failing.url],
+              url_pattern: "/",
+              extra_config: {
+                "qos/circuit-breaker": { interval: 60, timeout: 10, max_errors: 0, log_status_change: true },
+              },
+            },
+          ],
+        },
       ],
     },
-    {},
-    { tracing, accessWriter: (e) => access.push(e) },
+    options.features ?? createFeatures(),
+    { tracing, accessWriter: options.accessWriter === false ? undefined : (e) => access.push(e) },
   );
   return { gw, telemetry, access };
 }
@@ -110,5 +135,37 @@ describe("gateway tracing", () => {
         .samplerArg,
     ).toBe(0.25);
     expect(() => gatewayTelemetrySettings(undefined, { OTEL_TRACES_SAMPLER: "maybe" })).toThrow("telemetry.sampler");
+  });
+
+  test("a cached call off the pass-through fast path marks its backend span as a cache miss, then as a hit", async () => {
+    const { gw, telemetry } = gatewayWith(otlp(), {});
+    const traces = ["a", "b"].map((c) => c.repeat(32));
+    for (const t of traces) {
+      const res = await fetch(`${gw.url}/api/products`, { headers: { traceparent: `00-${t}-${clientSpan}-01` } });
+      expect(res.status).toBe(200);
+    }
+    await telemetry.shutdown();
+    const hitOf = (traceId: string) =>
+      receiver.spans.find((s) => s.traceId === traceId && s.kind === 3)?.attributes["gateway.cache.hit"];
+    expect(traces.map(hitOf)).toEqual([false, true]);
+    expect(catalog.seen.length).toBe(1);
+  });
+
+  test("every line a traced request writes carries its trace id and span id: the breaker's and the access line", async () => {
+    const lines = memoryLogger();
+    const { gw, telemetry } = gatewayWith(otlp(), {}, { accessWriter: false, features: createFeatures(lines) });
+    const trace = "c".repeat(32);
+    const res = await fetch(`${gw.url}/api/failing`, { headers: { traceparent: `00-${trace}-${clientSpan}-01` } });
+    expect(res.status).toBe(503);
+    await telemetry.shutdown();
+    const server = receiver.spans.find((s) => s.traceId === trace && s.kind === 2)!;
+    const backend = receiver.spans.find((s) => s.traceId === trace && s.kind === 3)!;
+    // the backend got the trace the lines name, from a span beneath the one they name
+    expect(failing.seen.at(-1)!.headers.traceparent).toBe(`00-${trace}-${backend.spanId}-01`);
+    expect(backend.parentSpanId).toBe(server.spanId);
+    const breaker = lines.lines.find((l) => l.msg === "circuit breaker changed state");
+    expect(breaker?.obj).toMatchObject({ trace_id: trace, span_id: server.spanId, to: "open" });
+    const access = gw.logger.lines.find((l) => l.msg === "request");
+    expect(access?.obj).toMatchObject({ trace_id: trace, span_id: server.spanId });
   });
 });

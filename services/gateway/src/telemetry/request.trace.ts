@@ -27,6 +27,11 @@ class BackendSpan implements Sink<UpstreamAnswer> {
     private readonly to: Sink<UpstreamAnswer>,
   ) {}
 
+  /** Records a fact about this backend call (whether the cache answered it). */
+  note(name: string, value: string | boolean): void {
+    this.span.setAttribute(name, value);
+  }
+
   answer(answer: UpstreamAnswer): void {
     this.span.setAttribute("http.response.status_code", answer.status);
     if (answer.status >= 500) this.span.setStatus({ code: SpanStatusCode.ERROR });

@@ -1,3 +1,4 @@
+import type { LogIds } from "@shared/telemetry";
 import { z } from "zod";
 import { parseNamespace } from "../config/namespace.ts";
 
@@ -37,9 +38,9 @@ export function createBreaker(
   raw: unknown,
   deps: BreakerDeps = {},
 ): {
-  allow(): boolean;
-  onSuccess(): void;
-  onFailure(): void;
+  allow(ids?: LogIds): boolean;
+  onSuccess(ids?: LogIds): void;
+  onFailure(ids?: LogIds): void;
   state(): BreakerState;
   config: BreakerConfig;
 } {
@@ -56,7 +57,7 @@ export function createBreaker(
   let trialInFlight = false;
   let trialStarted = 0;
 
-  const moveTo = (to: BreakerState) => {
+  const moveTo = (to: BreakerState, ids: LogIds | undefined) => {
     const from = current;
     if (from === to) return;
     current = to;
@@ -65,14 +66,16 @@ export function createBreaker(
     const t = now();
     if (to === "open") openUntil = t + timeoutMs;
     if (to === "closed") windowEnds = intervalMs > 0 ? t + intervalMs : Number.POSITIVE_INFINITY;
-    if (cfg.log_status_change) deps.logger?.warn({ breaker: name, from, to }, "circuit breaker changed state");
+    if (cfg.log_status_change) {
+      deps.logger?.warn({ breaker: name, from, to, ...ids }, "circuit breaker changed state");
+    }
     deps.onStateChange?.({ name, from, to });
   };
 
   // state transitions driven by time happen lazily, when someone looks
-  const tick = () => {
+  const tick = (ids: LogIds | undefined) => {
     const t = now();
-    if (current === "open" && t >= openUntil) moveTo("half-open");
+    if (current === "open" && t >= openUntil) moveTo("half-open", ids);
     else if (current === "closed" && t >= windowEnds) {
       consecutiveFailures = 0;
       windowEnds = t + intervalMs;
@@ -80,8 +83,8 @@ export function createBreaker(
   };
 
   return {
-    allow() {
-      tick();
+    allow(ids) {
+      tick(ids);
       if (current === "closed") return true;
       if (current === "open") return false;
       // a trial whose outcome never came back (e.g. an aborted request) must not wedge the breaker
@@ -91,18 +94,18 @@ export function createBreaker(
       trialStarted = t;
       return true;
     },
-    onSuccess() {
-      tick();
-      if (current === "half-open") moveTo("closed");
+    onSuccess(ids) {
+      tick(ids);
+      if (current === "half-open") moveTo("closed", ids);
       else if (current === "closed") consecutiveFailures = 0;
     },
-    onFailure() {
-      tick();
-      if (current === "half-open") moveTo("open");
-      else if (current === "closed" && ++consecutiveFailures > cfg.max_errors) moveTo("open");
+    onFailure(ids) {
+      tick(ids);
+      if (current === "half-open") moveTo("open", ids);
+      else if (current === "closed" && ++consecutiveFailures > cfg.max_errors) moveTo("open", ids);
     },
     state() {
-      tick();
+      tick(undefined);
       return current;
     },
     config: cfg,
