@@ -46,7 +46,9 @@ export async function natsEventBus(
   options: { replicas?: number } = {},
 ): Promise<EventBus> {
   const js = jetstream(nc);
-  const jsm = await jetstreamManager(nc);
+  // No account-info request here: on a cluster that is electing leaders it can time out and stop the service
+  // at start, while provisioning, which comes next, retries what is transient.
+  const jsm = await jetstreamManager(nc, { checkAPI: false });
   return {
     publisher: jetStreamPublisher(js, { nc }),
     async provision(streams) {

@@ -125,6 +125,34 @@ describe.skipIf(!privateNatsAvailable())("the kit on a NATS cluster", () => {
     }
   }, 90_000);
 
+  test("a service's event bus starts while the cluster has no JetStream leader, and provisions once it has one", async () => {
+    // Two of three nodes down: no meta leader, so every JetStream API request goes unanswered.
+    const [alive, ...downed] = cluster.nodes as [ClusterNode, ...ClusterNode[]];
+    for (const node of downed) await node.kill();
+    const token = uniqueToken().toUpperCase();
+    let bus: Awaited<ReturnType<typeof connectEventBus>> | undefined;
+    let restarted = false;
+    try {
+      bus = await connectEventBus({ nats: { url: alive.url }, name: "leaderless", logger: silent });
+      const provisioned = bus.provision([{ name: `${token}_LATE`, subjects: [`${token}.late.>`] }]);
+      // longer than a JetStream API request waits (5 s), so a start that asks the cluster first would fail
+      await Bun.sleep(6_000);
+      for (const node of downed) await node.start();
+      restarted = true;
+      await provisioned;
+      const nc = await connect({ servers: alive.url });
+      try {
+        const info = await (await jetstreamManager(nc)).streams.info(`${token}_LATE`);
+        expect(info.config.subjects).toEqual([`${token}.late.>`]);
+      } finally {
+        await nc.close();
+      }
+    } finally {
+      if (!restarted) for (const node of downed) await node.start();
+      await bus?.close();
+    }
+  }, 90_000);
+
   test("a durable consumer resumes within seconds on the new leader when its consumer leader's node dies", async () => {
     const tdb = await createTestDatabase({ prefix: "events_cluster_consumer" });
     const database = createDatabase({
