@@ -3,9 +3,9 @@
 // its own tables and nothing else. The service runs from source (`bun main.ts`), on a private nats-server.
 //
 // Roles belong to the whole server, not to this test's database: the test uses the real names, sets fresh
-// random passwords, and leaves the roles behind (the next run updates them). The server trusts 127.0.0.1,
-// so a password is proved set by checking the stored SCRAM verifier against the file's password, not by
-// logging in with it.
+// random passwords, and leaves the roles behind (the next run updates them). A password is proved set by
+// checking the stored SCRAM verifier against the file's password; the roles also log in with it, which a
+// server that trusts 127.0.0.1 ignores and the embedded one (scram-sha-256) checks.
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -30,10 +30,11 @@ const appPassword = `app-${crypto.randomUUID()}`;
 let tdb: TestDatabase;
 let superuser: postgres.Sql;
 let asApp: postgres.Sql;
-const urlAs = (role: string) => {
+/** The test database's URL as one of the two roles, with the password its file set. */
+const urlAs = (role: "catalog_owner" | "catalog_app") => {
   const url = new URL(tdb.url);
   url.username = role;
-  url.password = "";
+  url.password = role === "catalog_owner" ? ownerPassword : appPassword;
   return url.toString();
 };
 
