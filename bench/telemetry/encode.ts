@@ -64,7 +64,8 @@ function perSpan(encode: (s: ReadableSpan[]) => Uint8Array): number {
 
 for (const [, encode] of contenders) perSpan(encode); // warm-up
 const figures = { official: [] as number[], ours: [] as number[] };
-for (let pass = 0; pass < 5; pass++) for (const [name, encode] of contenders) figures[name as "ours"].push(perSpan(encode));
+for (let pass = 0; pass < 5; pass++)
+  for (const [name, encode] of contenders) figures[name as "ours"].push(perSpan(encode));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
 const official = median(figures.official);
 const mine = median(figures.ours);

@@ -11,6 +11,7 @@ import {
   TraceExporterMetricsHelper,
 } from "@opentelemetry/otlp-transformer";
 import type { ReadableSpan, SpanExporter } from "@opentelemetry/sdk-trace";
+import { createTraceEncoder } from "./otlp-encode.ts";
 
 /** Options of `createOtlpExporter`. */
 export interface OtlpExporterOptions {
@@ -68,8 +69,9 @@ class FetchTransport implements IExporterTransport {
 }
 
 /**
- * The OTLP/HTTP span exporter: the official serializer (protobuf or JSON), export delegate and partial-success
- * handling, over `fetch` instead of node:http.
+ * The OTLP/HTTP span exporter: the official export delegate and partial-success handling, over `fetch` instead
+ * of node:http. `http/protobuf` requests are written by our encoder (the same bytes, about 3x cheaper per span
+ * than the official serializer, see bench/telemetry/encode.ts); `http/json` keeps the official JSON serializer.
  * @example const exporter = createOtlpExporter({ url, protocol: "http/protobuf", headers: {}, timeoutMillis: 30_000 });
  */
 export function createOtlpExporter(options: OtlpExporterOptions): SpanExporter {
@@ -87,7 +89,12 @@ export function createOtlpExporter(options: OtlpExporterOptions): SpanExporter {
   });
   const delegate = createOtlpNetworkExportDelegate(
     { timeoutMillis: options.timeoutMillis, concurrencyLimit: 30, compression: "none" },
-    json ? JsonTraceSerializer : ProtobufTraceSerializer,
+    json
+      ? JsonTraceSerializer
+      : {
+          serializeRequest: createTraceEncoder(),
+          deserializeResponse: ProtobufTraceSerializer.deserializeResponse,
+        },
     metrics,
     transport,
   );

@@ -40,22 +40,22 @@ function spansOfEveryShape(): ReadableSpan[] {
     const child = db.startSpan("SELECT users", { kind: SpanKind.CLIENT }, ctx);
     child.setAttributes({
       "db.system": "postgresql",
-      "ok": true,
+      ok: true,
       "not.ok": false,
-      "rows": 42,
-      "negative": -7,
+      rows: 42,
+      negative: -7,
       "very.negative": -(2 ** 40) - 3,
-      "large": Number.MAX_SAFE_INTEGER,
-      "larger": 2 ** 60,
-      "ratio": 0.25,
-      "zero": 0,
-      "strings": ["a", "é", ""],
-      "numbers": [1, -2, 3.5],
-      "bools": [true, false],
+      large: Number.MAX_SAFE_INTEGER,
+      larger: 2 ** 60,
+      ratio: 0.25,
+      zero: 0,
+      strings: ["a", "é", ""],
+      numbers: [1, -2, 3.5],
+      bools: [true, false],
       "with.holes": ["x", null, "y"] as string[],
-      "empty": [],
-      "unicode": "żółć 🚀",
-      "long": "x".repeat(300),
+      empty: [],
+      unicode: "żółć 🚀",
+      long: "x".repeat(300),
       "very.long": "ü".repeat(20_000),
     });
     child.addEvent("cache miss", { key: "user:1", attempt: 2 }, [1_765_000_000, 999_999_999]);
@@ -110,8 +110,17 @@ describe("the OTLP trace encoder", () => {
     expect(child).toMatchObject({
       service: "users",
       kind: 3,
-      attributes: { rows: 42, negative: -7, "very.negative": -(2 ** 40) - 3, large: Number.MAX_SAFE_INTEGER, ratio: 0.25 },
-      events: [{ name: "cache miss", attributes: { key: "user:1", attempt: 2 } }, { name: "plain", attributes: {} }],
+      attributes: {
+        rows: 42,
+        negative: -7,
+        "very.negative": -(2 ** 40) - 3,
+        large: Number.MAX_SAFE_INTEGER,
+        ratio: 0.25,
+      },
+      events: [
+        { name: "cache miss", attributes: { key: "user:1", attempt: 2 } },
+        { name: "plain", attributes: {} },
+      ],
     });
     const linked = decoded.find((s) => s.name === "GET /users/:id");
     expect(linked).toMatchObject({

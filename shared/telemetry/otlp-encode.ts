@@ -50,7 +50,10 @@ class Writer {
 
   /** An int64 varint of an integral number, two's complement when negative (ten bytes). */
   int64(value: number): void {
-    if (value >= 0 && value < twoTo32) return this.uint(value);
+    if (value >= 0 && value < twoTo32) {
+      this.uint(value);
+      return;
+    }
     let low: number;
     let high: number;
     if (value >= 0) {
@@ -111,7 +114,10 @@ class Writer {
       let p = this.pos + 1;
       for (let i = 0; i < n; i++) {
         const c = s.charCodeAt(i);
-        if (c >= 0x80) return this.wideString(s);
+        if (c >= 0x80) {
+          this.wideString(s);
+          return;
+        }
         b[p++] = c;
       }
       b[this.pos] = n;
