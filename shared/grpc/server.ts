@@ -14,6 +14,7 @@ import { failureOf, validInput } from "../endpoint/wire.ts";
 import { AppError } from "../errors/index.ts";
 import type { ReadinessOptions } from "../health/index.ts";
 import type { HeaderReader } from "../identity/index.ts";
+import { withTimeout } from "../lifecycle/timeout.ts";
 import { bytesMethod, callContextOf, metadataValue, statusOfFailure } from "./call.ts";
 import { type GrpcHealth, grpcHealth } from "./health.ts";
 import { addReflection } from "./reflection.ts";
@@ -51,19 +52,10 @@ export interface GrpcServer {
 }
 
 /** Runs a handler within the call's deadline; past it the call answers `timeout` (DEADLINE_EXCEEDED). */
-async function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
-  let timer: Timer | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new AppError("timeout", "The call's deadline passed before it was served")),
-      Math.max(0, deadline - Date.now()),
-    );
+function withinDeadline<T>(work: Promise<T>, deadline: number): Promise<T> {
+  return withTimeout(work, deadline - Date.now(), () => {
+    throw new AppError("timeout", "The call's deadline passed before it was served");
   });
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
-  }
 }
 
 /**

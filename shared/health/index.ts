@@ -1,4 +1,5 @@
 import type { Hono } from "hono";
+import { withTimeout } from "../lifecycle/timeout.ts";
 
 /** A readiness check: resolves when the dependency answers, throws otherwise. */
 export type ReadinessCheck = () => Promise<unknown>;
@@ -39,7 +40,9 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
   const results = await Promise.all(
     Object.entries(options.checks).map(async ([name, check]) => {
       try {
-        await withTimeout(check(), timeoutMs);
+        await withTimeout(check(), timeoutMs, () => {
+          throw new Error(`timed out after ${timeoutMs} ms`);
+        });
         return [name, "ok"] as const;
       } catch (err) {
         return [name, err instanceof Error ? err.message : "failed"] as const;
@@ -48,12 +51,4 @@ export async function checkReadiness(options: ReadinessOptions): Promise<Readine
   );
   const ok = results.every(([, r]) => r === "ok");
   return { status: ok ? "ok" : "unavailable", checks: Object.fromEntries(results) };
-}
-
-function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {
-  let timer: Timer | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`timed out after ${ms} ms`)), ms);
-  });
-  return Promise.race([p, timeout]).finally(() => clearTimeout(timer));
 }

@@ -8,3 +8,4 @@ export {
   type StopStep,
   UNHANDLED_REJECTION,
 } from "./lifecycle.ts";
+export { withTimeout } from "./timeout.ts";

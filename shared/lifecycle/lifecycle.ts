@@ -1,3 +1,4 @@
+import { withTimeout } from "./timeout.ts";
 /** The part of a logger the lifecycle uses (a pino Logger fits). */
 export interface LifecycleLogger {
   info(obj: object, msg?: string): void;
@@ -53,14 +54,6 @@ export interface Lifecycle {
 
 const timedOut = Symbol("timed out");
 
-function withTimeout(work: Promise<unknown>, ms: number): Promise<unknown> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise((resolve) => {
-    timer = setTimeout(() => resolve(timedOut), ms);
-  });
-  return Promise.race([work, timeout]).finally(() => clearTimeout(timer));
-}
-
 /** Creates a lifecycle and listens for `signals` (SIGTERM and SIGINT by default). */
 export function createLifecycle(options: LifecycleOptions): Lifecycle {
   const { logger, drainMs, signals = ["SIGTERM", "SIGINT"] } = options;
@@ -80,7 +73,7 @@ export function createLifecycle(options: LifecycleOptions): Lifecycle {
     for (const { name, step } of [...steps].reverse()) {
       const started = Date.now();
       try {
-        const outcome = await withTimeout(Promise.resolve(step({ reason, deadline })), drainMs);
+        const outcome = await withTimeout(Promise.resolve(step({ reason, deadline })), drainMs, () => timedOut);
         if (outcome === timedOut) logger.warn({ step: name, drainMs }, "stop step timed out; moving on");
         else logger.info({ step: name, ms: Date.now() - started }, "stop step done");
       } catch (err) {
