@@ -26,6 +26,17 @@ export async function migrateOnStart<C extends BaseConfig>(
 }
 
 /**
+ * What a service serves over gRPC when `grpc.port` is set: its generated proto text (embedded:
+ * `import proto from "…/catalog.proto" with { type: "text" }`), the endpoints behind its rpcs, and the checks
+ * gRPC health answers from (the HTTP app's `readiness`).
+ */
+export interface GrpcServing {
+  proto: string;
+  endpoints: readonly Endpoint[];
+  readiness: Record<string, ReadinessCheck>;
+}
+
+/**
  * The options every service's HTTP app takes, from the runtime: loggers, identity verification as
  * configured, version, the service's metrics, readiness of the database (and of the request bus when
  * `busReady`), body limit.
@@ -34,7 +45,7 @@ export function serviceAppOptions<C extends BaseConfig>(
   rt: ServiceRuntime<C>,
   metrics: Metrics,
   options: { busReady?: boolean } = {},
-): ServiceAppOptions {
+): ServiceAppOptions & { readiness: Record<string, ReadinessCheck> } {
   return {
     logger: rt.logger,
     accessLog: rt.accessLog,
@@ -70,13 +81,8 @@ export async function serveService<C extends BaseConfig>(
     /** Where bus-served calls record `endpoint_request_duration_seconds`. */
     metrics?: Metrics;
     background?: readonly ({ stop(): Promise<void> } | null)[];
-    /**
-     * The contracts served over gRPC when `grpc.port` is set: the service's generated proto text (embedded:
-     * `import proto from "…/catalog.proto" with { type: "text" }`) and the endpoints behind its rpcs.
-     */
-    grpc?: { proto: string; endpoints: readonly Endpoint[] };
-    /** What gRPC health answers from (the HTTP app's `readiness`). */
-    readiness?: Record<string, ReadinessCheck>;
+    /** The contracts served over gRPC when `grpc.port` is set. */
+    grpc?: GrpcServing;
   },
 ): Promise<RunningService> {
   const observe = observeEndpoint({
@@ -112,9 +118,8 @@ async function startGrpc<C extends BaseConfig>(
   rt: ServiceRuntime<C>,
   options: {
     name: string;
-    grpc?: { proto: string; endpoints: readonly Endpoint[] };
+    grpc?: GrpcServing;
     metrics?: Metrics;
-    readiness?: Record<string, ReadinessCheck>;
   },
 ): Promise<GrpcServer | null> {
   const config = rt.config.grpc;
@@ -133,7 +138,7 @@ async function startGrpc<C extends BaseConfig>(
     maxMessageBytes: config.maxMessageBytes,
     defaultTimeoutMs: config.defaultTimeoutMs,
     identity: forwardedIdentityCheck(identityOptionsOf(rt.config.identity)),
-    readiness: { checks: options.readiness ?? { database: () => rt.database.ping() } },
+    readiness: { checks: options.grpc.readiness },
     logger: rt.logger,
   });
 }

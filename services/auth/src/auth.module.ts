@@ -120,8 +120,7 @@ export async function startAuth(rt: ServiceRuntime<AuthConfig>): Promise<Running
     name: "auth",
     description: "Accounts and sessions",
     app: createApp({ endpoints, ...appOptions }),
-    grpc: { proto: authProto, endpoints: Object.values(endpoints) },
-    readiness: appOptions.readiness,
+    grpc: { proto: authProto, endpoints: Object.values(endpoints), readiness: appOptions.readiness },
     metrics,
     background: [pruning, relay],
   });

@@ -50,8 +50,7 @@ export async function startCatalog(rt: ServiceRuntime<CatalogConfig>): Promise<R
     name: "catalog",
     description: "Products and prices",
     app: createApp({ endpoints, cache: rt.config.cache, idempotency, ...appOptions }),
-    grpc: { proto: catalogProto, endpoints: Object.values(endpoints) },
-    readiness: appOptions.readiness,
+    grpc: { proto: catalogProto, endpoints: Object.values(endpoints), readiness: appOptions.readiness },
     metrics,
     busEndpoints: [
       endpoints.productsGet,

@@ -49,8 +49,7 @@ export async function startNotifier(rt: ServiceRuntime<NotifierConfig>): Promise
     description: "Notifications",
     // NATS is not a readiness check: listing notifications works while it is down, and consumers resume.
     app: createApp({ endpoints, ...appOptions }),
-    grpc: { proto: notifierProto, endpoints: Object.values(endpoints) },
-    readiness: appOptions.readiness,
+    grpc: { proto: notifierProto, endpoints: Object.values(endpoints), readiness: appOptions.readiness },
     metrics,
     background: [consumers],
   });

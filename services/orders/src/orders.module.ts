@@ -67,8 +67,7 @@ export async function startOrders(rt: ServiceRuntime<OrdersConfig>): Promise<Run
     description: "Orders",
     // Catalog is not a readiness check: orders still reads, lists and cancels while catalog is down.
     app: createApp({ endpoints, idempotency, ...appOptions }),
-    grpc: { proto: ordersProto, endpoints: Object.values(endpoints) },
-    readiness: appOptions.readiness,
+    grpc: { proto: ordersProto, endpoints: Object.values(endpoints), readiness: appOptions.readiness },
     metrics,
     busEndpoints: [endpoints.get],
     background: [sweeper, relay, purge, toCatalog],
