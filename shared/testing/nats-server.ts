@@ -45,7 +45,7 @@ export interface PrivateNatsOptions {
 }
 
 /** One nats-server process on a fixed port and store, which may be stopped and started again. */
-interface ServerNode {
+export interface ServerNode {
   readonly pid: number;
   /** Starts the process and resolves once a client connects (throws, with its stderr, when it does not). */
   start(): Promise<void>;
@@ -56,7 +56,7 @@ interface ServerNode {
 /**
  * Runs `bin` with `args`; ready once a client connects to `url` with the `ready` options (credentials, TLS).
  */
-function serverNode(
+export function natsServerNode(
   bin: string,
   url: string,
   args: string[],
@@ -99,7 +99,8 @@ function serverNode(
   };
 }
 
-function requireBinary(): string {
+/** The nats-server executable, or an error saying how to provide one. */
+export function requireNatsServer(): string {
   const bin = natsServerBinary();
   if (!bin) throw new Error("nats-server not found (install it or set NATS_SERVER_BIN)");
   return bin;
@@ -113,13 +114,13 @@ function requireBinary(): string {
  * @example const nats = await startPrivateNats(); try { ... } finally { await nats.stop(); }
  */
 export async function startPrivateNats(options: PrivateNatsOptions = {}): Promise<PrivateNats> {
-  const bin = requireBinary();
+  const bin = requireNatsServer();
   const port = await freePort();
   const store = mkdtempSync(join(tmpdir(), "nats-"));
   const url = `${options.scheme ?? "nats"}://127.0.0.1:${port}`;
   const config = options.configFile ? ["-c", options.configFile] : [];
   const args = [...config, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store];
-  const node = serverNode(bin, url, args, options.ready);
+  const node = natsServerNode(bin, url, args, options.ready);
   const stop = async () => {
     await node.halt("SIGTERM");
     rmSync(store, { recursive: true, force: true });
@@ -190,7 +191,7 @@ async function waitForMetaLeader(servers: string[], timeoutMs: number): Promise<
  * @example const cluster = await startPrivateNatsCluster(); try { ...NATS_URL: cluster.url... } finally { await cluster.stop(); }
  */
 export async function startPrivateNatsCluster(options: { size?: number } = {}): Promise<PrivateNatsCluster> {
-  const bin = requireBinary();
+  const bin = requireNatsServer();
   const size = options.size ?? 3;
   const clusterName = `test-${crypto.randomUUID().slice(0, 8)}`;
   const specs: { name: string; port: number; routePort: number; monitorPort: number; store: string }[] = [];
@@ -207,7 +208,7 @@ export async function startPrivateNatsCluster(options: { size?: number } = {}): 
   const urls = specs.map((s) => `nats://127.0.0.1:${s.port}`);
   const nodes = specs.map((s) => {
     const url = `nats://127.0.0.1:${s.port}`;
-    const server = serverNode(bin, url, [
+    const server = natsServerNode(bin, url, [
       ...["-a", "127.0.0.1", "-p", String(s.port), "-m", String(s.monitorPort), "-js", "-sd", s.store],
       ...["--server_name", s.name],
       ...["--cluster_name", clusterName, "--cluster", `nats://127.0.0.1:${s.routePort}`, "--routes", routes],

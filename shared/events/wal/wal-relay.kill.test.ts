@@ -1,13 +1,14 @@
 // The WAL relay in a child process that is SIGKILLed mid-batch, twice, and started again: nothing is lost, and
 // the stream still holds every event once, in commit order. Needs nats-server (skipped without it unless CI).
+
 import { afterAll, beforeAll, describe, expect, test } from "bun:test";
 import { join } from "node:path";
+import { natsServerBinary } from "@shared/testing/nats-server.ts";
 import {
   addStream,
   connectJetStream,
   createOutbox,
   insertEvents,
-  natsServerBinary,
   postgres,
   removeDir,
   startTestNats,

@@ -1,6 +1,8 @@
 // The WAL relay against its own PostgreSQL (embedded, wal_level=logical, restarted freely here) and its own
 // nats-server. Needs the nats-server executable; skipped without it unless CI is set.
+
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "bun:test";
+import { natsServerBinary } from "@shared/testing/nats-server.ts";
 import { Registry } from "prom-client";
 import { eventMetrics } from "../metrics.ts";
 import {
@@ -9,7 +11,6 @@ import {
   connectJetStream,
   createOutbox,
   insertEvents,
-  natsServerBinary,
   postgres,
   removeDir,
   startTestNats,

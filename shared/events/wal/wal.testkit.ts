@@ -6,6 +6,7 @@ import { join } from "node:path";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { type EmbeddedPostgresServer, freePort, startEmbeddedPostgres } from "@shared/db";
+import { natsServerNode, requireNatsServer } from "@shared/testing/nats-server.ts";
 import postgres from "postgres";
 import { type EventPublisher, jetStreamPublisher } from "../publisher.ts";
 
@@ -82,52 +83,14 @@ export interface TestNats {
   stop(): Promise<void>;
 }
 
-/** Where nats-server is: `NATS_SERVER_BIN`, /usr/sbin, /usr/bin, else the PATH; null when absent. */
-export function natsServerBinary(): string | null {
-  for (const c of [process.env.NATS_SERVER_BIN, "/usr/sbin/nats-server", "/usr/bin/nats-server"]) {
-    if (c && existsSync(c)) return c;
-  }
-  return Bun.which("nats-server");
-}
-
 /** Starts a private nats-server storing JetStream data under `dir/nats`. */
 export async function startTestNats(dir: string): Promise<TestNats> {
-  const bin = natsServerBinary();
-  if (!bin) throw new Error("nats-server not found (install it or set NATS_SERVER_BIN)");
   const port = await freePort();
   const store = join(dir, "nats");
   mkdirSync(store, { recursive: true });
   const url = `nats://127.0.0.1:${port}`;
-  let proc: ReturnType<typeof Bun.spawn> | undefined;
-  const nats: TestNats = {
-    url,
-    async start() {
-      proc = Bun.spawn([bin, "-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store], {
-        stdin: "ignore",
-        stdout: "ignore",
-        stderr: "ignore",
-      });
-      const deadline = Date.now() + 10_000;
-      for (;;) {
-        try {
-          const nc = await connect({ servers: url, timeout: 500, reconnect: false });
-          await nc.close();
-          return;
-        } catch (err) {
-          if (proc.exitCode !== null || Date.now() > deadline) throw new Error(`nats-server did not start: ${err}`);
-          await Bun.sleep(50);
-        }
-      }
-    },
-    async stop() {
-      const p = proc;
-      if (!p || p.exitCode !== null) return;
-      p.kill("SIGTERM");
-      const timer = setTimeout(() => p.kill("SIGKILL"), 5_000);
-      await p.exited;
-      clearTimeout(timer);
-    },
-  };
+  const node = natsServerNode(requireNatsServer(), url, ["-a", "127.0.0.1", "-p", String(port), "-js", "-sd", store]);
+  const nats: TestNats = { url, start: () => node.start(), stop: () => node.halt("SIGTERM") };
   await nats.start();
   return nats;
 }
