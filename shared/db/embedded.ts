@@ -135,7 +135,8 @@ async function stopLeftover(dataDir: string, logger: DbLogger): Promise<void> {
   }
 }
 
-function uidOf(user: string): { uid: number; gid: number } | undefined {
+/** The uid and gid of a system user, or undefined when it does not exist. */
+export function uidOf(user: string): { uid: number; gid: number } | undefined {
   const uid = spawnSync("id", ["-u", user], { encoding: "utf8" });
   const gid = spawnSync("id", ["-g", user], { encoding: "utf8" });
   if (uid.status !== 0 || gid.status !== 0) return undefined;

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { type ConnectionOptions, connect } from "@nats-io/transport-node";
-import { freePort } from "./binary.ts";
+import { freePort } from "../db/embedded.ts";
 
 /** A running private nats-server. */
 export interface PrivateNats {

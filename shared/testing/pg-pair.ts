@@ -15,7 +15,7 @@ import {
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import postgres from "postgres";
-import { freePort } from "../db/embedded.ts";
+import { freePort, uidOf } from "../db/embedded.ts";
 
 /** One server of the pair. */
 export interface PairServer {
@@ -72,11 +72,9 @@ export function postgresPairAvailable(): boolean {
 
 function postgresUser(): { uid: number; gid: number } | undefined {
   if (process.getuid?.() !== 0) return undefined;
-  const id = (flag: string) => spawnSync("id", [flag, "postgres"], { encoding: "utf8" });
-  const [uid, gid] = [id("-u"), id("-g")];
-  if (uid.status !== 0 || gid.status !== 0)
-    throw new Error("running as root needs a `postgres` user to run PostgreSQL");
-  return { uid: Number(uid.stdout.trim()), gid: Number(gid.stdout.trim()) };
+  const ids = uidOf("postgres");
+  if (!ids) throw new Error("running as root needs a `postgres` user to run PostgreSQL");
+  return ids;
 }
 
 /** Runs one PostgreSQL tool to its end (as `postgres` when root); rejects with its output when it fails. */
