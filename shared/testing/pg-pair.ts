@@ -1,7 +1,7 @@
 // A PostgreSQL primary and a streaming standby on loopback, made with the distribution's own binaries
 // (initdb, pg_basebackup -R, pg_ctl), for failover tests: stop the primary hard, promote the standby, and
 // see the services follow. As root the servers run as the `postgres` user (PostgreSQL refuses root).
-import { spawn, spawnSync } from "node:child_process";
+import { spawn } from "node:child_process";
 import {
   chmodSync,
   chownSync,

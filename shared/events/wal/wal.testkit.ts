@@ -1,6 +1,6 @@
 // Test helpers for the WAL relay: a private PostgreSQL (embedded, wal_level=logical) and a private nats-server
 // that a test may stop and restart at will, an outbox table like the kit's, and a JetStream publisher.
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type JetStreamClient, type JetStreamManager, jetstream, jetstreamManager } from "@nats-io/jetstream";
