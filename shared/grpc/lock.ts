@@ -59,6 +59,18 @@ function assign(
   };
 }
 
+/** Numbers a message's fields or an enum's values from its lock entry, in place, then sorts them by number. */
+function numbered(items: { name: string; number: number }[], entry: LockEntry | undefined) {
+  const r = assign(
+    entry,
+    items.map((i) => i.name),
+    1,
+  );
+  for (const item of items) item.number = r.numbers.get(item.name)!;
+  items.sort((a, b) => a.number - b.number);
+  return r;
+}
+
 /**
  * Numbers the model's fields and enum values from `lock` (in place) and returns the lockfile to commit.
  * Fields new to the lock are numbered in schema order after every number the message ever used.
@@ -66,24 +78,12 @@ function assign(
 export function applyLock(model: ProtoFileModel, lock: ProtoLock): ProtoLock {
   const next: ProtoLock = { messages: { ...lock.messages }, enums: { ...lock.enums } };
   for (const message of messagesOf(model)) {
-    const r = assign(
-      lock.messages[message.path],
-      message.fields.map((f) => f.name),
-      1,
-    );
-    for (const field of message.fields) field.number = r.numbers.get(field.name)!;
-    message.fields.sort((a, b) => a.number - b.number);
+    const r = numbered(message.fields, lock.messages[message.path]);
     message.reserved = r.reserved;
     next.messages[message.path] = r.entry;
   }
   for (const e of enumsOf(model)) {
-    const r = assign(
-      lock.enums[e.path],
-      e.values.map((v) => v.name),
-      1,
-    );
-    for (const value of e.values) value.number = r.numbers.get(value.name)!;
-    e.values.sort((a, b) => a.number - b.number);
+    const r = numbered(e.values, lock.enums[e.path]);
     e.reserved = r.reserved;
     next.enums[e.path] = r.entry;
   }
