@@ -39,6 +39,7 @@ export function grpcTransport(options: {
       if (!method)
         return Promise.reject(new AppError("unavailable", `${options.address} serves no rpc for ${subject}`));
       const message = asBuffer(method.encodeRequest(decodeJson(payload)));
+      const deadline = Date.now() + timeoutMs;
       return new Promise((resolve, reject) => {
         client.makeUnaryRequest(
           method.path,
@@ -46,8 +47,15 @@ export function grpcTransport(options: {
           passBytes,
           message,
           metadataOf(headers),
-          { deadline: Date.now() + timeoutMs },
+          { deadline },
           (err: ServiceError | null, reply?: Buffer) => {
+            // Once the budget is spent, the server's answer to that same deadline means what our own timer
+            // would have said; whichever of the two came first must not change the outcome.
+            if (err && Date.now() >= deadline) {
+              return reject(
+                new AppError("unavailable", `${subject} answered nothing within ${timeoutMs} ms`, { cause: err }),
+              );
+            }
             if (err) return reject(errorOfStatus(err));
             try {
               resolve(encodeJson(method.decodeResponse(reply ?? new Uint8Array())));
