@@ -1,21 +1,25 @@
 // GET a user by id: the users service (source build, full middleware: validation, request id, access
 // log, metrics) against a plain Bun.serve + postgres.js baseline doing the same query, side by side.
 // Servers are pinned to CPU 0, wrk to CPU 1.
-//   bun bench/users/run.ts [seconds] [connections] [--a REV] [--tracing] [--warmup SECONDS]
+//   bun bench/users/run.ts [seconds] [connections] [--a REV] [--tracing] [--rounds N] [--warmup SECONDS]
 // --a REV also runs the users service of git revision REV (checked out into a temporary worktree beside this
 // checkout's node_modules) in the same rounds, so a change is measured against the code before it in one run.
 // --tracing runs the service with tracing off and on at sampling ratios 0, 0.1 and 1.0 (spans exported to a
-// local OTLP sink), side by side in the same rounds, instead of the baseline.
-// --warmup (default 1 s) is the load each server takes before it is measured. At ratio 0.1 the traced path runs
-// for one request in ten, so its code reaches the optimizing JIT tiers only after several seconds: a longer
-// warm-up measures the steady state a long-running service is in, the default includes part of that warm-up.
+// local OTLP sink), side by side in the same rounds (default 4, rotating the order), instead of the baseline.
+// Each case is compared with the tracing-off run of its own round, and the median of those ratios is reported:
+// a fresh process on a shared loopback varies by 10-20% from run to run, and pairing within a round cancels
+// most of the drift between rounds.
+// --warmup is the load each server takes before it is measured (default 1 s; 15 s with --tracing). At ratio
+// 0.1 the traced path runs for one request in ten, so its code reaches the optimizing JIT tiers only after
+// some 200,000 requests: a shorter warm-up measures part of that warm-up instead of the steady state a
+// long-running service is in.
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { freePort } from "@shared/testing/binary.ts";
 import postgres from "postgres";
 import { checkout } from "../lib/checkout.ts";
-import { createBenchDatabase } from "../lib/database.ts";
+import { createBenchDatabase, createPinnedBenchDatabase } from "../lib/database.ts";
 import { cpuSeconds, runWrk, type WrkResult, waitFor } from "../lib/wrk.ts";
 
 const root = resolve(import.meta.dir, "..", "..");
@@ -25,10 +29,13 @@ const rev = revAt >= 0 ? argv.splice(revAt, 2)[1] : undefined;
 const tracingAt = argv.indexOf("--tracing");
 const tracing = tracingAt >= 0 && argv.splice(tracingAt, 1).length > 0;
 const warmupAt = argv.indexOf("--warmup");
-const warmup = warmupAt >= 0 ? Number(argv.splice(warmupAt, 2)[1]) : 1;
+const warmup = warmupAt >= 0 ? Number(argv.splice(warmupAt, 2)[1]) : tracing ? 15 : 1;
+const roundsAt = argv.indexOf("--rounds");
+const rounds = roundsAt >= 0 ? Number(argv.splice(roundsAt, 2)[1]) : 4;
 const seconds = Number(argv[0] ?? 5);
 const connections = Number(argv[1] ?? 32);
-const database = await createBenchDatabase("bench_users");
+// With --tracing the database runs on a server of the run's own, pinned to wrk's CPU (see createPinnedBenchDatabase).
+const database = tracing ? await createPinnedBenchDatabase("bench_users", 1) : await createBenchDatabase("bench_users");
 const dbUrl = database.url;
 
 const ids: string[] = [];
@@ -128,9 +135,8 @@ async function compareBaseline(): Promise<void> {
   }
 }
 
-/** Users GET by id with tracing off, then on at ratios 0, 0.1 and 1.0, in rotating order; best of 3 each. */
+/** Users GET by id with tracing off, then on at ratios 0, 0.1 and 1.0, in rotating order; medians of the rounds. */
 async function compareTracing(): Promise<void> {
-  const rows: (WrkResult & { name: string; cpuUs: number })[] = [];
   const { startOtlpSink } = await import("../telemetry/sink.ts");
   const sink = startOtlpSink();
   const serve = ["bun", "services/users/src/main.ts", "serve"];
@@ -145,27 +151,48 @@ async function compareTracing(): Promise<void> {
     ["ratio 0.1", on("0.1")],
     ["ratio 1.0", on("1")],
   ];
+  const runs: Map<string, WrkResult & { cpuUs: number }>[] = [];
+  console.log(
+    `GET /users/{id} with tracing, ${connections} connections, ${seconds}s per run after ${warmup}s of warm-up, ${rounds} rounds`,
+  );
+  console.log("round case        req/s     p50 ms   p99 ms   CPU us/req  errors");
   try {
-    for (let round = 0; round < 3; round++) {
+    for (let round = 0; round < rounds; round++) {
+      const measured = new Map<string, WrkResult & { cpuUs: number }>();
       for (let i = 0; i < cases.length; i++) {
         const [name, env] = cases[(i + round) % cases.length]!;
-        rows.push(await measure(name, await freePort(), serve, { LOG_LEVEL: "info", ...env }));
+        const r = await measure(name, await freePort(), serve, { LOG_LEVEL: "info", ...env });
+        measured.set(name, r);
+        console.log(
+          `${String(round + 1).padStart(5)} ${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${r.p50ms.toFixed(2).padStart(9)} ${r.p99ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(11)}  ${r.errors + r.non2xx}`,
+        );
       }
+      runs.push(measured);
     }
   } finally {
     sink.stop();
   }
-  const best = (name: string) => rows.filter((r) => r.name === name).sort((a, b) => b.rps - a.rps)[0]!;
-  const off = best("off");
-  console.log(
-    `GET /users/{id} with tracing, ${connections} connections, ${seconds}s per run after ${warmup}s of warm-up, best of 3`,
-  );
-  console.log("case        req/s     p50 ms   p99 ms   CPU us/req  vs off  errors");
+  const median = (xs: number[]) => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    const mid = sorted.length >> 1;
+    return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  };
+  const of = (name: string, pick: (r: WrkResult & { cpuUs: number }) => number) => runs.map((m) => pick(m.get(name)!));
+  console.log("\ncase        req/s   CPU us/req   req/s vs off   CPU/req vs off   (medians of the rounds)");
   for (const [name] of cases) {
-    const r = best(name);
+    const rps = of(name, (r) => r.rps);
+    const offRps = of("off", (r) => r.rps);
+    const cpu = of(name, (r) => r.cpuUs);
+    const offCpu = of("off", (r) => r.cpuUs);
     console.log(
-      `${name.padEnd(10)} ${r.rps.toFixed(0).padStart(7)} ${r.p50ms.toFixed(2).padStart(9)} ${r.p99ms.toFixed(2).padStart(8)} ${r.cpuUs.toFixed(1).padStart(11)} ${(r.rps / off.rps).toFixed(3).padStart(7)}  ${r.errors + r.non2xx}`,
+      `${name.padEnd(10)} ${median(rps).toFixed(0).padStart(7)} ${median(cpu).toFixed(1).padStart(12)} ${median(
+        rps.map((x, i) => x / offRps[i]!),
+      )
+        .toFixed(3)
+        .padStart(14)} ${median(cpu.map((x, i) => x / offCpu[i]!))
+        .toFixed(3)
+        .padStart(16)}`,
     );
   }
-  console.log(`spans received by the sink: ${sink.spans()}; budget: ratio 0 >= 0.97 of off, ratio 0.1 >= 0.90`);
+  console.log(`span exports received by the sink: ${sink.spans()}; budget: ratio 0 >= 0.97 of off, ratio 0.1 >= 0.90`);
 }
