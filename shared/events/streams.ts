@@ -47,9 +47,14 @@ export function isNotFound(err: unknown): boolean {
   return err instanceof JetStreamApiError && (err.code === 10059 || err.code === 10014);
 }
 
-/** A JetStream API answer that may come right when asked again: none in time, or a create that lost a race. */
+/**
+ * A JetStream API answer that may come right when asked again: none in time, a create that lost a race, or
+ * "JetStream system temporarily unavailable" (10008), the answer while a cluster is still electing its leaders.
+ */
 function isTransient(err: unknown): boolean {
-  return err instanceof TimeoutError || (err instanceof JetStreamApiError && err.code === 10058);
+  return (
+    err instanceof TimeoutError || (err instanceof JetStreamApiError && (err.code === 10058 || err.code === 10008))
+  );
 }
 
 /** Creates the stream, or updates it when it exists; says which. */
